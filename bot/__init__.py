@@ -1,0 +1,1 @@
+"""A Telegram bot that tells a household about its home EV charging, via the Joulo API."""
