@@ -1,0 +1,188 @@
+"""Configuration from the environment or `.env`; the names are an interface for deployers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from cryptography.fernet import Fernet
+from pydantic import (
+    AnyHttpUrl,
+    Field,
+    PositiveFloat,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Language = Literal["nl", "en"]
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
+DEFAULT_JOULO_API_URL = "https://api.joulo.nl/functions/v1/api"
+#: Below this poll interval the real Joulo API is likely to rate-limit us.
+RECOMMENDED_MIN_POLL_INTERVAL = 30.0
+
+
+class ConfigError(Exception):
+    """Configuration is missing or invalid; `problems` has one line per variable."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class Settings(BaseSettings):
+    """Every setting the bot reads. Field names map to upper-case environment variables."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+        hide_input_in_errors=True,
+    )
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: AnyHttpUrl = Field(default=AnyHttpUrl(DEFAULT_TELEGRAM_API_URL))
+    joulo_api_url: AnyHttpUrl = Field(default=AnyHttpUrl(DEFAULT_JOULO_API_URL))
+    database_path: Path = Path("data/bot.sqlite3")
+    encryption_key: SecretStr | None = None
+    poll_interval: PositiveFloat = 60.0
+    offline_grace: Annotated[float, Field(ge=0)] = 300.0
+    allowed_users: Annotated[frozenset[int], NoDecode] = frozenset()
+    timezone: str = "Europe/Amsterdam"
+    default_language: Language = "nl"
+    log_level: LogLevel = "INFO"
+
+    @field_validator("telegram_bot_token", "encryption_key", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        token = value.get_secret_value().strip()
+        bot_id, sep, secret = token.partition(":")
+        if not (sep and bot_id.isdigit() and len(secret) >= 20):
+            raise ValueError("does not look like a BotFather token (expected 123456:ABC...)")
+        return SecretStr(token)
+
+    @field_validator("encryption_key")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        keys = [k.strip() for k in value.get_secret_value().split(",") if k.strip()]
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except ValueError:
+                raise ValueError(
+                    f"key number {position} is not a valid Fernet key "
+                    "(32 url-safe base64-encoded bytes; make one with "
+                    "`python -c 'from cryptography.fernet import Fernet; "
+                    "print(Fernet.generate_key().decode())'`)"
+                ) from None
+        return SecretStr(",".join(keys))
+
+    @field_validator("allowed_users", mode="before")
+    @classmethod
+    def _parse_user_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            ids: set[int] = set()
+            for raw in value.replace(";", ",").split(","):
+                part = raw.strip()
+                if not part:
+                    continue
+                if not part.lstrip("-").isdigit():
+                    raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
+                ids.add(int(part))
+            return frozenset(ids)
+        if isinstance(value, int):
+            return frozenset({value})
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (try Europe/Amsterdam)") from None
+        return value
+
+    @field_validator("default_language", mode="before")
+    @classmethod
+    def _lower_language(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The configured time zone."""
+        return ZoneInfo(self.timezone)
+
+    @property
+    def telegram_base_url(self) -> str:
+        """Bot API base URL as python-telegram-bot wants it (the token is appended)."""
+        return str(self.telegram_api_url)
+
+    @property
+    def joulo_base_url(self) -> str:
+        """Joulo API base URL without a trailing slash."""
+        return str(self.joulo_api_url).rstrip("/")
+
+    def warnings(self) -> list[str]:
+        """Settings that are valid but probably not what the deployer wants."""
+        found = []
+        if (
+            self.poll_interval < RECOMMENDED_MIN_POLL_INTERVAL
+            and self.joulo_base_url == DEFAULT_JOULO_API_URL
+        ):
+            found.append(
+                f"POLL_INTERVAL={self.poll_interval:g} s is below "
+                f"{RECOMMENDED_MIN_POLL_INTERVAL:g} s; the real Joulo API may rate-limit the bot"
+            )
+        return found
+
+    def encryption_keys(self) -> list[str]:
+        """The configured Fernet keys, first one encrypts; empty when unset."""
+        if self.encryption_key is None:
+            return []
+        return self.encryption_key.get_secret_value().split(",")
+
+
+def _describe(error: ValidationError) -> list[str]:
+    """One line per problem, naming the variable and never echoing its value."""
+    lines = []
+    for item in error.errors(include_input=False, include_url=False):
+        name = str(item["loc"][0]).upper() if item["loc"] else "SETTINGS"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        lines.append(f"{name}: {message}")
+    return lines
+
+
+def load_settings(*, require_bot_token: bool, **overrides: object) -> Settings:
+    """Read settings from the environment and `.env`; raise ConfigError listing every problem."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as err:
+        raise ConfigError(_describe(err)) from None
+    problems = []
+    if require_bot_token and settings.telegram_bot_token is None:
+        problems.append("TELEGRAM_BOT_TOKEN: required; create a bot with @BotFather and set it")
+    if problems:
+        raise ConfigError(problems)
+    return settings
