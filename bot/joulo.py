@@ -1,0 +1,168 @@
+"""The Joulo API client: the only module that speaks HTTP to Joulo.
+
+Error tree (every httpx or parsing failure is mapped here, at `_request`):
+
+    JouloError
+    ├── JouloTransientError        try again later; the account's data is just stale
+    │   ├── JouloUnavailable       timeout, connection failure, 5xx, HTML or garbled body
+    │   └── JouloRateLimited       429; `retry_after` seconds until the next request
+    └── JouloRejected              the server said no; retrying the same request won't help
+        └── JouloTokenRejected     401/403: token missing, rotated or revoked
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any, Final
+
+import httpx
+from pydantic import ValidationError
+
+from .models import ChargerList, Energy, Session, SessionPage, parse_chargers
+
+SESSIONS_PAGE_LIMIT: Final = 100
+#: Cap on pages fetched for one `/sessions` query, so a bad server cannot keep us paging forever.
+MAX_SESSION_PAGES: Final = 20
+DEFAULT_RETRY_AFTER: Final = 60.0
+
+
+class JouloError(Exception):
+    """Base class of every error the Joulo client raises."""
+
+
+class JouloTransientError(JouloError):
+    """The request failed for a reason that may go away by itself."""
+
+
+class JouloUnavailable(JouloTransientError):
+    """Joulo could not be reached or answered with a server error or an unreadable body."""
+
+
+class JouloRateLimited(JouloTransientError):
+    """Joulo asked us to slow down for this token."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"rate limited; retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
+class JouloRejected(JouloError):
+    """Joulo refused the request itself (4xx other than 429)."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(f"HTTP {status}: {message}")
+        self.status = status
+
+
+class JouloTokenRejected(JouloRejected):
+    """The token is missing, invalid, rotated or revoked (401/403)."""
+
+
+def normalize_token(raw: str) -> str:
+    """Strip the spaces and a leading `Bearer ` that users paste along with a token."""
+    token = raw.strip()
+    if token.lower().startswith("bearer "):
+        token = token[len("bearer ") :].strip()
+    return token
+
+
+def _retry_after(response: httpx.Response) -> float:
+    value = response.headers.get("retry-after", "")
+    try:
+        seconds = float(value)
+    except ValueError:
+        return DEFAULT_RETRY_AFTER
+    return min(max(seconds, 1.0), 3600.0)
+
+
+def _error_message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.reason_phrase or "error"
+    error = body.get("error") if isinstance(body, dict) else None
+    if isinstance(error, str):
+        return error[:200]
+    return response.reason_phrase or "error"
+
+
+def _iso(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+class JouloClient:
+    """A thin async client; one instance serves every account (the token is per call)."""
+
+    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
+        self._http = http
+        self._base_url = base_url.rstrip("/")
+
+    async def _request(self, token: str, path: str, params: dict[str, str] | None = None) -> Any:
+        """GET `path` with `token`; return the decoded JSON or raise a JouloError."""
+        try:
+            response = await self._http.get(
+                f"{self._base_url}{path}",
+                params=params,
+                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
+            )
+        except httpx.TimeoutException as err:
+            raise JouloUnavailable(f"timeout on {path}") from err
+        except httpx.HTTPError as err:
+            raise JouloUnavailable(f"{type(err).__name__} on {path}") from err
+        status = response.status_code
+        if status in (401, 403):
+            raise JouloTokenRejected(status, _error_message(response))
+        if status == 429:
+            raise JouloRateLimited(_retry_after(response))
+        if status >= 500:
+            raise JouloUnavailable(f"HTTP {status} on {path}")
+        if status >= 400:
+            raise JouloRejected(status, _error_message(response))
+        try:
+            return response.json()
+        except (ValueError, json.JSONDecodeError) as err:
+            raise JouloUnavailable(f"unreadable body on {path}") from err
+
+    async def chargers(self, token: str) -> ChargerList:
+        """Live state of every charger on the account."""
+        body = await self._request(token, "/chargers")
+        try:
+            return parse_chargers(body)
+        except ValueError as err:
+            raise JouloUnavailable("unexpected /chargers shape") from err
+
+    async def sessions(
+        self,
+        token: str,
+        *,
+        charger_id: str | None = None,
+        since: datetime | None = None,
+        max_pages: int = MAX_SESSION_PAGES,
+    ) -> list[Session]:
+        """Sessions (newest first), optionally for one charger and started at or after `since`."""
+        params: dict[str, str] = {"limit": str(SESSIONS_PAGE_LIMIT)}
+        if charger_id is not None:
+            params["charger_id"] = charger_id
+        if since is not None:
+            params["from"] = _iso(since)
+        found: list[Session] = []
+        for page_number in range(max_pages):
+            params["offset"] = str(page_number * SESSIONS_PAGE_LIMIT)
+            body = await self._request(token, "/sessions", params)
+            try:
+                page = SessionPage.model_validate(body)
+            except ValidationError as err:
+                raise JouloUnavailable("unexpected /sessions shape") from err
+            found.extend(page.sessions)
+            if len(page.sessions) < SESSIONS_PAGE_LIMIT:
+                break
+        return found
+
+    async def energy(self, token: str) -> Energy:
+        """Lifetime and monthly energy totals."""
+        body = await self._request(token, "/energy")
+        try:
+            return Energy.model_validate(body)
+        except ValidationError as err:
+            raise JouloUnavailable("unexpected /energy shape") from err
