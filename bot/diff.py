@@ -1,0 +1,225 @@
+"""The pure heart of the bot: two snapshots in, new state and events out. No I/O, no clock."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .domain import (
+    ChargerOffline,
+    ChargerOnline,
+    ChargerState,
+    Event,
+    PendingEnd,
+    Sample,
+    SessionFinished,
+    SessionStarted,
+    SessionState,
+)
+from .models import Charger, Session
+
+#: Statuses that mean the charger is reachable. Anything else (offline, unavailable, unknown,
+#: values Joulo may add later) counts as "not online" for the offline alert.
+ONLINE_STATUSES = frozenset({"online", "charging", "active", "available"})
+
+
+@dataclass(frozen=True)
+class DiffResult:
+    """The outcome of comparing two snapshots."""
+
+    states: dict[str, ChargerState]
+    events: list[Event] = field(default_factory=list)
+    ended: list[PendingEnd] = field(default_factory=list)
+
+
+def is_online(charger: Charger) -> bool:
+    """Whether the charger counts as reachable."""
+    return charger.is_charging or charger.status in ONLINE_STATUSES
+
+
+def _next_samples(previous: SessionState | None, kwh: float, at: datetime) -> tuple[Sample, ...]:
+    """Keep the last two *distinct* readings so a meter that updates slowly gives no zero power."""
+    if previous is None or not previous.samples:
+        return (Sample(at=at, kwh=kwh),)
+    last = previous.samples[-1]
+    if kwh == last.kwh:
+        return previous.samples
+    return (last, Sample(at=at, kwh=kwh))
+
+
+def _observe(charger: Charger, before: ChargerState | None, now: datetime) -> ChargerState:
+    """The new remembered state of one charger (offline bookkeeping is done by the caller)."""
+    session: SessionState | None = None
+    live = charger.current_session if charger.is_charging else None
+    if live is not None:
+        same = before is not None and before.session is not None and before.session.id == live.id
+        previous_session = before.session if same and before is not None else None
+        session = SessionState(
+            id=live.id,
+            started_at=live.started_at,
+            kwh=live.kwh_so_far,
+            id_tag=live.id_tag,
+            samples=_next_samples(previous_session, live.kwh_so_far, now),
+        )
+    return ChargerState(
+        charger_id=charger.id,
+        name=charger.name,
+        status=charger.status,
+        online=is_online(charger),
+        is_charging=charger.is_charging,
+        session=session,
+        observed_at=now,
+    )
+
+
+def baseline(current: Iterable[Charger], now: datetime) -> dict[str, ChargerState]:
+    """The state recorded at the first poll of an account: nothing is announced."""
+    states = {}
+    for charger in current:
+        state = _observe(charger, None, now)
+        if not state.online:
+            state = state.model_copy(update={"offline_since": now})
+        states[charger.id] = state
+    return states
+
+
+def diff(
+    previous: Mapping[str, ChargerState],
+    current: Sequence[Charger],
+    *,
+    now: datetime,
+    offline_grace: timedelta,
+    keep: Iterable[str] = (),
+) -> DiffResult:
+    """Compare the remembered chargers with a fresh `/chargers` answer.
+
+    `keep` names chargers whose entry could not be parsed this time: their previous state is
+    carried over untouched. Chargers that disappeared from the account are forgotten silently.
+    Sessions that ended are returned in `ended`; their announcement waits for final figures.
+    """
+    states: dict[str, ChargerState] = {}
+    events: list[Event] = []
+    ended: list[PendingEnd] = []
+    for charger_id in keep:
+        if charger_id in previous:
+            states[charger_id] = previous[charger_id]
+
+    for charger in current:
+        before = previous.get(charger.id)
+        state = _observe(charger, before, now)
+
+        # Sessions: an id that disappears has ended; a new id has started.
+        old_session = before.session if before is not None else None
+        if old_session is not None and (
+            state.session is None or state.session.id != old_session.id
+        ):
+            ended.append(
+                PendingEnd(
+                    charger_id=charger.id,
+                    charger_name=state.name,
+                    session_id=old_session.id,
+                    started_at=old_session.started_at,
+                    last_kwh=old_session.kwh,
+                    id_tag=old_session.id_tag,
+                    observed_end_at=now,
+                )
+            )
+        if state.session is not None and (
+            old_session is None or old_session.id != state.session.id
+        ):
+            events.append(
+                SessionStarted(
+                    charger_id=charger.id,
+                    charger_name=state.name,
+                    session_id=state.session.id,
+                    started_at=state.session.started_at,
+                    id_tag=state.session.id_tag,
+                )
+            )
+
+        # Offline: only after the grace period, once; back online only if offline was announced.
+        offline_since = before.offline_since if before is not None else None
+        announced = before.offline_announced if before is not None else False
+        if state.online:
+            if announced and offline_since is not None:
+                events.append(
+                    ChargerOnline(
+                        charger_id=charger.id,
+                        charger_name=state.name,
+                        offline_since=offline_since,
+                        back_at=now,
+                    )
+                )
+            offline_since, announced = None, False
+        else:
+            offline_since = offline_since or now
+            if not announced and now - offline_since >= offline_grace:
+                events.append(
+                    ChargerOffline(
+                        charger_id=charger.id,
+                        charger_name=state.name,
+                        status=state.status,
+                        since=offline_since,
+                    )
+                )
+                announced = True
+        states[charger.id] = state.model_copy(
+            update={"offline_since": offline_since, "offline_announced": announced}
+        )
+    return DiffResult(states=states, events=events, ended=ended)
+
+
+def finalize(
+    pending: PendingEnd,
+    sessions: Sequence[Session] | None,
+    *,
+    now: datetime,
+    max_wait: timedelta,
+) -> SessionFinished | None:
+    """Turn an ended session into its announcement, once `/sessions` has the final figures.
+
+    `sessions` is None when they could not be fetched. Returns None to try again later; after
+    `max_wait` the last polled figures are announced instead (marked as not final).
+    """
+    record = next((s for s in sessions or () if s.id == pending.session_id), None)
+    if record is not None and record.ended_at is not None:
+        return SessionFinished(
+            charger_id=pending.charger_id,
+            charger_name=pending.charger_name,
+            session_id=pending.session_id,
+            started_at=record.started_at,
+            ended_at=record.ended_at,
+            kwh=record.kwh,
+            ere_credits=record.ere_credits,
+            id_tag=record.id_tag or pending.id_tag,
+            final=True,
+            while_away=pending.while_away,
+        )
+    if now - pending.observed_end_at < max_wait:
+        return None
+    return SessionFinished(
+        charger_id=pending.charger_id,
+        charger_name=pending.charger_name,
+        session_id=pending.session_id,
+        started_at=pending.started_at,
+        ended_at=pending.observed_end_at,
+        kwh=record.kwh if record is not None else pending.last_kwh,
+        ere_credits=None,
+        id_tag=pending.id_tag,
+        final=False,
+        while_away=pending.while_away,
+    )
+
+
+def estimate_power_kw(session: SessionState, now: datetime) -> float | None:
+    """Current charging power from the last two readings, else the session's average."""
+    if len(session.samples) >= 2:
+        older, newer = session.samples[-2], session.samples[-1]
+        hours = (newer.at - older.at).total_seconds() / 3600
+        if hours > 0 and newer.kwh >= older.kwh:
+            return (newer.kwh - older.kwh) / hours
+    hours = (now - session.started_at).total_seconds() / 3600
+    if hours <= 0:
+        return None
+    return session.kwh / hours
