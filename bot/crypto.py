@@ -1,0 +1,71 @@
+"""Encryption of Joulo tokens at rest (Fernet), with key rotation and a generated key file."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+log = logging.getLogger(__name__)
+
+KEY_FILE_NAME = "encryption.key"
+
+
+class TokenUndecryptable(Exception):
+    """No configured key decrypts a stored token (the key was changed or lost)."""
+
+
+class TokenCipher:
+    """Encrypts with the first key, decrypts with any of them."""
+
+    def __init__(self, keys: list[str]) -> None:
+        if not keys:
+            raise ValueError("at least one Fernet key is required")
+        self._fernet = MultiFernet([Fernet(key) for key in keys])
+
+    def encrypt(self, token: str) -> bytes:
+        """Encrypt a token for storage."""
+        return self._fernet.encrypt(token.encode())
+
+    def decrypt(self, blob: bytes) -> str:
+        """Decrypt a stored token."""
+        try:
+            return self._fernet.decrypt(blob).decode()
+        except InvalidToken as err:
+            raise TokenUndecryptable("no configured key decrypts this token") from err
+
+    def rotate(self, blob: bytes) -> bytes:
+        """Re-encrypt a stored token with the first (newest) key."""
+        try:
+            return self._fernet.rotate(blob)
+        except InvalidToken as err:
+            raise TokenUndecryptable("no configured key decrypts this token") from err
+
+
+def token_fingerprint(token: str) -> str:
+    """A one-way id for "the same Joulo account" (the API exposes no account id)."""
+    return hashlib.sha256(b"joulo-token:" + token.encode()).hexdigest()
+
+
+def load_or_create_key_file(directory: Path) -> str:
+    """Read the key file beside the database, creating it (mode 0600) on first start."""
+    path = directory / KEY_FILE_NAME
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        key = path.read_text(encoding="ascii").strip()
+        Fernet(key)  # fail early and clearly on a damaged file
+        return key
+    key = Fernet.generate_key().decode()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key + "\n")
+    log.warning(
+        "ENCRYPTION_KEY is not set: generated a new key in %s. Back it up with the database; "
+        "without it stored tokens cannot be read.",
+        path,
+    )
+    return key

@@ -1,0 +1,654 @@
+"""Durable state in one SQLite file. The only module that contains SQL.
+
+Invariants the rest of the bot relies on:
+- A poll's new charger state and the events it caused are written in one transaction, and an
+  event is unique per (account, key): replaying the same observation cannot notify twice.
+- Every event gets one outbox row per recipient chat in that same transaction; a row is marked
+  sent only after Telegram accepted the message.
+- Deleting an account deletes every row derived from it (ON DELETE CASCADE).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final, Literal
+
+import aiosqlite
+
+from .domain import (
+    OWNER_ONLY_KINDS,
+    ChargerState,
+    Event,
+    PendingEnd,
+    TokenRejected,
+    event_from_json,
+    event_to_json,
+)
+
+ChatKind = Literal["private", "group", "supergroup", "channel"]
+AccountStatus = Literal["active", "token_rejected"]
+
+_MIGRATIONS: Final[tuple[str, ...]] = (
+    # 1: the core schema
+    """
+    CREATE TABLE chats (
+        id          INTEGER PRIMARY KEY,           -- Telegram chat id
+        kind        TEXT    NOT NULL,
+        title       TEXT,
+        language    TEXT    NOT NULL,
+        active      INTEGER NOT NULL DEFAULT 1,    -- 0 once the bot was blocked or removed
+        updated_at  TEXT    NOT NULL
+    );
+    CREATE TABLE accounts (
+        id              INTEGER PRIMARY KEY,
+        owner_id        INTEGER NOT NULL UNIQUE,   -- Telegram user id = private chat id
+        owner_name      TEXT    NOT NULL,
+        token_enc       BLOB    NOT NULL,          -- Fernet ciphertext, never the token itself
+        fingerprint     TEXT    NOT NULL UNIQUE,   -- one-way hash that recognises the account
+        link_seq        INTEGER NOT NULL DEFAULT 1,
+        status          TEXT    NOT NULL DEFAULT 'active',
+        linked_at       TEXT    NOT NULL,
+        baseline_at     TEXT,
+        last_success_at TEXT
+    );
+    CREATE TABLE subscriptions (
+        chat_id       INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        subscribed_by INTEGER NOT NULL,
+        created_at    TEXT    NOT NULL,
+        PRIMARY KEY (chat_id, account_id)
+    );
+    CREATE TABLE charger_states (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        charger_id TEXT    NOT NULL,
+        state      TEXT    NOT NULL,               -- ChargerState as JSON
+        PRIMARY KEY (account_id, charger_id)
+    );
+    CREATE TABLE pending_ends (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        session_id TEXT    NOT NULL,
+        data       TEXT    NOT NULL,               -- PendingEnd as JSON
+        PRIMARY KEY (account_id, session_id)
+    );
+    CREATE TABLE events (
+        id         INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        key        TEXT    NOT NULL,
+        kind       TEXT    NOT NULL,
+        payload    TEXT    NOT NULL,
+        created_at TEXT    NOT NULL,
+        UNIQUE (account_id, key)
+    );
+    CREATE TABLE outbox (
+        id              INTEGER PRIMARY KEY,
+        event_id        INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+        chat_id         INTEGER NOT NULL REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+        status          TEXT    NOT NULL DEFAULT 'pending',   -- pending | sent | dropped
+        attempts        INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT,
+        sent_at         TEXT,
+        message_id      INTEGER,
+        error           TEXT,
+        UNIQUE (event_id, chat_id)
+    );
+    CREATE INDEX outbox_pending ON outbox (id) WHERE status = 'pending';
+    CREATE INDEX subscriptions_by_account ON subscriptions (account_id);
+    CREATE TABLE meta (
+        key   TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
+)
+
+SCHEMA_VERSION: Final = len(_MIGRATIONS)
+
+
+class StoreError(Exception):
+    """The database could not do what was asked."""
+
+
+class FingerprintTaken(StoreError):
+    """Another Telegram user has already linked this Joulo account."""
+
+
+@dataclass(frozen=True)
+class Account:
+    """A linked Joulo account, owned by one Telegram user."""
+
+    id: int
+    owner_id: int
+    owner_name: str
+    token_enc: bytes
+    link_seq: int
+    status: AccountStatus
+    linked_at: datetime
+    baseline_at: datetime | None
+    last_success_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Chat:
+    """A Telegram chat the bot talks to."""
+
+    id: int
+    kind: ChatKind
+    title: str | None
+    language: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event waiting to be sent to one chat."""
+
+    id: int
+    chat_id: int
+    account_id: int
+    language: str
+    attempts: int
+    next_attempt_at: datetime | None
+    event: Event
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    """What linking did: `new_account` False means the user re-linked."""
+
+    account: Account
+    new_account: bool
+    same_joulo_account: bool
+
+
+def _ts(moment: datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _dt(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
+
+
+def _account(row: sqlite3.Row) -> Account:
+    linked_at = _dt(row["linked_at"])
+    assert linked_at is not None  # noqa: S101  (NOT NULL column)
+    return Account(
+        id=row["id"],
+        owner_id=row["owner_id"],
+        owner_name=row["owner_name"],
+        token_enc=bytes(row["token_enc"]),
+        link_seq=row["link_seq"],
+        status=row["status"],
+        linked_at=linked_at,
+        baseline_at=_dt(row["baseline_at"]),
+        last_success_at=_dt(row["last_success_at"]),
+    )
+
+
+def _chat(row: sqlite3.Row) -> Chat:
+    return Chat(
+        id=row["id"],
+        kind=row["kind"],
+        title=row["title"],
+        language=row["language"],
+        active=bool(row["active"]),
+    )
+
+
+class Store:
+    """Async access to the bot's SQLite database. Open with `await Store.open(path)`."""
+
+    def __init__(self, db: aiosqlite.Connection) -> None:
+        self._db = db
+        # One connection is shared by all coroutines: a lock keeps transactions from interleaving.
+        self._lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path) -> Store:
+        """Open (creating it and its directory if needed) and migrate the database."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        db = await aiosqlite.connect(path, isolation_level=None)
+        db.row_factory = sqlite3.Row
+        await db.execute("PRAGMA journal_mode=WAL")
+        await db.execute("PRAGMA synchronous=NORMAL")
+        await db.execute("PRAGMA foreign_keys=ON")
+        await db.execute("PRAGMA busy_timeout=5000")
+        store = cls(db)
+        await store._migrate()
+        return store
+
+    async def close(self) -> None:
+        """Close the connection (waits for a running transaction)."""
+        async with self._lock:
+            await self._db.close()
+
+    async def _migrate(self) -> None:
+        async with self._lock:
+            row = await (await self._db.execute("PRAGMA user_version")).fetchone()
+            version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"database schema {version} is newer than this bot ({SCHEMA_VERSION})"
+                )
+            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                await self._db.executescript(
+                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+                )
+
+    @asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        async with self._lock:
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
+        async with self._lock:
+            cursor = await self._db.execute(sql, tuple(params))
+            return list(await cursor.fetchall())
+
+    async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
+        rows = await self._fetchall(sql, params)
+        return rows[0] if rows else None
+
+    # --- chats --------------------------------------------------------------------------
+
+    @staticmethod
+    async def _upsert_chat(
+        db: aiosqlite.Connection,
+        *,
+        chat_id: int,
+        kind: ChatKind,
+        title: str | None,
+        language: str,
+        now: datetime,
+    ) -> None:
+        await db.execute(
+            """
+            INSERT INTO chats (id, kind, title, language, active, updated_at)
+            VALUES (?, ?, ?, ?, 1, ?)
+            ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, title = excluded.title,
+                language = excluded.language, active = 1, updated_at = excluded.updated_at
+            """,
+            (chat_id, kind, title, language, _ts(now)),
+        )
+
+    async def chat(self, chat_id: int) -> Chat | None:
+        """The chat with this id, if the bot knows it."""
+        row = await self._fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
+        return _chat(row) if row else None
+
+    async def set_chat_language(self, chat_id: int, language: str, now: datetime) -> None:
+        """Remember which language to use in a chat the bot already knows."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE chats SET language = ?, updated_at = ? WHERE id = ?",
+                (language, _ts(now), chat_id),
+            )
+
+    async def deactivate_chat(self, chat_id: int, reason: str) -> list[Account]:
+        """Stop sending to a chat: drop its subscriptions and pending messages.
+
+        Returns the accounts that were subscribed to it, so their owners can be told.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                """SELECT * FROM accounts
+                    WHERE id IN (SELECT account_id FROM subscriptions WHERE chat_id = ?)""",
+                (chat_id,),
+            )
+            accounts = [_account(row) for row in await cursor.fetchall()]
+            await db.execute("UPDATE chats SET active = 0 WHERE id = ?", (chat_id,))
+            await db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
+            await db.execute(
+                "UPDATE outbox SET status = 'dropped', error = ? "
+                "WHERE chat_id = ? AND status = 'pending'",
+                (reason[:200], chat_id),
+            )
+        return accounts
+
+    async def reactivate_chat(self, chat_id: int, now: datetime) -> None:
+        """Mark a chat as reachable again (the bot was unblocked or re-added)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE chats SET active = 1, updated_at = ? WHERE id = ?", (_ts(now), chat_id)
+            )
+
+    # --- accounts -----------------------------------------------------------------------
+
+    async def link_account(
+        self,
+        *,
+        owner_id: int,
+        owner_name: str,
+        language: str,
+        token_enc: bytes,
+        fingerprint: str,
+        states: Mapping[str, ChargerState],
+        now: datetime,
+    ) -> LinkResult:
+        """Store a validated token for a user, with the chargers seen as the baseline.
+
+        Re-linking the same Joulo account keeps what the bot remembers about it and resumes
+        polling; linking a different one starts afresh from `states`.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "SELECT owner_id FROM accounts WHERE fingerprint = ?", (fingerprint,)
+            )
+            holder = await cursor.fetchone()
+            if holder is not None and holder["owner_id"] != owner_id:
+                raise FingerprintTaken("this Joulo account is linked by another Telegram user")
+            await self._upsert_chat(
+                db, chat_id=owner_id, kind="private", title=None, language=language, now=now
+            )
+            cursor = await db.execute(
+                "SELECT id, fingerprint FROM accounts WHERE owner_id = ?", (owner_id,)
+            )
+            existing = await cursor.fetchone()
+            same = existing is not None and existing["fingerprint"] == fingerprint
+            if existing is None:
+                cursor = await db.execute(
+                    """INSERT INTO accounts (owner_id, owner_name, token_enc, fingerprint,
+                           link_seq, status, linked_at, baseline_at, last_success_at)
+                       VALUES (?, ?, ?, ?, 1, 'active', ?, ?, ?)""",
+                    (owner_id, owner_name, token_enc, fingerprint, _ts(now), _ts(now), _ts(now)),
+                )
+                account_id = cursor.lastrowid
+                assert account_id is not None  # noqa: S101
+            else:
+                account_id = existing["id"]
+                await db.execute(
+                    """UPDATE accounts SET owner_name = ?, token_enc = ?, fingerprint = ?,
+                           link_seq = link_seq + 1, status = 'active', linked_at = ?
+                       WHERE id = ?""",
+                    (owner_name, token_enc, fingerprint, _ts(now), account_id),
+                )
+            if not same:
+                await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
+                await db.execute("DELETE FROM pending_ends WHERE account_id = ?", (account_id,))
+                await self._write_states(db, account_id, states)
+                await db.execute(
+                    "UPDATE accounts SET baseline_at = ?, last_success_at = ? WHERE id = ?",
+                    (_ts(now), _ts(now), account_id),
+                )
+            cursor = await db.execute("SELECT * FROM accounts WHERE id = ?", (account_id,))
+            row = await cursor.fetchone()
+            assert row is not None  # noqa: S101
+            return LinkResult(
+                account=_account(row), new_account=existing is None, same_joulo_account=same
+            )
+
+    async def unlink_account(self, owner_id: int) -> bool:
+        """Forget a user's account and everything derived from it. False if there was none."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM accounts WHERE owner_id = ?", (owner_id,))
+            return cursor.rowcount > 0
+
+    async def account_for_owner(self, owner_id: int) -> Account | None:
+        """The account linked by this Telegram user."""
+        row = await self._fetchone("SELECT * FROM accounts WHERE owner_id = ?", (owner_id,))
+        return _account(row) if row else None
+
+    async def account(self, account_id: int) -> Account | None:
+        """The account with this id."""
+        row = await self._fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,))
+        return _account(row) if row else None
+
+    async def accounts_to_poll(self) -> list[Account]:
+        """Every account whose token is believed to work, oldest first."""
+        rows = await self._fetchall("SELECT * FROM accounts WHERE status = 'active' ORDER BY id")
+        return [_account(row) for row in rows]
+
+    async def pause_account(self, account_id: int, event: TokenRejected) -> None:
+        """Stop polling an account whose token was rejected, and tell its owner (once)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE accounts SET status = 'token_rejected' WHERE id = ? AND link_seq = ?",
+                (account_id, event.link_seq),
+            )
+            await self._add_events(db, account_id, [event], event.at)
+
+    # --- subscriptions ------------------------------------------------------------------
+
+    async def subscribe(
+        self,
+        *,
+        chat_id: int,
+        kind: ChatKind,
+        title: str | None,
+        language: str,
+        account_id: int,
+        by_user: int,
+        now: datetime,
+    ) -> bool:
+        """Send an account's notifications to a chat. False if it already was subscribed."""
+        async with self._transaction() as db:
+            await self._upsert_chat(
+                db, chat_id=chat_id, kind=kind, title=title, language=language, now=now
+            )
+            cursor = await db.execute(
+                """INSERT INTO subscriptions (chat_id, account_id, subscribed_by, created_at)
+                   VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING""",
+                (chat_id, account_id, by_user, _ts(now)),
+            )
+            return cursor.rowcount > 0
+
+    async def unsubscribe(self, chat_id: int, account_id: int) -> bool:
+        """Stop an account's notifications in a chat. False if it was not subscribed."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM subscriptions WHERE chat_id = ? AND account_id = ?",
+                (chat_id, account_id),
+            )
+            return cursor.rowcount > 0
+
+    async def subscribed_accounts(self, chat_id: int) -> list[Account]:
+        """Accounts whose notifications go to this (group) chat."""
+        rows = await self._fetchall(
+            """SELECT * FROM accounts
+                WHERE id IN (SELECT account_id FROM subscriptions WHERE chat_id = ?)
+                ORDER BY id""",
+            (chat_id,),
+        )
+        return [_account(row) for row in rows]
+
+    async def subscriber_chats(self, account_id: int) -> list[Chat]:
+        """Active group chats subscribed to an account."""
+        rows = await self._fetchall(
+            """SELECT chats.* FROM chats JOIN subscriptions ON subscriptions.chat_id = chats.id
+               WHERE subscriptions.account_id = ? AND chats.active = 1 ORDER BY chats.id""",
+            (account_id,),
+        )
+        return [_chat(row) for row in rows]
+
+    # --- polling --------------------------------------------------------------------------
+
+    async def charger_states(self, account_id: int) -> dict[str, ChargerState]:
+        """What the bot remembers about an account's chargers."""
+        rows = await self._fetchall(
+            "SELECT state FROM charger_states WHERE account_id = ? ORDER BY charger_id",
+            (account_id,),
+        )
+        states = [ChargerState.model_validate_json(row["state"]) for row in rows]
+        return {state.charger_id: state for state in states}
+
+    async def pending_ends(self, account_id: int) -> list[PendingEnd]:
+        """Ended sessions still waiting for their final figures."""
+        rows = await self._fetchall(
+            "SELECT data FROM pending_ends WHERE account_id = ? ORDER BY rowid", (account_id,)
+        )
+        return [PendingEnd.model_validate_json(row["data"]) for row in rows]
+
+    @staticmethod
+    async def _write_states(
+        db: aiosqlite.Connection, account_id: int, states: Mapping[str, ChargerState]
+    ) -> None:
+        await db.executemany(
+            "INSERT INTO charger_states (account_id, charger_id, state) VALUES (?, ?, ?)",
+            [(account_id, cid, state.model_dump_json()) for cid, state in states.items()],
+        )
+
+    @staticmethod
+    async def _add_events(
+        db: aiosqlite.Connection, account_id: int, events: Iterable[Event], now: datetime
+    ) -> int:
+        """Insert events (ignoring ones already recorded) and an outbox row per recipient."""
+        created = 0
+        for event in events:
+            cursor = await db.execute(
+                """INSERT INTO events (account_id, key, kind, payload, created_at)
+                   VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, key) DO NOTHING""",
+                (account_id, event.key, event.kind, event_to_json(event), _ts(now)),
+            )
+            if cursor.rowcount == 0:
+                continue
+            created += 1
+            event_id = cursor.lastrowid
+            # The owner's private chat always; subscribed active groups unless owner-only.
+            await db.execute(
+                """INSERT INTO outbox (event_id, chat_id)
+                   SELECT ?, owner_id FROM accounts WHERE id = ?
+                   ON CONFLICT DO NOTHING""",
+                (event_id, account_id),
+            )
+            if event.kind not in OWNER_ONLY_KINDS:
+                await db.execute(
+                    """INSERT INTO outbox (event_id, chat_id)
+                       SELECT ?, subscriptions.chat_id FROM subscriptions
+                       JOIN chats ON chats.id = subscriptions.chat_id
+                       WHERE subscriptions.account_id = ? AND chats.active = 1
+                       ORDER BY subscriptions.chat_id
+                       ON CONFLICT DO NOTHING""",
+                    (event_id, account_id),
+                )
+        return created
+
+    async def record_poll(
+        self,
+        account_id: int,
+        *,
+        states: Mapping[str, ChargerState],
+        events: Iterable[Event],
+        new_pending: Iterable[PendingEnd],
+        resolved_pending: Iterable[str],
+        now: datetime,
+    ) -> int:
+        """Save a successful poll atomically: new state, events with their outbox, pending ends.
+
+        Returns how many events were new. Does nothing if the account was unlinked meanwhile.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,))
+            if await cursor.fetchone() is None:
+                return 0
+            await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
+            await self._write_states(db, account_id, states)
+            await db.executemany(
+                "DELETE FROM pending_ends WHERE account_id = ? AND session_id = ?",
+                [(account_id, session_id) for session_id in resolved_pending],
+            )
+            await db.executemany(
+                """INSERT INTO pending_ends (account_id, session_id, data) VALUES (?, ?, ?)
+                   ON CONFLICT DO NOTHING""",
+                [(account_id, p.session_id, p.model_dump_json()) for p in new_pending],
+            )
+            created = await self._add_events(db, account_id, events, now)
+            await db.execute(
+                """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?)
+                   WHERE id = ?""",
+                (_ts(now), _ts(now), account_id),
+            )
+            return created
+
+    # --- outbox ---------------------------------------------------------------------------
+
+    async def pending_deliveries(self, limit: int = 500) -> list[Delivery]:
+        """Unsent messages, oldest first (callers keep per-chat order)."""
+        rows = await self._fetchall(
+            """SELECT outbox.id, outbox.chat_id, outbox.attempts, outbox.next_attempt_at,
+                      events.account_id, events.payload, chats.language
+               FROM outbox
+               JOIN events ON events.id = outbox.event_id
+               JOIN chats ON chats.id = outbox.chat_id
+               WHERE outbox.status = 'pending'
+               ORDER BY outbox.id LIMIT ?""",
+            (limit,),
+        )
+        return [
+            Delivery(
+                id=row["id"],
+                chat_id=row["chat_id"],
+                account_id=row["account_id"],
+                language=row["language"],
+                attempts=row["attempts"],
+                next_attempt_at=_dt(row["next_attempt_at"]),
+                event=event_from_json(row["payload"]),
+            )
+            for row in rows
+        ]
+
+    async def mark_sent(self, delivery_id: int, message_id: int | None, now: datetime) -> None:
+        """Record that Telegram accepted a message."""
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,
+                       attempts = attempts + 1, error = NULL
+                   WHERE id = ?""",
+                (_ts(now), message_id, delivery_id),
+            )
+
+    async def mark_dropped(self, delivery_id: int, reason: str) -> None:
+        """Give up on a message that can never be delivered."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET status = 'dropped', attempts = attempts + 1, error = ? "
+                "WHERE id = ?",
+                (reason[:200], delivery_id),
+            )
+
+    async def postpone(self, delivery_id: int, until: datetime, reason: str) -> None:
+        """Try a message again later."""
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, error = ?
+                   WHERE id = ?""",
+                (_ts(until), reason[:200], delivery_id),
+            )
+
+    # --- health -----------------------------------------------------------------------------
+
+    async def set_meta(self, key: str, value: str) -> None:
+        """Store a small named value (heartbeat and the like)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
+    async def meta(self, key: str) -> str | None:
+        """Read a named value."""
+        row = await self._fetchone("SELECT value FROM meta WHERE key = ?", (key,))
+        return None if row is None else str(row["value"])
+
+
+def read_meta_readonly(path: Path, key: str) -> str | None:
+    """Read a named value without the event loop and without creating the database."""
+    if not path.exists():
+        return None
+    try:
+        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    except sqlite3.Error:
+        return None
+    return None if row is None else str(row[0])
