@@ -1,0 +1,407 @@
+"""Every sentence the bot says, in English and Dutch, and locale-aware number and time formats.
+
+Texts are Telegram HTML. Placeholders are filled by `t()`; callers escape external strings
+(`html.escape`) before passing them in, so a catalog entry may contain markup of its own.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, tzinfo
+from typing import Final, Literal
+
+Lang = Literal["en", "nl"]
+LANGUAGES: Final[tuple[Lang, ...]] = ("en", "nl")
+
+_MONTHS: Final[dict[Lang, tuple[str, ...]]] = {
+    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
+}
+_MONTH_NAMES: Final[dict[Lang, tuple[str, ...]]] = {
+    "en": (
+        "January", "February", "March", "April", "May", "June", "July", "August",
+        "September", "October", "November", "December",
+    ),
+    "nl": (
+        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
+        "september", "oktober", "november", "december",
+    ),
+}  # fmt: skip
+
+# One entry per message; keep the two languages side by side so they cannot drift apart.
+TEXTS: Final[dict[str, dict[Lang, str]]] = {
+    # --- notifications ---
+    "started": {
+        "en": "🔌 <b>{charger}</b>: charging started at {time}{tag}",
+        "nl": "🔌 <b>{charger}</b>: laden gestart om {time}{tag}",
+    },
+    "tag": {"en": " (tag {tag})", "nl": " (pas {tag})"},
+    "finished": {
+        "en": "✅ <b>{charger}</b>: charging finished{tag}\n{kwh} kWh in {duration}{power}",
+        "nl": "✅ <b>{charger}</b>: klaar met laden{tag}\n{kwh} kWh in {duration}{power}",
+    },
+    "avg_power": {"en": " · avg {kw} kW", "nl": " · gem. {kw} kW"},
+    "credits": {"en": "\nERE credits: {credits}", "nl": "\nERE-credits: {credits}"},
+    "not_final": {
+        "en": "\n<i>Last measured figures; Joulo had no final ones yet.</i>",
+        "nl": "\n<i>Laatst gemeten waarden; Joulo had nog geen definitieve.</i>",
+    },
+    "while_away": {
+        "en": "\n<i>This happened while the bot was offline.</i>",
+        "nl": "\n<i>Dit gebeurde terwijl de bot offline was.</i>",
+    },
+    "offline": {
+        "en": "⚠️ <b>{charger}</b> is offline since {time} (status: {status})",
+        "nl": "⚠️ <b>{charger}</b> is offline sinds {time} (status: {status})",
+    },
+    "online": {
+        "en": "🟢 <b>{charger}</b> is back online (away for {duration})",
+        "nl": "🟢 <b>{charger}</b> is weer online (was {duration} weg)",
+    },
+    "token_rejected": {
+        "en": "🔑 Joulo no longer accepts your API token (rotated or revoked?). "
+        "Notifications are paused.\nCreate a new token in the Joulo dashboard "
+        "(Settings → API) and send it here with /link.",
+        "nl": "🔑 Joulo accepteert je API-token niet meer (vernieuwd of ingetrokken?). "
+        "Meldingen staan op pauze.\nMaak een nieuw token in het Joulo-dashboard "
+        "(Instellingen → API) en stuur het hier met /link.",
+    },
+    # --- /start, /help ---
+    "start_private": {
+        "en": "👋 Hi! I tell you and your family when your car starts charging at home, "
+        "when it's done (kWh, time, ERE credits) and when a charger goes offline — "
+        "using your <b>Joulo</b> account.\n\n"
+        "<b>1.</b> In the Joulo dashboard open Settings → API → Activate and copy the token.\n"
+        "<b>2.</b> Send it to me here: <code>/link joulo_…</code> (or just paste it). "
+        "I delete the message and store the token encrypted.\n"
+        "<b>3.</b> Add me to your family group and send /subscribe there.\n\n"
+        "/help lists everything I can do.",
+        "nl": "👋 Hoi! Ik laat jou en je gezin weten wanneer de auto thuis begint te laden, "
+        "wanneer hij klaar is (kWh, tijd, ERE-credits) en wanneer een laadpaal offline gaat — "
+        "via je <b>Joulo</b>-account.\n\n"
+        "<b>1.</b> Open in het Joulo-dashboard Instellingen → API → Activeren en kopieer het "
+        "token.\n"
+        "<b>2.</b> Stuur het mij hier: <code>/link joulo_…</code> (of plak het gewoon). "
+        "Ik verwijder het bericht en bewaar het token versleuteld.\n"
+        "<b>3.</b> Voeg me toe aan je gezinsgroep en stuur daar /subscribe.\n\n"
+        "/help laat zien wat ik allemaal kan.",
+    },
+    "start_private_linked": {
+        "en": "\n\n✅ Your Joulo account is linked. Try /status.",
+        "nl": "\n\n✅ Je Joulo-account is gekoppeld. Probeer /status.",
+    },
+    "welcome_group": {
+        "en": "👋 Hi all! I report home charging from Joulo: started, finished and "
+        "charger offline.\nWhoever has linked their Joulo account with me in a private chat "
+        "can send /subscribe here to share its notifications with this group.",
+        "nl": "👋 Hoi allemaal! Ik meld thuisladen via Joulo: gestart, klaar en laadpaal "
+        "offline.\nWie zijn Joulo-account in een privéchat met mij heeft gekoppeld, kan hier "
+        "/subscribe sturen om de meldingen met deze groep te delen.",
+    },
+    "help": {
+        "en": "<b>What I can do</b>\n"
+        "/status — chargers now: online, charging, kWh so far, power\n"
+        "/stats — kWh, sessions and ERE credits: this month, last month, lifetime\n"
+        "/help — this list\n\n"
+        "<b>In a private chat</b>\n"
+        "/start — how to get going\n"
+        "/link &lt;token&gt; — link your Joulo account (Joulo dashboard → Settings → API)\n"
+        "/unlink — forget your token and everything I stored for it\n\n"
+        "<b>In a group</b>\n"
+        "/subscribe — send your account's notifications to this group\n"
+        "/unsubscribe — stop them (your own account, or any as group admin)",
+        "nl": "<b>Wat ik kan</b>\n"
+        "/status — laadpalen nu: online, aan het laden, kWh tot nu toe, vermogen\n"
+        "/stats — kWh, sessies en ERE-credits: deze maand, vorige maand, totaal\n"
+        "/help — dit overzicht\n\n"
+        "<b>In een privéchat</b>\n"
+        "/start — zo begin je\n"
+        "/link &lt;token&gt; — koppel je Joulo-account (Joulo-dashboard → Instellingen → API)\n"
+        "/unlink — vergeet je token en alles wat ik ervoor bewaarde\n\n"
+        "<b>In een groep</b>\n"
+        "/subscribe — stuur de meldingen van jouw account naar deze groep\n"
+        "/unsubscribe — stop ze (je eigen account, of elk account als groepsbeheerder)",
+    },
+    "unknown_command": {
+        "en": "I don't know that command. /help lists what I can do.",
+        "nl": "Dat commando ken ik niet. /help laat zien wat ik kan.",
+    },
+    "private_bot": {
+        "en": "Sorry, this bot is private: only its owner's household can link accounts.",
+        "nl": "Sorry, deze bot is privé: alleen het huishouden van de eigenaar kan accounts "
+        "koppelen.",
+    },
+    # --- linking ---
+    "link_usage": {
+        "en": "Send your Joulo API token like this: <code>/link joulo_…</code>\n"
+        "You find it in the Joulo dashboard under Settings → API → Activate.",
+        "nl": "Stuur je Joulo API-token zo: <code>/link joulo_…</code>\n"
+        "Je vindt het in het Joulo-dashboard onder Instellingen → API → Activeren.",
+    },
+    "link_in_group": {
+        "en": "⚠️ Never share your Joulo token in a group! {deleted}Please create a new token "
+        "in the Joulo dashboard (Settings → API) — that makes the old one useless — and send "
+        "it to me in a private chat.",
+        "nl": "⚠️ Deel je Joulo-token nooit in een groep! {deleted}Maak een nieuw token in het "
+        "Joulo-dashboard (Instellingen → API) — dan werkt het oude niet meer — en stuur het "
+        "mij in een privéchat.",
+    },
+    "token_deleted_group": {
+        "en": "I deleted the message. ",
+        "nl": "Ik heb het bericht verwijderd. ",
+    },
+    "token_not_deleted_group": {
+        "en": "I couldn't delete the message (I need admin rights for that). ",
+        "nl": "Ik kon het bericht niet verwijderen (daarvoor heb ik beheerdersrechten nodig). ",
+    },
+    "token_not_deleted_private": {
+        "en": "\n<i>I couldn't delete your message with the token; please delete it yourself.</i>",
+        "nl": "\n<i>Ik kon je bericht met het token niet verwijderen; verwijder het zelf.</i>",
+    },
+    "link_checking": {
+        "en": "Checking your token with Joulo…",
+        "nl": "Token controleren bij Joulo…",
+    },
+    "link_ok": {
+        "en": "✅ Linked! I found {count}:\n{chargers}\n\nI'll message you when charging "
+        "starts or finishes and when a charger goes offline. Add me to your family group and "
+        "send /subscribe there to share the news.",
+        "nl": "✅ Gekoppeld! Ik vond {count}:\n{chargers}\n\nIk stuur je een bericht als het "
+        "laden begint of klaar is en als een laadpaal offline gaat. Voeg me toe aan je "
+        "gezinsgroep en stuur daar /subscribe om het nieuws te delen.",
+    },
+    "link_ok_no_chargers": {
+        "en": "✅ Linked! Your Joulo account has no chargers yet; I'll start watching as soon "
+        "as you add one in Joulo.",
+        "nl": "✅ Gekoppeld! Je Joulo-account heeft nog geen laadpalen; ik let op zodra je er "
+        "een toevoegt in Joulo.",
+    },
+    "link_relinked": {
+        "en": "✅ Token updated; notifications continue.\n{chargers}",
+        "nl": "✅ Token bijgewerkt; de meldingen gaan door.\n{chargers}",
+    },
+    "chargers_one": {"en": "{n} charger", "nl": "{n} laadpaal"},
+    "chargers_other": {"en": "{n} chargers", "nl": "{n} laadpalen"},
+    "sessions_one": {"en": "{n} session", "nl": "{n} sessie"},
+    "sessions_other": {"en": "{n} sessions", "nl": "{n} sessies"},
+    "link_rejected": {
+        "en": "❌ Joulo did not accept that token. Check that you copied all of it, or create "
+        "a new one in the Joulo dashboard (Settings → API). Nothing was stored.",
+        "nl": "❌ Joulo accepteerde dat token niet. Controleer of je het helemaal hebt "
+        "gekopieerd, of maak een nieuw token in het Joulo-dashboard (Instellingen → API). "
+        "Er is niets opgeslagen.",
+    },
+    "link_rejected_kept": {
+        "en": "\nYour previously linked token stays in use.",
+        "nl": "\nJe eerder gekoppelde token blijft in gebruik.",
+    },
+    "link_unavailable": {
+        "en": "⏳ I couldn't reach Joulo just now, so I couldn't check the token. Nothing "
+        "was stored; please try again in a minute.",
+        "nl": "⏳ Ik kon Joulo nu niet bereiken en het token dus niet controleren. Er is niets "
+        "opgeslagen; probeer het over een minuut opnieuw.",
+    },
+    "link_taken": {
+        "en": "❌ This Joulo account is already linked by someone else. Ask them to add me to "
+        "a group with you and /subscribe there instead.",
+        "nl": "❌ Dit Joulo-account is al door iemand anders gekoppeld. Vraag die persoon mij "
+        "aan een groep met jou toe te voegen en daar /subscribe te sturen.",
+    },
+    "unlinked": {
+        "en": "🗑 Done: I forgot your token, your chargers' state and all your group "
+        "subscriptions. Send /link to start again.",
+        "nl": "🗑 Klaar: ik ben je token, de status van je laadpalen en al je "
+        "groepsabonnementen vergeten. Stuur /link om opnieuw te beginnen.",
+    },
+    "not_linked": {
+        "en": "You haven't linked a Joulo account yet. Send /start in a private chat with me "
+        "to see how.",
+        "nl": "Je hebt nog geen Joulo-account gekoppeld. Stuur /start in een privéchat met mij "
+        "om te zien hoe.",
+    },
+    "private_only": {
+        "en": "That command works in a private chat with me.",
+        "nl": "Dat commando werkt in een privéchat met mij.",
+    },
+    "group_only": {
+        "en": "That command is for a group: add me to your family group and send it there.",
+        "nl": "Dat commando is voor een groep: voeg me toe aan je gezinsgroep en stuur het daar.",
+    },
+    # --- subscriptions ---
+    "subscribe_need_link": {
+        "en": "{name}, link your Joulo account first: open a private chat with me and send "
+        "/start. Then come back and send /subscribe here.",
+        "nl": "{name}, koppel eerst je Joulo-account: open een privéchat met mij en stuur "
+        "/start. Stuur daarna hier /subscribe.",
+    },
+    "subscribed": {
+        "en": "🔔 This group now gets the charging notifications of {name}'s Joulo account. "
+        "/status and /stats work here too.",
+        "nl": "🔔 Deze groep krijgt nu de laadmeldingen van het Joulo-account van {name}. "
+        "/status en /stats werken hier ook.",
+    },
+    "already_subscribed": {
+        "en": "This group already gets the notifications of {name}'s account.",
+        "nl": "Deze groep krijgt de meldingen van het account van {name} al.",
+    },
+    "unsubscribed": {
+        "en": "🔕 This group no longer gets notifications for: {names}.",
+        "nl": "🔕 Deze groep krijgt geen meldingen meer voor: {names}.",
+    },
+    "nothing_subscribed": {
+        "en": "No Joulo account is subscribed in this group. Someone who linked an account "
+        "with me can send /subscribe here.",
+        "nl": "Er is geen Joulo-account geabonneerd in deze groep. Wie een account met mij "
+        "heeft gekoppeld, kan hier /subscribe sturen.",
+    },
+    "unsubscribe_not_allowed": {
+        "en": "Only the account's owner or a group admin can do that.",
+        "nl": "Alleen de eigenaar van het account of een groepsbeheerder kan dat.",
+    },
+    "bot_removed_from_group": {
+        "en": "ℹ️ I was removed from the group “{title}”, so it no longer gets your charging "
+        "notifications.",
+        "nl": "ℹ️ Ik ben uit de groep “{title}” verwijderd, dus die krijgt je laadmeldingen "
+        "niet meer.",
+    },
+    # --- /status ---
+    "status_none_private": {
+        "en": "No Joulo account linked yet. Send /start to see how.",
+        "nl": "Nog geen Joulo-account gekoppeld. Stuur /start om te zien hoe.",
+    },
+    "status_no_chargers": {
+        "en": "No chargers on this Joulo account yet.",
+        "nl": "Nog geen laadpalen op dit Joulo-account.",
+    },
+    "account_header": {"en": "<b>{name}</b>", "nl": "<b>{name}</b>"},
+    "charger_line": {"en": "<b>{charger}</b> — {state}", "nl": "<b>{charger}</b> — {state}"},
+    "state_charging": {"en": "⚡ charging", "nl": "⚡ aan het laden"},
+    "state_idle": {"en": "🟢 online, idle", "nl": "🟢 online, niet aan het laden"},
+    "state_offline": {
+        "en": "🔴 offline since {time} ({status})",
+        "nl": "🔴 offline sinds {time} ({status})",
+    },
+    "session_line": {
+        "en": "   {kwh} kWh · {duration} since {time}{power}{tag}",
+        "nl": "   {kwh} kWh · {duration} sinds {time}{power}{tag}",
+    },
+    "power_now": {"en": " · ~{kw} kW", "nl": " · ~{kw} kW"},
+    "data_age": {"en": "<i>Data from {age} ago.</i>", "nl": "<i>Gegevens van {age} geleden.</i>"},
+    "data_age_fresh": {"en": "<i>Data from just now.</i>", "nl": "<i>Gegevens van zojuist.</i>"},
+    "data_stale": {
+        "en": "⏳ <i>Joulo hasn't answered since {time}; this is the last known state.</i>",
+        "nl": "⏳ <i>Joulo antwoordt niet sinds {time}; dit is de laatst bekende stand.</i>",
+    },
+    "account_paused": {
+        "en": "🔑 Paused: Joulo no longer accepts this account's token. {name} can send a new "
+        "one with /link in a private chat.",
+        "nl": "🔑 Gepauzeerd: Joulo accepteert het token van dit account niet meer. {name} kan "
+        "een nieuw token sturen met /link in een privéchat.",
+    },
+    # --- /stats ---
+    "stats_title": {"en": "📊 <b>Charging</b>", "nl": "📊 <b>Laden</b>"},
+    "stats_row": {"en": "<b>{label}</b>: {body}", "nl": "<b>{label}</b>: {body}"},
+    "stats_body": {
+        "en": "{kwh} kWh · {sessions} · {credits} ERE credits",
+        "nl": "{kwh} kWh · {sessions} · {credits} ERE-credits",
+    },
+    "stats_all": {
+        "en": "\n   all charging: {kwh} kWh · {sessions}",
+        "nl": "\n   al het laden: {kwh} kWh · {sessions}",
+    },
+    "this_month": {"en": "This month ({month})", "nl": "Deze maand ({month})"},
+    "last_month": {"en": "Last month ({month})", "nl": "Vorige maand ({month})"},
+    "lifetime": {"en": "Lifetime", "nl": "Totaal"},
+    "stats_unavailable": {
+        "en": "⏳ Joulo didn't answer just now; please try /stats again in a minute.",
+        "nl": "⏳ Joulo gaf nu geen antwoord; probeer /stats over een minuut opnieuw.",
+    },
+    "stats_rejected": {
+        "en": "🔑 Joulo no longer accepts this account's token.",
+        "nl": "🔑 Joulo accepteert het token van dit account niet meer.",
+    },
+    "stats_note": {
+        "en": "<i>kWh and credits count MID-metered (ERE) charging.</i>",
+        "nl": "<i>kWh en credits tellen laden met MID-meter (ERE).</i>",
+    },
+    "error_generic": {
+        "en": "Something went wrong on my side; it has been logged. Please try again.",
+        "nl": "Er ging bij mij iets mis; dat is gelogd. Probeer het opnieuw.",
+    },
+    "too_many_args": {
+        "en": "/{command} takes no arguments. /help lists what I can do.",
+        "nl": "/{command} heeft geen argumenten nodig. /help laat zien wat ik kan.",
+    },
+}
+
+#: Descriptions for Telegram's command menu, per language.
+COMMAND_MENU: Final[dict[str, dict[Lang, str]]] = {
+    "start": {"en": "How to get going", "nl": "Zo begin je"},
+    "link": {"en": "Link your Joulo account", "nl": "Koppel je Joulo-account"},
+    "unlink": {"en": "Forget your Joulo token", "nl": "Vergeet je Joulo-token"},
+    "subscribe": {"en": "Send notifications to this group", "nl": "Meldingen naar deze groep"},
+    "unsubscribe": {"en": "Stop notifications here", "nl": "Stop meldingen hier"},
+    "status": {"en": "Chargers right now", "nl": "Laadpalen nu"},
+    "stats": {"en": "Energy and ERE credits", "nl": "Energie en ERE-credits"},
+    "help": {"en": "What this bot can do", "nl": "Wat deze bot kan"},
+}
+
+
+def t(lang: Lang, key: str, **values: object) -> str:
+    """The catalog text `key` in `lang`, with placeholders filled."""
+    return TEXTS[key][lang].format(**values)
+
+
+def plural(lang: Lang, key: str, n: int) -> str:
+    """`3 chargers` / `1 laadpaal`: the `_one` or `_other` form of `key`."""
+    return t(lang, f"{key}_one" if n == 1 else f"{key}_other", n=n)
+
+
+def pick_language(language_code: str | None, default: Lang) -> Lang:
+    """Telegram's language code → our language: `nl*` Dutch, `en*` English, else the default."""
+    code = (language_code or "").lower()
+    if code.startswith("nl"):
+        return "nl"
+    if code.startswith("en"):
+        return "en"
+    return default
+
+
+def as_lang(value: str, default: Lang = "en") -> Lang:
+    """Narrow a stored language string to a known language."""
+    return "nl" if value == "nl" else ("en" if value == "en" else default)
+
+
+def fmt_number(value: float, lang: Lang, decimals: int = 1) -> str:
+    """12.5 in English, 12,5 in Dutch; thousands separated (1,234.5 / 1.234,5)."""
+    text = f"{value:,.{decimals}f}"
+    if lang == "nl":
+        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
+    return text
+
+
+def fmt_duration(span: timedelta, lang: Lang) -> str:
+    """A human duration: `45 min`, `2 h 5 min` (Dutch `2 u 5 min`), `3 d 4 h`."""
+    minutes = max(0, round(span.total_seconds() / 60))
+    days, minutes = divmod(minutes, 24 * 60)
+    hours, minutes = divmod(minutes, 60)
+    hour = "u" if lang == "nl" else "h"
+    if days:
+        return f"{days} d {hours} {hour}" if hours else f"{days} d"
+    if hours:
+        return f"{hours} {hour} {minutes} min" if minutes else f"{hours} {hour}"
+    return f"{minutes} min"
+
+
+def fmt_time(moment: datetime, lang: Lang, tz: tzinfo, now: datetime) -> str:
+    """Local clock time, with the date when it is not today (`08:15`, `9 Apr 08:15`)."""
+    local = moment.astimezone(tz)
+    clock = local.strftime("%H:%M")
+    if local.date() == now.astimezone(tz).date():
+        return clock
+    return f"{local.day} {_MONTHS[lang][local.month - 1]} {clock}"
+
+
+def month_name(year_month: str, lang: Lang) -> str:
+    """`2026-04` → `April 2026` / `april 2026`."""
+    year, month = year_month.split("-")
+    return f"{_MONTH_NAMES[lang][int(month) - 1]} {year}"
