@@ -1,0 +1,165 @@
+"""Drains the outbox: render each waiting event for its chat, send it, then mark it sent.
+
+Delivery is at-least-once: a row is marked sent only after the messenger returned, so a crash
+between the two may repeat that one message, and nothing is ever lost. Messages to one chat go
+out in order: when one has to wait, the later ones for that chat wait behind it.
+
+Error tree a `Messenger` raises (the Telegram one maps python-telegram-bot's errors to these):
+
+    DeliveryError
+    ├── DeliveryDeferred     try again after `retry_after` seconds (flood control, network)
+    ├── MessageRejected      this message can never be sent (bad request); drop it
+    └── ChatUnreachable      the chat is gone for us (blocked, kicked, not found)
+        └── ChatMoved        the group became a supergroup with `new_chat_id`
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta, tzinfo
+from typing import Final, Protocol
+
+from .clock import Clock
+from .i18n import as_lang
+from .render import render_event
+from .store import Account, Store
+
+log = logging.getLogger(__name__)
+
+#: How often the outbox is checked even without a wake-up (for postponed messages).
+IDLE_CHECK_SECONDS: Final = 5.0
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered."""
+
+
+class DeliveryDeferred(DeliveryError):
+    """Not now; try again after `retry_after` seconds."""
+
+    def __init__(self, reason: str, retry_after: float) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+
+
+class MessageRejected(DeliveryError):
+    """The message itself was refused and retrying will not help."""
+
+
+class ChatUnreachable(DeliveryError):
+    """The bot can no longer write to this chat."""
+
+
+class ChatMoved(ChatUnreachable):
+    """The group was upgraded to a supergroup with a new id."""
+
+    def __init__(self, reason: str, new_chat_id: int) -> None:
+        super().__init__(reason)
+        self.new_chat_id = new_chat_id
+
+
+class Messenger(Protocol):
+    """Something that can put a text in front of a chat (Telegram, or the demo's terminal)."""
+
+    async def send(self, chat_id: int, text: str) -> int | None:
+        """Send HTML `text`; return the message id if there is one, or raise DeliveryError."""
+        ...
+
+
+ChatLostHandler = Callable[[int, list[Account]], Awaitable[None]]
+
+
+async def _ignore_chat_lost(chat_id: int, accounts: list[Account]) -> None:
+    return None
+
+
+class Sender:
+    """Sends waiting outbox rows; `wake()` makes it look right away."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        messenger: Messenger,
+        clock: Clock,
+        tz: tzinfo,
+        wakeup: asyncio.Event,
+        on_chat_lost: ChatLostHandler = _ignore_chat_lost,
+    ) -> None:
+        self._store = store
+        self._messenger = messenger
+        self._clock = clock
+        self._tz = tz
+        self._wakeup = wakeup
+        self._on_chat_lost = on_chat_lost
+        self._drain_lock = asyncio.Lock()
+        self.sent = 0
+
+    def wake(self) -> None:
+        """Ask for a drain as soon as possible."""
+        self._wakeup.set()
+
+    async def run(self) -> None:
+        """Drain whenever woken (or every few seconds) until cancelled."""
+        while True:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(IDLE_CHECK_SECONDS):
+                    await self._wakeup.wait()
+            self._wakeup.clear()
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # keep the sender alive; the row stays pending
+                log.exception("unexpected error while sending the outbox")
+
+    async def drain(self) -> int:
+        """Send every message that is due; returns how many were sent."""
+        async with self._drain_lock:
+            return await self._drain()
+
+    async def _drain(self) -> int:
+        sent = 0
+        held: set[int] = set()  # chats whose earlier message has to wait
+        for delivery in await self._store.pending_deliveries():
+            if delivery.chat_id in held:
+                continue
+            now = self._clock.now()
+            if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
+                held.add(delivery.chat_id)
+                continue
+            lang = as_lang(delivery.language)
+            text = render_event(delivery.event, lang, self._tz, now)
+            try:
+                message_id = await self._messenger.send(delivery.chat_id, text)
+            except DeliveryDeferred as err:
+                held.add(delivery.chat_id)
+                until = now + timedelta(seconds=err.retry_after)
+                await self._store.postpone(delivery.id, until, str(err))
+                log.info(
+                    "chat %s: delivery postponed %.0f s: %s", delivery.chat_id, err.retry_after, err
+                )
+            except ChatUnreachable as err:
+                held.add(delivery.chat_id)
+                log.warning(
+                    "chat %s is unreachable (%s); no more messages go there", delivery.chat_id, err
+                )
+                accounts = await self._store.deactivate_chat(delivery.chat_id, str(err))
+                await self._on_chat_lost(delivery.chat_id, accounts)
+            except MessageRejected as err:
+                log.error(
+                    "chat %s: message %s (%s) rejected: %s",
+                    delivery.chat_id,
+                    delivery.id,
+                    delivery.event.kind,
+                    err,
+                )
+                await self._store.mark_dropped(delivery.id, str(err))
+            else:
+                await self._store.mark_sent(delivery.id, message_id, self._clock.now())
+                sent += 1
+        self.sent += sent
+        return sent
