@@ -1,0 +1,78 @@
+"""Command line: `python -m bot` runs the bot, `demo` runs it offline, `healthcheck` probes it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+# python-telegram-bot 22 reports durations as timedelta when this is set (and warns otherwise).
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m bot",
+        description="Telegram notifications for home EV charging via the Joulo API.",
+    )
+    commands = parser.add_subparsers(dest="command")
+    commands.add_parser("run", help="run the bot (the default)")
+    demo = commands.add_parser(
+        "demo", help="run offline against a simulated Joulo, with the terminal as the chat"
+    )
+    demo.add_argument(
+        "--duration",
+        type=float,
+        default=None,
+        help="stop after SECONDS (otherwise end of input, /quit or Ctrl-C ends it)",
+    )
+    demo.add_argument(
+        "--speed", type=float, default=120.0, help="simulated seconds per real second"
+    )
+    demo.add_argument("--seed", type=int, default=None, help="random seed for the simulation")
+    commands.add_parser(
+        "healthcheck", help="exit 0 if the poller completed a cycle recently (for Docker)"
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = _parser().parse_args(argv)
+    command = args.command or "run"
+
+    from .config import ConfigError, load_settings
+    from .logs import setup_logging
+
+    try:
+        settings = load_settings(require_bot_token=command == "run")
+    except ConfigError as err:
+        print("Configuration problem (environment or .env):", file=sys.stderr)
+        for line in err.problems:
+            print(f"  {line}", file=sys.stderr)
+        return 2
+
+    if command == "demo":
+        from .demo import run_demo
+
+        return run_demo(settings, duration=args.duration, speed=args.speed, seed=args.seed)
+    if command == "healthcheck":
+        from .health import check
+
+        return check(settings)
+
+    secrets = (
+        [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
+    )
+    setup_logging(settings.log_level, secrets)
+    import logging
+
+    for warning in settings.warnings():
+        logging.getLogger("bot").warning("%s", warning)
+    from .app import run
+
+    return run(settings)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,252 @@
+"""The composition root: builds every service, registers every handler, runs and stops the bot."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from telegram import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeDefault,
+    LinkPreviewOptions,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    filters,
+)
+
+from . import __name__ as package_name
+from .answers import TOKEN_PATTERN, Answers
+from .clock import Clock, SystemClock
+from .config import Settings
+from .crypto import TokenCipher, load_or_create_key_file
+from .handlers import TelegramHandlers
+from .i18n import COMMAND_MENU, LANGUAGES, Lang
+from .joulo import JouloClient
+from .messenger import TelegramMessenger
+from .poller import Poller
+from .sender import Sender
+from .store import Store
+
+log = logging.getLogger(__name__)
+
+USER_AGENT = "joulo-telegram-bot/0.1 (+https://github.com/)"
+JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+PRIVATE_COMMANDS = ("start", "link", "unlink", "status", "stats", "help")
+GROUP_COMMANDS = ("subscribe", "unsubscribe", "status", "stats", "help")
+ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+
+
+@dataclass
+class Services:
+    """Everything the bot's parts share, built once."""
+
+    settings: Settings
+    clock: Clock
+    store: Store
+    http: httpx.AsyncClient
+    joulo: JouloClient
+    cipher: TokenCipher
+    answers: Answers
+    poller: Poller
+    wakeup: asyncio.Event
+
+
+@asynccontextmanager
+async def open_services(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    joulo_transport: httpx.AsyncBaseTransport | None = None,
+) -> AsyncIterator[Services]:
+    """Open the database and the Joulo client; close both on exit."""
+    clock = clock or SystemClock()
+    keys = settings.encryption_keys() or [load_or_create_key_file(settings.database_path.parent)]
+    store = await Store.open(settings.database_path)
+    http = httpx.AsyncClient(
+        timeout=JOULO_TIMEOUT,
+        headers={"User-Agent": USER_AGENT},
+        transport=joulo_transport,
+        follow_redirects=False,
+    )
+    try:
+        joulo = JouloClient(http, settings.joulo_base_url)
+        cipher = TokenCipher(keys)
+        wakeup = asyncio.Event()
+        answers = Answers(
+            store=store,
+            joulo=joulo,
+            cipher=cipher,
+            clock=clock,
+            tz=settings.tz,
+            poll_interval=settings.poll_interval,
+            allowed_users=settings.allowed_users,
+        )
+        poller = Poller(
+            store=store,
+            joulo=joulo,
+            cipher=cipher,
+            clock=clock,
+            poll_interval=settings.poll_interval,
+            offline_grace=settings.offline_grace,
+            on_events=wakeup.set,
+        )
+        yield Services(settings, clock, store, http, joulo, cipher, answers, poller, wakeup)
+    finally:
+        await http.aclose()
+        await store.close()
+
+
+def handler_table(h: TelegramHandlers) -> list[BaseHandler[Update, Any, Any]]:
+    """Every update the bot reacts to, in the order they are tried."""
+    has_token = filters.Regex(TOKEN_PATTERN) | filters.CaptionRegex(TOKEN_PATTERN)
+    return [
+        ChatMemberHandler(h.membership, ChatMemberHandler.MY_CHAT_MEMBER),
+        # Before the commands: a token anywhere (even in "/link <token>") is handled with care.
+        MessageHandler(has_token, h.pasted_token),
+        CommandHandler("start", h.start),
+        CommandHandler("help", h.help),
+        CommandHandler("link", h.link),
+        CommandHandler("unlink", h.unlink),
+        CommandHandler("subscribe", h.subscribe),
+        CommandHandler("unsubscribe", h.unsubscribe),
+        CommandHandler("status", h.status),
+        CommandHandler("stats", h.stats),
+        MessageHandler(filters.COMMAND, h.unknown_command),
+    ]
+
+
+def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The python-telegram-bot Application with every handler registered."""
+    settings = services.settings
+    assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
+    application = (
+        Application.builder()
+        .token(settings.telegram_bot_token.get_secret_value())
+        .base_url(settings.telegram_base_url)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+            )
+        )
+        .build()
+    )
+    handlers = TelegramHandlers(
+        answers=services.answers,
+        store=services.store,
+        clock=services.clock,
+        default_language=settings.default_language,
+    )
+    application.add_handlers(handler_table(handlers))
+    application.add_error_handler(handlers.error)
+    return application
+
+
+async def register_commands(
+    application: Application[Any, Any, Any, Any, Any, Any], default: Lang
+) -> None:
+    """Publish the command menu for private chats and groups, in English and Dutch."""
+
+    def menu(names: tuple[str, ...], lang: Lang) -> list[BotCommand]:
+        return [BotCommand(name, COMMAND_MENU[name][lang]) for name in names]
+
+    bot = application.bot
+    for names, scope in (
+        (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
+        (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+    ):
+        await bot.set_my_commands(menu(names, default), scope=scope)
+        for lang in LANGUAGES:
+            await bot.set_my_commands(menu(names, lang), scope=scope, language_code=lang)
+    await bot.set_my_commands(menu(PRIVATE_COMMANDS, default), scope=BotCommandScopeDefault())
+
+
+async def serve(
+    settings: Settings,
+    stop: asyncio.Event,
+    *,
+    clock: Clock | None = None,
+    joulo_transport: httpx.AsyncBaseTransport | None = None,
+    poll_first: float = 1.0,
+) -> None:
+    """Run the bot until `stop` is set: Telegram polling, the poll job and the outbox sender."""
+    async with open_services(settings, clock=clock, joulo_transport=joulo_transport) as services:
+        application = build_application(services)
+        sender = Sender(
+            store=services.store,
+            messenger=TelegramMessenger(application.bot),
+            clock=services.clock,
+            tz=settings.tz,
+            wakeup=services.wakeup,
+        )
+
+        async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
+            await services.poller.run_cycle()
+
+        async with application:
+            await register_commands(application, settings.default_language)
+            await application.start()
+            assert application.updater is not None  # noqa: S101
+            assert application.job_queue is not None  # noqa: S101
+            await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+            application.job_queue.run_repeating(
+                poll, interval=settings.poll_interval, first=poll_first, name="poll"
+            )
+            sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+            services.wakeup.set()  # send whatever a previous run left in the outbox
+            log.info("bot @%s is running", application.bot.username)
+            try:
+                await stop.wait()
+            finally:
+                log.info("shutting down")
+                await application.updater.stop()
+                await application.stop()  # stops the job queue, waiting for a running cycle
+                sender_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender_task
+
+
+def run(settings: Settings) -> int:
+    """Run the bot in the foreground until SIGINT or SIGTERM; returns the exit code."""
+
+    async def main() -> int:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await serve(settings, stop)
+        except InvalidToken:
+            log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check the token from @BotFather")
+            return 2
+        except NetworkError as err:
+            log.error("cannot reach the Telegram Bot API at start-up: %s", err)
+            return 1
+        except TelegramError as err:
+            log.error("Telegram error at start-up: %s", err)
+            return 1
+        return 0
+
+    log.info("%s starting (database %s)", package_name, settings.database_path)
+    return asyncio.run(main())

@@ -1,0 +1,35 @@
+"""`python -m bot healthcheck`: healthy when the poller finished a cycle recently."""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+
+from .config import Settings
+from .poller import HEARTBEAT_KEY
+from .store import read_meta_readonly
+
+#: Healthy while the last completed cycle is at most this many poll intervals old.
+HEALTHY_INTERVALS = 3
+
+
+def last_heartbeat(settings: Settings) -> datetime | None:
+    """When the poller last completed a cycle, read straight from the database file."""
+    value = read_meta_readonly(settings.database_path, HEARTBEAT_KEY)
+    return datetime.fromisoformat(value) if value else None
+
+
+def check(settings: Settings, now: datetime | None = None) -> int:
+    """Exit code 0 when healthy, 1 otherwise, with a one-line reason."""
+    now = now or datetime.now(UTC)
+    beat = last_heartbeat(settings)
+    limit = timedelta(seconds=HEALTHY_INTERVALS * settings.poll_interval)
+    if beat is None:
+        print("unhealthy: the poller has not completed a cycle yet", file=sys.stderr)
+        return 1
+    age = now - beat
+    if age > limit:
+        print(f"unhealthy: last poll cycle {age.total_seconds():.0f} s ago", file=sys.stderr)
+        return 1
+    print(f"healthy: last poll cycle {age.total_seconds():.0f} s ago")
+    return 0
