@@ -1,0 +1,236 @@
+"""`python -m bot demo`: the whole bot offline, with a simulated Joulo and the terminal as chat.
+
+The same store, poller, outbox sender and answers as the real bot run here; only Telegram is
+replaced by the terminal and Joulo by the embedded simulator on a sped-up clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import html
+import os
+import random
+import re
+import signal
+import stat
+import sys
+import tempfile
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import TextIO
+
+from cryptography.fernet import Fernet
+from pydantic import SecretStr
+
+from .answers import Answers, Person, Place, Reply
+from .app import open_services
+from .clock import ScaledClock, SystemClock
+from .config import Settings
+from .i18n import Lang, fmt_time
+from .logs import setup_logging
+from .sender import Sender
+from .simulator import JouloSimulator
+
+#: Real seconds between poll cycles in the demo.
+DEMO_POLL_SECONDS = 1.0
+OWNER = 1001
+GROUP = -1001
+
+
+@dataclass
+class Terminal:
+    """Prints chat messages as plain text, bold where the terminal can show it."""
+
+    out: TextIO
+    clock: ScaledClock
+    settings: Settings
+    lang: Lang
+    names: dict[int, str] = field(default_factory=dict)
+
+    def _plain(self, text: str) -> str:
+        bold = self.out.isatty()
+        text = re.sub(r"</?b>", "\033[1m" if bold else "", text, count=1)
+        text = re.sub(r"</?b>", "\033[0m" if bold else "", text, count=1)
+        text = re.sub(r"</?b>", "", text)
+        return html.unescape(re.sub(r"<[^>]+>", "", text))
+
+    def show(self, chat: str, text: str) -> None:
+        """Print one message with the simulated time and the chat it went to."""
+        now = self.clock.now()
+        stamp = fmt_time(now, self.lang, self.settings.tz, now)
+        body = self._plain(text).replace("\n", "\n" + " " * 4)
+        print(f"[{stamp}] {chat}\n    {body}\n", file=self.out, flush=True)
+
+    async def send(self, chat_id: int, text: str) -> int | None:
+        """The `Messenger` interface: a notification arrives in a chat."""
+        self.show(self.names.get(chat_id, str(chat_id)), text)
+        return None
+
+
+@dataclass(frozen=True)
+class Step:
+    """A scripted happening at a simulated offset from the start, for a lively first minute."""
+
+    after: timedelta
+    action: Callable[[], object]
+
+
+def _script(sim: JouloSimulator, garage: str, driveway: str) -> list[Step]:
+    return [
+        Step(
+            timedelta(minutes=2),
+            lambda: sim.start_session(garage, id_tag="04A3B2C1", power_kw=11.0),
+        ),
+        Step(timedelta(minutes=9), lambda: sim.set_status(driveway, "offline")),
+        Step(timedelta(minutes=11), lambda: sim.set_status(driveway, "online")),  # a blip: silent
+        Step(timedelta(minutes=20), lambda: sim.set_status(driveway, "offline")),
+        Step(timedelta(minutes=40), lambda: sim.set_status(driveway, "online")),
+        Step(timedelta(minutes=95), lambda: sim.finish_session(garage)),
+    ]
+
+
+async def _read_lines(on_line: Callable[[str], Awaitable[bool]], stdin: TextIO | None) -> None:
+    """Feed stdin lines to `on_line` until end of input or until it returns False."""
+    if stdin is None or stdin.closed:
+        return
+    try:
+        mode = os.fstat(stdin.fileno()).st_mode
+    except (OSError, ValueError):
+        return
+    if not (stdin.isatty() or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        # A regular file or /dev/null: the event loop cannot watch it, and it never blocks.
+        for line in stdin.read().splitlines():
+            if not await on_line(line):
+                return
+        return
+    loop = asyncio.get_running_loop()
+    reader = asyncio.StreamReader()
+    transport, _ = await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), stdin)
+    try:
+        while line_bytes := await reader.readline():
+            if not await on_line(line_bytes.decode(errors="replace")):
+                return
+    finally:
+        transport.close()
+
+
+async def _demo(settings: Settings, duration: float | None, speed: float, seed: int) -> int:
+    lang = settings.default_language
+    clock = ScaledClock(SystemClock().now(), speed)
+    sim = JouloSimulator(clock, seed=seed)
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
+    driveway = sim.add_charger(
+        token, "Oprit" if lang == "nl" else "Driveway", connection_type="ocpp", mid_certified=False
+    )
+    now = clock.now()
+    for days_ago, hours, kwh in ((3, 3.0, 24.6), (12, 5.5, 38.2), (35, 2.0, 14.9), (41, 6.0, 40.1)):
+        start = now - timedelta(days=days_ago, hours=hours + 2)
+        sim.add_past_session(garage, start, start + timedelta(hours=hours), kwh)
+
+    terminal = Terminal(sys.stdout, clock, settings, lang, {OWNER: "📱 Anna (private chat)"})
+    terminal.names[GROUP] = "👪 Family group"
+    person = Person(id=OWNER, name="Anna", language=lang)
+    private, group = Place(OWNER, "private"), Place(GROUP, "group", "Family")
+
+    async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
+        answers: Answers = services.answers
+        sender = Sender(
+            store=services.store,
+            messenger=terminal,
+            clock=clock,
+            tz=settings.tz,
+            wakeup=services.wakeup,
+        )
+        print(
+            f"Joulo bot demo — simulated time runs {speed:g}× faster than real time.\n"
+            "Type /status, /stats or /help (answered as in the family group); "
+            "/quit, Ctrl-D or Ctrl-C ends it.\n",
+            flush=True,
+        )
+        terminal.show("📱 Anna → bot", f"/link {token[:10]}…")
+        terminal.show("🤖 bot → Anna", (await answers.link(person, token)).reply.text)
+        terminal.show("👪 Anna → Family group", "/subscribe")
+        terminal.show("🤖 bot → Family group", (await answers.subscribe(person, group)).text)
+
+        stop = asyncio.Event()
+        commands: dict[str, Callable[[], Awaitable[Reply]]] = {
+            "/status": lambda: answers.status(person, group),
+            "/stats": lambda: answers.stats(person, group),
+            "/start": lambda: answers.start(person, private),
+        }
+
+        async def on_line(line: str) -> bool:
+            word = line.strip().split()[0].lower() if line.strip() else ""
+            if not word:
+                return True
+            if word in ("/quit", "/exit", "quit", "exit"):
+                stop.set()
+                return False
+            terminal.show("👪 Anna → Family group", line.strip())
+            if word == "/help":
+                reply = answers.help(lang)
+            elif word in commands:
+                reply = await commands[word]()
+            else:
+                reply = answers.unknown_command(lang)
+            terminal.show("🤖 bot → Family group", reply.text)
+            return True
+
+        async def input_loop() -> None:
+            await _read_lines(on_line, sys.stdin)
+            if duration is None:  # end of input ends an open-ended demo
+                stop.set()
+
+        async def world_loop() -> None:
+            script = _script(sim, garage, driveway)
+            started = clock.now()
+            rng = random.Random(seed)  # noqa: S311  (a simulation, not security)
+            while True:
+                elapsed = clock.now() - started
+                while script and script[0].after <= elapsed:
+                    script.pop(0).action()
+                if not script:
+                    sim.autopilot(rng)
+                await services.poller.run_cycle()
+                await sender.drain()
+                await asyncio.sleep(DEMO_POLL_SECONDS)
+
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        tasks = [asyncio.create_task(world_loop()), asyncio.create_task(input_loop())]
+        try:
+            if duration is None:
+                await stop.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=duration)
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.remove_signal_handler(sig)
+    print("Demo ended.", flush=True)
+    return 0
+
+
+def run_demo(settings: Settings, *, duration: float | None, speed: float, seed: int | None) -> int:
+    """Run the demo in a throw-away database; returns the exit code."""
+    setup_logging("WARNING")
+    with tempfile.TemporaryDirectory(prefix="joulo-demo-") as folder:
+        demo_settings = settings.model_copy(
+            update={
+                "database_path": Path(folder) / "demo.sqlite3",
+                "encryption_key": SecretStr(Fernet.generate_key().decode()),
+                "poll_interval": DEMO_POLL_SECONDS,
+                "allowed_users": frozenset(),
+            }
+        )
+        return asyncio.run(_demo(demo_settings, duration, speed, seed if seed is not None else 7))
