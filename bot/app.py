@@ -42,6 +42,7 @@ from .crypto import TokenCipher, load_or_create_key_file
 from .handlers import TelegramHandlers
 from .i18n import COMMAND_MENU, LANGUAGES, Lang
 from .joulo import JouloClient
+from .logs import install_redaction
 from .messenger import TelegramMessenger
 from .poller import Poller
 from .sender import Sender
@@ -191,6 +192,8 @@ async def serve(
     poll_first: float = 1.0,
 ) -> None:
     """Run the bot until `stop` is set: Telegram polling, the poll job and the outbox sender."""
+    if settings.telegram_bot_token is not None:
+        install_redaction([settings.telegram_bot_token.get_secret_value()])
     async with open_services(settings, clock=clock, joulo_transport=joulo_transport) as services:
         application = build_application(services)
         sender = Sender(

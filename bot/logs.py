@@ -17,6 +17,8 @@ from typing import Any, Final
 _SECRET_PATTERNS: Final = (
     re.compile(r"joulo_[A-Za-z0-9]{8,}"),
     re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}"),
+    # Whatever follows /link (up to a quote or line end) is meant to be a token, whatever its shape.
+    re.compile(r"(?<=/link)(?:@\w+)?[ \t]+[^'\"\n]+"),
 )
 #: Libraries whose INFO lines contain request URLs (the Bot API URL contains the bot token).
 _CHATTY_LOGGERS: Final = ("httpx", "httpcore", "apscheduler", "aiosqlite")

@@ -1,0 +1,77 @@
+"""Shared fixtures: a hand-cranked clock, the Joulo simulator, and the bot's services on a real
+SQLite file in `tmp_path`. Only Telegram and Joulo are faked; everything else is the real code."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from bot.app import Services, open_services
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.simulator import JouloSimulator
+from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
+from tests.story import world  # noqa: F401  (a fixture)
+
+#: A Wednesday morning in April, local time 10:00 in Amsterdam.
+START = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _no_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never read a developer's `.env` or environment settings."""
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name in {field.upper() for field in Settings.model_fields}:
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """Time that only moves when a test says so."""
+    return ManualClock(START)
+
+
+@pytest.fixture
+def sim(clock: ManualClock) -> JouloSimulator:
+    """The Joulo simulator on the test clock."""
+    return JouloSimulator(clock, seed=1)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings as a test deployment would have them."""
+    return Settings(
+        telegram_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
+        database_path=tmp_path / "data" / "bot.sqlite3",
+        encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
+        poll_interval=0.5,
+        offline_grace=300,
+        timezone="Europe/Amsterdam",
+        default_language="en",
+    )
+
+
+@pytest.fixture
+async def services(
+    settings: Settings, clock: ManualClock, sim: JouloSimulator
+) -> AsyncIterator[Services]:
+    """The bot's real services (store, Joulo client, answers, poller) against the simulator."""
+    async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as built:
+        yield built
+
+
+@pytest.fixture
+def fake_bot() -> Iterator[FakeBotAPI]:
+    """A fake Telegram Bot API on loopback."""
+    with FakeBotAPI() as api:
+        yield api
+        assert api.internal_errors == []

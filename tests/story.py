@@ -1,0 +1,72 @@
+"""A running bot for handler-level tests: the real Application against the fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import pytest
+
+from bot.app import serve
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.simulator import JouloSimulator
+from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
+
+ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
+FAMILY = FakeChat(id=-100777, title="Family", type="supergroup")
+
+
+@dataclass
+class World:
+    """Everything a story needs: the fakes, the clock, and Anna's Joulo account."""
+
+    telegram: FakeBotAPI
+    sim: JouloSimulator
+    clock: ManualClock
+    settings: Settings
+    token: str
+    garage: str
+    driveway: str
+
+    def polls(self) -> int:
+        """How many times the bot has asked Joulo for the chargers."""
+        return sum(1 for r in self.sim.requests if r.endpoint == "/chargers")
+
+    async def next_polls(self, count: int = 2) -> None:
+        """Wait until the bot has polled `count` more times (so it saw the latest change)."""
+        target = self.polls() + count
+        for _ in range(200):
+            if self.polls() >= target:
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"the bot did not poll {count} more time(s)")
+
+    async def messages(self, chat_id: int, count: int) -> list[str]:
+        """Wait until `chat_id` has `count` messages and return them (as a person reads them)."""
+        await self.telegram.await_for(lambda api: len(api.messages_to(chat_id)) >= count)
+        return self.telegram.messages_to(chat_id, plain=True)
+
+
+@pytest.fixture
+async def world(
+    fake_bot: FakeBotAPI, sim: JouloSimulator, clock: ManualClock, settings: Settings
+) -> AsyncIterator[World]:
+    """The bot running for real against the fakes, stopped cleanly afterwards."""
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
+    driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)
+    settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
+    stop = asyncio.Event()
+    task = asyncio.create_task(
+        serve(settings, stop, clock=clock, joulo_transport=sim.transport(), poll_first=0.1)
+    )
+    await fake_bot.await_for(lambda api: bool(api.commands))
+    try:
+        yield World(fake_bot, sim, clock, settings, token, garage, driveway)
+    finally:
+        stop.set()
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
