@@ -63,7 +63,7 @@ async def world(
     task = asyncio.create_task(
         serve(settings, stop, clock=clock, joulo_transport=sim.transport(), poll_first=0.1)
     )
-    await fake_bot.await_for(lambda api: bool(api.commands))
+    await fake_bot.await_for(lambda api: bool(api.calls_to("getUpdates")))  # up and polling
     try:
         yield World(fake_bot, sim, clock, settings, token, garage, driveway)
     finally:
