@@ -180,7 +180,7 @@ class Answers:
         self._forget_energy(result.account.id)
         log.info("user %s linked account %s", person.id, result.account.id)
         chargers = self._charger_list(found.chargers, lang)
-        if not result.new_account and result.same_joulo_account:
+        if not result.new_account:
             return LinkOutcome(Reply(t(lang, "link_relinked", chargers=chargers)), linked=True)
         if not found.chargers:
             return LinkOutcome(Reply(t(lang, "link_ok_no_chargers")), linked=True)

@@ -1,0 +1,219 @@
+"""The poll cycle: Joulo's trouble is never a charger's trouble, and every event is recorded once.
+
+Runs the real poller, store and Joulo client against the simulator with a hand-cranked clock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import pytest
+
+from bot.answers import Person, Place
+from bot.app import Services
+from bot.clock import ManualClock
+from bot.poller import HEARTBEAT_KEY
+from bot.simulator import JouloSimulator, SimFault
+
+ANNA = Person(id=7001, name="Anna", language="en")
+HOME = Place(id=ANNA.id, kind="private")
+
+
+async def _linked(services: Services, sim: JouloSimulator, person: Person = ANNA) -> str:
+    token = sim.add_account()
+    sim.add_charger(token, "Garage")
+    outcome = await services.answers.link(person, token)
+    assert outcome.linked, outcome.reply.text
+    return token
+
+
+def _charger(sim: JouloSimulator, token: str, name: str = "Garage") -> str:
+    return next(c["id"] for c in sim.chargers(token) if c.get("nickname") == name)
+
+
+async def _kinds(services: Services) -> list[str]:
+    return [d.event.kind for d in await services.store.pending_deliveries()]
+
+
+async def test_the_first_poll_after_linking_announces_nothing(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage")
+    sim.start_session(garage)  # already charging when linked
+    sim.add_charger(token, "Shed", status="offline")
+    await services.answers.link(ANNA, token)
+    clock.advance(60)
+    report = await services.poller.run_cycle()
+    assert report is not None
+    assert report.events == 0
+    assert await _kinds(services) == []
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        SimFault(kind="status", status=500),
+        SimFault(kind="status", status=503),
+        SimFault(kind="html"),
+        SimFault(kind="garbage"),
+        SimFault(kind="wrong_shape"),
+        SimFault(kind="timeout"),
+    ],
+    ids=["500", "503", "html", "garbage", "wrong-shape", "timeout"],
+)
+async def test_a_failing_joulo_keeps_the_last_known_state_and_says_nothing(
+    services: Services, sim: JouloSimulator, clock: ManualClock, fault: SimFault
+) -> None:
+    token = await _linked(services, sim)
+    garage = _charger(sim, token)
+    sim.start_session(garage)
+    clock.advance(60)
+    await services.poller.run_cycle()
+    assert await _kinds(services) == ["session_started"]
+
+    sim.finish_session(garage)
+    sim.set_status(garage, "offline")
+    sim.inject_fault(SimFault(kind=fault.kind, status=fault.status, path="/chargers", times=3))
+    for _ in range(3):
+        clock.advance(400)  # longer than the offline grace, but Joulo is the one failing
+        report = await services.poller.run_cycle()
+        assert report is not None
+        assert report.failed == 1
+    assert await _kinds(services) == ["session_started"]
+    status = (await services.answers.status(ANNA, HOME)).text
+    assert "⚡ charging" in status
+    assert "Joulo hasn't answered since" in status
+
+
+async def test_a_failure_is_logged_once_and_the_recovery_once(
+    services: Services, sim: JouloSimulator, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _linked(services, sim)
+    caplog.set_level(logging.INFO, logger="bot.poller")
+    sim.inject_fault(SimFault(kind="status", status=502, times=2))
+    for _ in range(4):
+        clock.advance(60)
+        await services.poller.run_cycle()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.poller"]
+    assert sum("Joulo poll failed" in line for line in lines) == 1
+    assert sum("answers again" in line for line in lines) == 1
+
+
+async def test_a_rate_limited_account_waits_as_told_while_others_carry_on(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    slow = await _linked(services, sim)
+    other = await _linked(services, sim, Person(id=7002, name="Bert", language="nl"))
+    sim.inject_fault(SimFault(kind="status", status=429, retry_after=300, token=slow))
+    await services.poller.run_cycle()
+
+    def polls(token: str) -> int:
+        return sum(1 for r in sim.requests if r.endpoint == "/chargers" and r.token == token)
+
+    slow_before, other_before = polls(slow), polls(other)
+    for _ in range(4):
+        clock.advance(60)
+        await services.poller.run_cycle()
+    assert polls(slow) == slow_before  # nothing before Retry-After is up
+    assert polls(other) == other_before + 4
+    clock.advance(61)
+    await services.poller.run_cycle()
+    assert polls(slow) == slow_before + 1
+
+
+async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _linked(services, sim)
+    new_token = sim.rotate_token(token)  # the old token stops working at once
+    for _ in range(3):
+        clock.advance(60)
+        await services.poller.run_cycle()
+    deliveries = await services.store.pending_deliveries()
+    assert [(d.chat_id, d.event.kind) for d in deliveries] == [(ANNA.id, "token_rejected")]
+    assert await services.store.accounts_to_poll() == []
+    status = (await services.answers.status(ANNA, HOME)).text
+    assert status.startswith("🔑 Paused: Joulo no longer accepts this account's token.")
+
+    relinked = await services.answers.link(ANNA, new_token)
+    assert relinked.reply.text.startswith("✅ Token updated; notifications continue.")
+    assert len(await services.store.accounts_to_poll()) == 1
+
+
+async def test_a_finished_session_is_announced_with_final_figures_from_sessions(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _linked(services, sim)
+    garage = _charger(sim, token)
+    sim.start_session(garage, power_kw=11.0)
+    clock.advance(60)
+    await services.poller.run_cycle()
+    clock.advance(3600 - 60)
+    sim.finish_session(garage)  # 11 kWh; the last poll saw only 0.18 kWh
+    clock.advance(600)
+    await services.poller.run_cycle()
+    finished = (await services.store.pending_deliveries())[-1].event
+    assert finished.kind == "session_finished"
+    assert finished.kwh == 11.0
+    assert finished.final is True
+    assert finished.ere_credits == 3.63
+
+
+async def test_credits_not_yet_computed_are_left_out_not_guessed(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    sim.credits_delay = 3600
+    token = await _linked(services, sim)
+    garage = _charger(sim, token)
+    sim.start_session(garage)
+    clock.advance(60)
+    await services.poller.run_cycle()
+    clock.advance(1800)
+    sim.finish_session(garage)
+    clock.advance(60)
+    await services.poller.run_cycle()
+    finished = (await services.store.pending_deliveries())[-1].event
+    assert finished.kind == "session_finished"
+    assert finished.ere_credits is None
+
+
+async def test_without_final_figures_the_last_measured_ones_are_used_after_ten_minutes(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _linked(services, sim)
+    garage = _charger(sim, token)
+    sim.start_session(garage, power_kw=6.0)
+    clock.advance(1800)
+    await services.poller.run_cycle()  # sees 3 kWh
+    sim.finish_session(garage)
+    sim.inject_fault(SimFault(kind="status", status=503, path="/sessions", times=100))
+    clock.advance(60)
+    await services.poller.run_cycle()
+    assert await _kinds(services) == ["session_started"]  # still waiting for /sessions
+    clock.advance(600)
+    await services.poller.run_cycle()
+    finished = (await services.store.pending_deliveries())[-1].event
+    assert finished.kind == "session_finished"
+    assert finished.final is False
+    assert finished.kwh == 3.0
+    sim.clear_faults()
+    clock.advance(60)
+    await services.poller.run_cycle()
+    assert await _kinds(services) == ["session_started", "session_finished"]
+
+
+async def test_cycles_never_overlap(services: Services, sim: JouloSimulator) -> None:
+    await _linked(services, sim)
+    first = asyncio.create_task(services.poller.run_cycle())
+    await asyncio.sleep(0)
+    assert await services.poller.run_cycle() is None
+    assert await first is not None
+
+
+async def test_each_cycle_leaves_a_heartbeat(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await services.poller.run_cycle()
+    assert await services.store.meta(HEARTBEAT_KEY) == clock.now().isoformat()
