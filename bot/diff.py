@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -223,3 +223,41 @@ def estimate_power_kw(session: SessionState, now: datetime) -> float | None:
     if hours <= 0:
         return None
     return session.kwh / hours
+
+
+def missed_sessions(
+    sessions: Sequence[Session],
+    *,
+    known: Set[str],
+    names: Mapping[str, str],
+    since: datetime,
+    now: datetime,
+    max_age: timedelta,
+) -> list[SessionFinished]:
+    """Sessions that started and ended while nobody was watching, oldest first.
+
+    `known` holds the session ids the bot already saw; `since` is the last successful poll.
+    Sessions that ended longer than `max_age` ago are not worth announcing any more.
+    """
+    found = []
+    for session in sessions:
+        if session.id in known or session.ended_at is None:
+            continue
+        if session.started_at < since or session.ended_at < now - max_age:
+            continue
+        name = names.get(session.charger_id) or session.charger_nickname or session.charger_id
+        found.append(
+            SessionFinished(
+                charger_id=session.charger_id,
+                charger_name=name,
+                session_id=session.id,
+                started_at=session.started_at,
+                ended_at=session.ended_at,
+                kwh=session.kwh,
+                ere_credits=session.ere_credits,
+                id_tag=session.id_tag,
+                final=True,
+                while_away=True,
+            )
+        )
+    return sorted(found, key=lambda event: event.ended_at)

@@ -146,14 +146,62 @@ class TokenRejected(_Value):
         return f"token_rejected:{self.link_seq}"
 
 
+class JouloUnreachable(_Value):
+    """Joulo has failed for this account for a long while. Owner only."""
+
+    kind: Literal["joulo_unreachable"] = "joulo_unreachable"
+    since: datetime
+
+    @property
+    def key(self) -> str:
+        """What makes this event unique for an account."""
+        return f"unreachable:{self.since.isoformat()}"
+
+
+class JouloRecovered(_Value):
+    """Joulo answers again after an announced outage. Owner only."""
+
+    kind: Literal["joulo_recovered"] = "joulo_recovered"
+    since: datetime
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        """What makes this event unique for an account."""
+        return f"recovered:{self.since.isoformat()}"
+
+
+class GroupLost(_Value):
+    """The bot was removed from (or blocked in) a group that got this account's news. Owner only."""
+
+    kind: Literal["group_lost"] = "group_lost"
+    chat_id: int
+    title: str | None = None
+    at: datetime
+
+    @property
+    def key(self) -> str:
+        """What makes this event unique for an account."""
+        return f"group_lost:{self.chat_id}:{self.at.isoformat()}"
+
+
 Event = Annotated[
-    SessionStarted | SessionFinished | ChargerOffline | ChargerOnline | TokenRejected,
+    SessionStarted
+    | SessionFinished
+    | ChargerOffline
+    | ChargerOnline
+    | TokenRejected
+    | JouloUnreachable
+    | JouloRecovered
+    | GroupLost,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
 
 #: Event kinds that go to the account owner only, never to a group.
-OWNER_ONLY_KINDS = frozenset({"token_rejected"})
+OWNER_ONLY_KINDS = frozenset(
+    {"token_rejected", "joulo_unreachable", "joulo_recovered", "group_lost"}
+)
 
 
 def event_from_json(payload: str) -> Event:

@@ -46,8 +46,8 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "nl": "\n<i>Laatst gemeten waarden; Joulo had nog geen definitieve.</i>",
     },
     "while_away": {
-        "en": "\n<i>This happened while the bot was offline.</i>",
-        "nl": "\n<i>Dit gebeurde terwijl de bot offline was.</i>",
+        "en": "\n⏱ <i>Happened while the bot was away; reported late.</i>",
+        "nl": "\n⏱ <i>Gebeurde terwijl de bot weg was; later gemeld.</i>",
     },
     "offline": {
         "en": "⚠️ <b>{charger}</b> is offline since {time} (status: {status})",
@@ -64,6 +64,24 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "nl": "🔑 Joulo accepteert je API-token niet meer (vernieuwd of ingetrokken?). "
         "Meldingen staan op pauze.\nMaak een nieuw token in het Joulo-dashboard "
         "(Instellingen → API) en stuur het hier met /link.",
+    },
+    "joulo_unreachable": {
+        "en": "⏳ I can't reach Joulo for your account since {time}. Your chargers' last known "
+        "state stands; I'll tell you when Joulo answers again.",
+        "nl": "⏳ Ik kan Joulo voor je account niet bereiken sinds {time}. De laatst bekende "
+        "stand van je laadpalen blijft staan; ik laat het weten zodra Joulo weer antwoordt.",
+    },
+    "joulo_recovered": {
+        "en": "✅ Joulo answers again (it was unreachable for {duration}). Anything that "
+        "happened meanwhile follows.",
+        "nl": "✅ Joulo antwoordt weer (was {duration} onbereikbaar). Wat er intussen gebeurde, "
+        "volgt.",
+    },
+    "group_lost": {
+        "en": "ℹ️ I was removed from the group “{title}”, so it no longer gets your charging "
+        "notifications. Add me again and send /subscribe there to resume.",
+        "nl": "ℹ️ Ik ben uit de groep “{title}” verwijderd, dus die krijgt je laadmeldingen niet "
+        "meer. Voeg me opnieuw toe en stuur daar /subscribe om verder te gaan.",
     },
     # --- /start, /help ---
     "start_private": {
@@ -256,12 +274,6 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
     "unsubscribe_not_allowed": {
         "en": "Only the account's owner or a group admin can do that.",
         "nl": "Alleen de eigenaar van het account of een groepsbeheerder kan dat.",
-    },
-    "bot_removed_from_group": {
-        "en": "ℹ️ I was removed from the group “{title}”, so it no longer gets your charging "
-        "notifications.",
-        "nl": "ℹ️ Ik ben uit de groep “{title}” verwijderd, dus die krijgt je laadmeldingen "
-        "niet meer.",
     },
     # --- /status ---
     "status_none_private": {

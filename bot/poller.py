@@ -19,8 +19,16 @@ from typing import Final
 
 from .clock import Clock
 from .crypto import TokenCipher, TokenUndecryptable
-from .diff import baseline, diff, finalize
-from .domain import Event, PendingEnd, SessionFinished, TokenRejected
+from .diff import baseline, diff, finalize, missed_sessions
+from .domain import (
+    Event,
+    JouloRecovered,
+    JouloUnreachable,
+    PendingEnd,
+    SessionFinished,
+    SessionStarted,
+    TokenRejected,
+)
 from .joulo import (
     JouloClient,
     JouloError,
@@ -41,6 +49,12 @@ CYCLE_TIMEOUT_SHARE: Final = 0.9
 #: How long to wait for `/sessions` to report a session's end before using the last figures.
 FINAL_FIGURES_WAIT: Final = timedelta(minutes=10)
 MAX_BACKOFF: Final = timedelta(minutes=15)
+#: A paused account's rejected token is tried again this often (re-linking resumes at once).
+RECHECK_REJECTED: Final = timedelta(hours=1)
+#: Tell the owner once Joulo has failed for this long, and again when it recovers.
+OUTAGE_NOTICE_AFTER: Final = timedelta(minutes=15)
+#: What happened longer ago than this while the bot was away is not announced any more.
+MAX_CATCH_UP_AGE: Final = timedelta(hours=24)
 
 
 @dataclass
@@ -90,6 +104,7 @@ class Poller:
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
         self._health: dict[int, _Health] = defaultdict(_Health)
         self._running = asyncio.Lock()
+        self._started_at = clock.now()
         self.cycles = 0
 
     async def run_cycle(self) -> CycleReport | None:
@@ -106,7 +121,7 @@ class Poller:
         return report
 
     async def _cycle(self) -> CycleReport:
-        accounts = await self._store.accounts_to_poll()
+        accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)
         gate = asyncio.Semaphore(self._concurrency)
         step = self._interval * SPREAD_SHARE / max(len(accounts), 1)
         results: list[int | None] = [None] * len(accounts)
@@ -160,7 +175,22 @@ class Poller:
             return -1
         except JouloError as err:
             self._failed(account, health, err, now)
+            await self._record_outage(account, now)
             return -1
+
+    async def _record_outage(self, account: Account, now: datetime) -> None:
+        """Persist when failing started; tell the owner once it has lasted long."""
+        since = account.failing_since or now
+        announce = None
+        if not account.outage_announced and now - since >= OUTAGE_NOTICE_AFTER:
+            announce = JouloUnreachable(since=since)
+            log.warning(
+                "account %s: Joulo unreachable since %s; telling the owner", account.id, since
+            )
+        if account.failing_since is None or announce is not None:
+            await self._store.record_failure(account.id, since, announce)
+        if announce is not None:
+            self._on_events()
 
     def _failed(self, account: Account, health: _Health, err: JouloError, now: datetime) -> None:
         health.failures += 1
@@ -180,6 +210,17 @@ class Poller:
             delay = min(timedelta(seconds=base), MAX_BACKOFF) * self._rng.uniform(0.8, 1.2)
         health.not_before = now + delay
 
+    def _was_away(self, account: Account, now: datetime) -> bool:
+        """Whether this poll ends a stretch in which the bot could not watch the account.
+
+        That is the first poll after a restart, or the first success after failed polls, when
+        more than two poll intervals have passed since the last successful poll.
+        """
+        last = account.last_success_at
+        if last is None or now - last <= timedelta(seconds=2 * self._interval):
+            return False
+        return last < self._started_at or account.failing_since is not None
+
     async def _poll(self, account: Account, token: str, now: datetime) -> int:
         found = await self._joulo.chargers(token)
         health = self._health.pop(account.id, None)
@@ -189,6 +230,7 @@ class Poller:
             )
         if account.baseline_at is None:
             states, events, ended = baseline(found.chargers, now), [], []
+            previous = {}
         else:
             previous = await self._store.charger_states(account.id)
             result = diff(
@@ -199,10 +241,40 @@ class Poller:
                 keep=found.malformed_ids,
             )
             states, events, ended = result.states, result.events, result.ended
-        pending = [*await self._store.pending_ends(account.id), *ended]
-        finished = await self._finalize(token, pending, now) if pending else []
+        stored_pending = await self._store.pending_ends(account.id)
+        away = self._was_away(account, now)
+        catch_up: list[SessionFinished] = []
+        history: list[Session] | None = None
+        if away:
+            assert account.last_success_at is not None  # noqa: S101  (checked by _was_away)
+            log.info("account %s: catching up since %s", account.id, account.last_success_at)
+            ended = [p.model_copy(update={"while_away": True}) for p in ended]
+            events = [
+                e.model_copy(update={"while_away": True}) if isinstance(e, SessionStarted) else e
+                for e in events
+                if not (isinstance(e, SessionStarted) and e.started_at < now - MAX_CATCH_UP_AGE)
+            ]
+            history = await self._history(token, account.last_success_at - timedelta(minutes=5))
+            known = {p.session_id for p in [*stored_pending, *ended]} | {
+                s.session.id for s in [*previous.values(), *states.values()] if s.session
+            }
+            catch_up = missed_sessions(
+                history or [],
+                known=known,
+                names={cid: state.name for cid, state in states.items()},
+                since=account.last_success_at - timedelta(minutes=5),
+                now=now,
+                max_age=MAX_CATCH_UP_AGE,
+            )
+        pending = [*stored_pending, *ended]
+        finished = await self._finalize(token, pending, now, history) if pending else []
         resolved = {event.session_id for event in finished}
-        all_events: list[Event] = [*finished, *events]  # an end before the next start
+        finished = [e for e in finished if e.ended_at >= now - MAX_CATCH_UP_AGE]
+        recovered: list[Event] = []
+        if account.failing_since is not None and account.outage_announced:
+            recovered = [JouloRecovered(since=account.failing_since, at=now)]
+        # Oldest news first: what was missed, then ends, then new starts and status changes.
+        all_events: list[Event] = [*recovered, *catch_up, *finished, *events]
         return await self._store.record_poll(
             account.id,
             states=states,
@@ -212,27 +284,51 @@ class Poller:
             now=now,
         )
 
+    async def _history(self, token: str, since: datetime) -> list[Session] | None:
+        """Every session since `since`, or None if Joulo would not say."""
+        try:
+            return await self._joulo.sessions(token, since=since)
+        except JouloTokenRejected:
+            raise
+        except JouloError as err:
+            log.info("session history not available: %s", err)
+            return None
+
     async def _finalize(
-        self, token: str, pending: list[PendingEnd], now: datetime
+        self,
+        token: str,
+        pending: list[PendingEnd],
+        now: datetime,
+        history: list[Session] | None = None,
     ) -> list[SessionFinished]:
         """Announce ended sessions with `/sessions`' final figures (or, late, the last ones)."""
         by_charger: dict[str, list[PendingEnd]] = defaultdict(list)
         for item in pending:
             by_charger[item.charger_id].append(item)
         finished = []
+        known_history = {s.id for s in history or ()}
         for charger_id, items in by_charger.items():
             sessions: list[Session] | None
-            try:
-                sessions = await self._joulo.sessions(
-                    token, charger_id=charger_id, since=min(p.started_at for p in items)
-                )
-            except JouloTokenRejected:
-                raise
-            except JouloError as err:
-                log.info("final figures for charger %s not available yet: %s", charger_id, err)
-                sessions = None
+            if all(item.session_id in known_history for item in items):
+                sessions = history
+            else:
+                sessions = await self._charger_sessions(token, charger_id, items)
             for item in items:
                 event = finalize(item, sessions, now=now, max_wait=FINAL_FIGURES_WAIT)
                 if event is not None:
                     finished.append(event)
         return finished
+
+    async def _charger_sessions(
+        self, token: str, charger_id: str, items: list[PendingEnd]
+    ) -> list[Session] | None:
+        """One charger's sessions since the oldest pending start, or None if unavailable."""
+        try:
+            return await self._joulo.sessions(
+                token, charger_id=charger_id, since=min(p.started_at for p in items)
+            )
+        except JouloTokenRejected:
+            raise
+        except JouloError as err:
+            log.info("final figures for charger %s not available yet: %s", charger_id, err)
+            return None

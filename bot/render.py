@@ -9,6 +9,9 @@ from .domain import (
     ChargerOffline,
     ChargerOnline,
     Event,
+    GroupLost,
+    JouloRecovered,
+    JouloUnreachable,
     SessionFinished,
     SessionStarted,
     TokenRejected,
@@ -69,6 +72,12 @@ def render_event(event: Event, lang: Lang, tz: tzinfo, now: datetime) -> str:
             )
         case TokenRejected():
             return t(lang, "token_rejected")
+        case JouloUnreachable():
+            return t(lang, "joulo_unreachable", time=fmt_time(event.since, lang, tz, now))
+        case JouloRecovered():
+            return t(lang, "joulo_recovered", duration=fmt_duration(event.at - event.since, lang))
+        case GroupLost():
+            return t(lang, "group_lost", title=escape(event.title or str(event.chat_id)))
     if event.while_away:
         text += t(lang, "while_away")
     return text

@@ -16,7 +16,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
 
@@ -26,6 +26,7 @@ from .domain import (
     OWNER_ONLY_KINDS,
     ChargerState,
     Event,
+    JouloUnreachable,
     PendingEnd,
     TokenRejected,
     event_from_json,
@@ -105,6 +106,12 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         value TEXT NOT NULL
     );
     """,
+    # 2: Joulo outages survive restarts; rejected tokens are re-checked hourly
+    """
+    ALTER TABLE accounts ADD COLUMN failing_since TEXT;
+    ALTER TABLE accounts ADD COLUMN outage_announced INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE accounts ADD COLUMN checked_at TEXT;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -131,6 +138,9 @@ class Account:
     linked_at: datetime
     baseline_at: datetime | None
     last_success_at: datetime | None
+    #: Start of the current run of failed polls, or None while Joulo answers.
+    failing_since: datetime | None = None
+    outage_announced: bool = False
 
 
 @dataclass(frozen=True)
@@ -187,6 +197,8 @@ def _account(row: sqlite3.Row) -> Account:
         linked_at=linked_at,
         baseline_at=_dt(row["baseline_at"]),
         last_success_at=_dt(row["last_success_at"]),
+        failing_since=_dt(row["failing_since"]),
+        outage_announced=bool(row["outage_announced"]),
     )
 
 
@@ -316,6 +328,27 @@ class Store:
             )
         return accounts
 
+    async def migrate_chat(self, old_id: int, new_id: int, now: datetime) -> None:
+        """A group became a supergroup: move its subscriptions, settings and outbox."""
+        async with self._transaction() as db:
+            cursor = await db.execute("SELECT 1 FROM chats WHERE id = ?", (new_id,))
+            if await cursor.fetchone() is None:
+                await db.execute(
+                    "UPDATE chats SET id = ?, kind = 'supergroup', updated_at = ? WHERE id = ?",
+                    (new_id, _ts(now), old_id),
+                )  # ON UPDATE CASCADE carries subscriptions and outbox rows along
+                return
+            await db.execute(
+                """INSERT INTO subscriptions (chat_id, account_id, subscribed_by, created_at)
+                   SELECT ?, account_id, subscribed_by, created_at FROM subscriptions
+                   WHERE chat_id = ? ON CONFLICT DO NOTHING""",
+                (new_id, old_id),
+            )
+            await db.execute(
+                "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
+            )
+            await db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
+
     async def reactivate_chat(self, chat_id: int, now: datetime) -> None:
         """Mark a chat as reachable again (the bot was unblocked or re-added)."""
         async with self._transaction() as db:
@@ -404,19 +437,46 @@ class Store:
         row = await self._fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,))
         return _account(row) if row else None
 
-    async def accounts_to_poll(self) -> list[Account]:
-        """Every account whose token is believed to work, oldest first."""
-        rows = await self._fetchall("SELECT * FROM accounts WHERE status = 'active' ORDER BY id")
+    async def accounts_to_poll(self, now: datetime, recheck_after: timedelta) -> list[Account]:
+        """Active accounts, plus paused ones whose rejected token is due for a re-check."""
+        rows = await self._fetchall(
+            """SELECT * FROM accounts
+               WHERE status = 'active'
+                  OR (status = 'token_rejected' AND (checked_at IS NULL OR checked_at <= ?))
+               ORDER BY id""",
+            (_ts(now - recheck_after),),
+        )
         return [_account(row) for row in rows]
 
     async def pause_account(self, account_id: int, event: TokenRejected) -> None:
         """Stop polling an account whose token was rejected, and tell its owner (once)."""
         async with self._transaction() as db:
-            await db.execute(
-                "UPDATE accounts SET status = 'token_rejected' WHERE id = ? AND link_seq = ?",
-                (account_id, event.link_seq),
+            cursor = await db.execute(
+                """UPDATE accounts SET status = 'token_rejected', checked_at = ?
+                   WHERE id = ? AND link_seq = ?""",
+                (_ts(event.at), account_id, event.link_seq),
             )
-            await self._add_events(db, account_id, [event], event.at)
+            if cursor.rowcount:  # not re-linked in the meantime
+                await self._add_events(db, account_id, [event], event.at)
+
+    async def record_failure(
+        self, account_id: int, since: datetime, announce: JouloUnreachable | None
+    ) -> None:
+        """Remember when Joulo started failing for an account, and announce a long outage."""
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE accounts SET failing_since = COALESCE(failing_since, ?),
+                       outage_announced = MAX(outage_announced, ?)
+                   WHERE id = ?""",
+                (_ts(since), 1 if announce else 0, account_id),
+            )
+            if announce is not None:
+                await self._add_events(db, account_id, [announce], announce.since)
+
+    async def add_events(self, account_id: int, events: Iterable[Event], now: datetime) -> int:
+        """Record events that do not come from a poll (e.g. a group that removed the bot)."""
+        async with self._transaction() as db:
+            return await self._add_events(db, account_id, events, now)
 
     # --- subscriptions ------------------------------------------------------------------
 
@@ -564,7 +624,8 @@ class Store:
             )
             created = await self._add_events(db, account_id, events, now)
             await db.execute(
-                """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?)
+                """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?),
+                       failing_since = NULL, outage_announced = 0, status = 'active'
                    WHERE id = ?""",
                 (_ts(now), _ts(now), account_id),
             )

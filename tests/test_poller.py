@@ -133,13 +133,40 @@ async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
         await services.poller.run_cycle()
     deliveries = await services.store.pending_deliveries()
     assert [(d.chat_id, d.event.kind) for d in deliveries] == [(ANNA.id, "token_rejected")]
-    assert await services.store.accounts_to_poll() == []
+    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    clock.advance(1800)
+    await services.poller.run_cycle()
+    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # paused
     status = (await services.answers.status(ANNA, HOME)).text
     assert status.startswith("🔑 Paused: Joulo no longer accepts this account's token.")
 
     relinked = await services.answers.link(ANNA, new_token)
     assert relinked.reply.text.startswith("✅ Token updated; notifications continue.")
-    assert len(await services.store.accounts_to_poll()) == 1
+    assert relinked.linked
+    clock.advance(60)
+    await services.poller.run_cycle()
+    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls + 2  # link + poll
+
+
+async def test_a_paused_account_is_retried_hourly_and_resumes_if_the_token_works_again(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _linked(services, sim)
+    sim.inject_fault(SimFault(kind="status", status=401, path="/chargers"))
+    await services.poller.run_cycle()
+
+    def polls() -> int:
+        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
+
+    paused_at = polls()
+    for _ in range(6):
+        clock.advance(600)
+        await services.poller.run_cycle()
+    assert polls() == paused_at + 1  # one re-check after an hour, and it worked
+    clock.advance(60)
+    await services.poller.run_cycle()
+    assert polls() == paused_at + 2  # polling as usual again
+    assert await _kinds(services) == ["token_rejected"]
 
 
 async def test_a_finished_session_is_announced_with_final_figures_from_sessions(
