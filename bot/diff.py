@@ -22,6 +22,8 @@ from .models import Charger, Session
 #: Statuses that mean the charger is reachable. Anything else (offline, unavailable, unknown,
 #: values Joulo may add later) counts as "not online" for the offline alert.
 ONLINE_STATUSES = frozenset({"online", "charging", "active", "available"})
+#: A session whose energy reading has not changed for this long is drawing no power.
+STALE_READING = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ def _observe(charger: Charger, before: ChargerState | None, now: datetime) -> Ch
     """The new remembered state of one charger (offline bookkeeping is done by the caller)."""
     session: SessionState | None = None
     live = charger.current_session if charger.is_charging else None
+    if live is None and charger.is_charging and before is not None:
+        session = before.session  # charging, but the session object is missing this time
     if live is not None:
         same = before is not None and before.session is not None and before.session.id == live.id
         previous_session = before.session if same and before is not None else None
@@ -214,6 +218,8 @@ def finalize(
 
 def estimate_power_kw(session: SessionState, now: datetime) -> float | None:
     """Current charging power from the last two readings, else the session's average."""
+    if session.samples and now - session.samples[-1].at > STALE_READING:
+        return 0.0  # the energy has not moved for a while: the car is full or paused
     if len(session.samples) >= 2:
         older, newer = session.samples[-2], session.samples[-1]
         hours = (newer.at - older.at).total_seconds() / 3600
