@@ -64,6 +64,13 @@ class Settings(BaseSettings):
             return None
         return value
 
+    @field_validator("database_path", mode="before")
+    @classmethod
+    def _empty_path_is_default(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return Path("data/bot.sqlite3")
+        return value
+
     @field_validator("telegram_bot_token")
     @classmethod
     def _token_shape(cls, value: SecretStr | None) -> SecretStr | None:
@@ -103,7 +110,7 @@ class Settings(BaseSettings):
                 if not part:
                     continue
                 if not part.lstrip("-").isdigit():
-                    raise ValueError(f"{part!r} is not a Telegram user id (digits only)")
+                    raise ValueError("must be Telegram user ids (digits) separated by commas")
                 ids.add(int(part))
             return frozenset(ids)
         if isinstance(value, int):
@@ -116,7 +123,7 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (try Europe/Amsterdam)") from None
+            raise ValueError("unknown time zone (use a name like Europe/Amsterdam)") from None
         return value
 
     @field_validator("default_language", mode="before")
@@ -174,15 +181,23 @@ def _describe(error: ValidationError) -> list[str]:
     return lines
 
 
+class RunSettings(Settings):
+    """Settings for running the real bot: the bot token is required."""
+
+    telegram_bot_token: SecretStr | None = Field(default=None, validate_default=True)
+
+    @field_validator("telegram_bot_token")
+    @classmethod
+    def _required(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            raise ValueError("required; create a bot with @BotFather and put its token here")
+        return value
+
+
 def load_settings(*, require_bot_token: bool, **overrides: object) -> Settings:
     """Read settings from the environment and `.env`; raise ConfigError listing every problem."""
+    kind = RunSettings if require_bot_token else Settings
     try:
-        settings = Settings(**overrides)  # type: ignore[arg-type]
+        return kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise ConfigError(_describe(err)) from None
-    problems = []
-    if require_bot_token and settings.telegram_bot_token is None:
-        problems.append("TELEGRAM_BOT_TOKEN: required; create a bot with @BotFather and set it")
-    if problems:
-        raise ConfigError(problems)
-    return settings

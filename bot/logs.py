@@ -16,7 +16,7 @@ from typing import Any, Final
 #: Joulo personal tokens and Telegram bot tokens, wherever they appear.
 _SECRET_PATTERNS: Final = (
     re.compile(r"joulo_[A-Za-z0-9]{8,}"),
-    re.compile(r"\b\d{5,}:[A-Za-z0-9_-]{20,}"),
+    re.compile(r"(?<![0-9])\d{5,}:[A-Za-z0-9_-]{20,}"),
     # Whatever follows /link (up to a quote or line end) is meant to be a token, whatever its shape.
     re.compile(r"(?<=/link)(?:@\w+)?[ \t]+[^'\"\n]+"),
 )
