@@ -26,6 +26,7 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     BaseHandler,
+    CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
     ContextTypes,
@@ -46,7 +47,7 @@ from .logs import install_redaction
 from .messenger import TelegramMessenger
 from .poller import Poller
 from .sender import Sender
-from .store import Store
+from .store import Store, StoreError
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,9 @@ def handler_table(h: TelegramHandlers) -> list[BaseHandler[Update, Any, Any]]:
         CommandHandler("status", h.status),
         CommandHandler("stats", h.stats),
         MessageHandler(filters.COMMAND, h.unknown_command),
+        MessageHandler(filters.StatusUpdate.MIGRATE, h.migrated),
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, h.chatter),
+        CallbackQueryHandler(h.stale_button),
     ]
 
 
@@ -158,6 +162,7 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         store=services.store,
         clock=services.clock,
         default_language=settings.default_language,
+        on_events=services.wakeup.set,
     )
     application.add_handlers(handler_table(handlers))
     application.add_error_handler(handlers.error)
@@ -249,6 +254,9 @@ def run(settings: Settings) -> int:
         except TelegramError as err:
             log.error("Telegram error at start-up: %s", err)
             return 1
+        except StoreError as err:
+            log.error("cannot use the database %s: %s", settings.database_path, err)
+            return 2
         return 0
 
     log.info("%s starting (database %s)", package_name, settings.database_path)

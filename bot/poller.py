@@ -277,6 +277,7 @@ class Poller:
         all_events: list[Event] = [*recovered, *catch_up, *finished, *events]
         return await self._store.record_poll(
             account.id,
+            link_seq=account.link_seq,
             states=states,
             events=all_events,
             new_pending=[p for p in ended if p.session_id not in resolved],

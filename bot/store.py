@@ -26,6 +26,7 @@ from .domain import (
     OWNER_ONLY_KINDS,
     ChargerState,
     Event,
+    GroupLost,
     JouloUnreachable,
     PendingEnd,
     TokenRejected,
@@ -231,7 +232,11 @@ class Store:
         await db.execute("PRAGMA foreign_keys=ON")
         await db.execute("PRAGMA busy_timeout=5000")
         store = cls(db)
-        await store._migrate()
+        try:
+            await store._migrate()
+        except BaseException:
+            await db.close()
+            raise
         return store
 
     async def close(self) -> None:
@@ -307,15 +312,20 @@ class Store:
                 (language, _ts(now), chat_id),
             )
 
-    async def deactivate_chat(self, chat_id: int, reason: str) -> list[Account]:
+    async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> list[Account]:
         """Stop sending to a chat: drop its subscriptions and pending messages.
 
-        Returns the accounts that were subscribed to it, so their owners can be told.
+        For a group, each subscribed account's owner gets a `GroupLost` notice in the same
+        transaction. Returns those accounts.
         """
         async with self._transaction() as db:
+            cursor = await db.execute("SELECT * FROM chats WHERE id = ?", (chat_id,))
+            row = await cursor.fetchone()
+            title = row["title"] if row is not None else None
             cursor = await db.execute(
                 """SELECT * FROM accounts
-                    WHERE id IN (SELECT account_id FROM subscriptions WHERE chat_id = ?)""",
+                    WHERE id IN (SELECT account_id FROM subscriptions WHERE chat_id = ?)
+                    ORDER BY id""",
                 (chat_id,),
             )
             accounts = [_account(row) for row in await cursor.fetchall()]
@@ -326,6 +336,10 @@ class Store:
                 "WHERE chat_id = ? AND status = 'pending'",
                 (reason[:200], chat_id),
             )
+            for account in accounts:
+                if account.owner_id != chat_id:
+                    notice = GroupLost(chat_id=chat_id, title=title, at=now)
+                    await self._add_events(db, account.id, [notice], now)
         return accounts
 
     async def migrate_chat(self, old_id: int, new_id: int, now: datetime) -> None:
@@ -597,6 +611,7 @@ class Store:
         self,
         account_id: int,
         *,
+        link_seq: int,
         states: Mapping[str, ChargerState],
         events: Iterable[Event],
         new_pending: Iterable[PendingEnd],
@@ -605,10 +620,13 @@ class Store:
     ) -> int:
         """Save a successful poll atomically: new state, events with their outbox, pending ends.
 
-        Returns how many events were new. Does nothing if the account was unlinked meanwhile.
+        Returns how many events were new. Does nothing if the account was unlinked or re-linked
+        (`link_seq` changed) while the poll was under way: its observation is stale.
         """
         async with self._transaction() as db:
-            cursor = await db.execute("SELECT 1 FROM accounts WHERE id = ?", (account_id,))
+            cursor = await db.execute(
+                "SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?", (account_id, link_seq)
+            )
             if await cursor.fetchone() is None:
                 return 0
             await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
@@ -707,8 +725,9 @@ def read_meta_readonly(path: Path, key: str) -> str | None:
     """Read a named value without the event loop and without creating the database."""
     if not path.exists():
         return None
+    uri = path.resolve().as_uri() + "?mode=ro"  # as_uri() escapes '#', '?' and '%'
     try:
-        with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+        with contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as db:
             row = db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
     except sqlite3.Error:
         return None
