@@ -156,7 +156,7 @@ class Answers:
         existing = await self._store.account_for_owner(person.id)
         kept = t(lang, "link_rejected_kept") if existing is not None else ""
         if not _TOKEN_CHARS.fullmatch(token):
-            return LinkOutcome(Reply(t(lang, "link_rejected") + kept), linked=False)
+            return LinkOutcome(Reply(t(lang, "link_malformed") + kept), linked=False)
         try:
             found = await self._joulo.chargers(token)
         except JouloTokenRejected:

@@ -5,8 +5,8 @@ Each handler is a few lines; the logic lives in `answers`. Registration happens 
 
 from __future__ import annotations
 
-import html
 import logging
+from collections.abc import Callable
 
 from telegram import Chat, ChatMember, ChatMemberUpdated, Message, Update, User
 from telegram.constants import ChatMemberStatus, ChatType
@@ -38,11 +38,20 @@ def _place(chat: Chat) -> Place:
 class TelegramHandlers:
     """Every handler the bot registers, bound to the services they use."""
 
-    def __init__(self, *, answers: Answers, store: Store, clock: Clock, default_language: Lang):
+    def __init__(
+        self,
+        *,
+        answers: Answers,
+        store: Store,
+        clock: Clock,
+        default_language: Lang,
+        on_events: Callable[[], None] = lambda: None,
+    ) -> None:
         self._answers = answers
         self._store = store
         self._clock = clock
         self._default_language = default_language
+        self._on_events = on_events
 
     # --- helpers ----------------------------------------------------------------------------
 
@@ -81,6 +90,15 @@ class TelegramHandlers:
             return False
         return member.status in _ADMINS
 
+    async def _no_args(self, update: Update, context: Context, command: str) -> bool:
+        """Answer a hint and return False when a command that takes no arguments got some."""
+        if not context.args or (who := self._who(update)) is None:
+            return True
+        user, chat, _ = who
+        hint = t(self._person(user).language, "too_many_args", command=command)
+        await self._send(context, chat.id, Reply(hint))
+        return False
+
     # --- commands ---------------------------------------------------------------------------
 
     async def start(self, update: Update, context: Context) -> None:
@@ -93,6 +111,8 @@ class TelegramHandlers:
 
     async def help(self, update: Update, context: Context) -> None:
         """/help: the command list."""
+        if not await self._no_args(update, context, "help"):
+            return
         if (who := self._who(update)) is None:
             return
         user, chat, _ = who
@@ -150,6 +170,8 @@ class TelegramHandlers:
 
     async def unlink(self, update: Update, context: Context) -> None:
         """/unlink: forget the token and everything derived from it."""
+        if not await self._no_args(update, context, "unlink"):
+            return
         if (who := self._who(update)) is None:
             return
         user, chat, _ = who
@@ -161,6 +183,8 @@ class TelegramHandlers:
 
     async def subscribe(self, update: Update, context: Context) -> None:
         """/subscribe (group): share the sender's account notifications here."""
+        if not await self._no_args(update, context, "subscribe"):
+            return
         if (who := self._who(update)) is None:
             return
         user, chat, _ = who
@@ -169,6 +193,8 @@ class TelegramHandlers:
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
         """/unsubscribe (group): the owner stops their account; an admin stops all."""
+        if not await self._no_args(update, context, "unsubscribe"):
+            return
         if (who := self._who(update)) is None:
             return
         user, chat, _ = who
@@ -179,6 +205,8 @@ class TelegramHandlers:
 
     async def status(self, update: Update, context: Context) -> None:
         """/status: the chargers this chat can see, right now."""
+        if not await self._no_args(update, context, "status"):
+            return
         if (who := self._who(update)) is None:
             return
         user, chat, _ = who
@@ -188,6 +216,8 @@ class TelegramHandlers:
 
     async def stats(self, update: Update, context: Context) -> None:
         """/stats: energy and ERE credits this month, last month and lifetime."""
+        if not await self._no_args(update, context, "stats"):
+            return
         if (who := self._who(update)) is None:
             return
         user, chat, _ = who
@@ -208,6 +238,24 @@ class TelegramHandlers:
             context, chat.id, self._answers.unknown_command(self._person(user).language)
         )
 
+    async def chatter(self, update: Update, context: Context) -> None:
+        """Plain text in a private chat: the bot only understands commands."""
+        if (who := self._who(update)) is None:
+            return
+        user, chat, _ = who
+        await self._send(context, chat.id, Reply(t(self._person(user).language, "only_commands")))
+
+    async def stale_button(self, update: Update, context: Context) -> None:
+        """A button from an old message (before a restart or an upgrade)."""
+        query = update.callback_query
+        if query is None:
+            return
+        language = pick_language(query.from_user.language_code, self._default_language)
+        try:
+            await query.answer(t(language, "stale_button"))
+        except BadRequest:  # too old for Telegram to accept an answer: nothing left to do
+            log.debug("could not answer an expired button press")
+
     # --- membership -------------------------------------------------------------------------
 
     async def membership(self, update: Update, context: Context) -> None:
@@ -227,8 +275,24 @@ class TelegramHandlers:
             language = pick_language(change.from_user.language_code, self._default_language)
             await self._send(context, chat.id, self._answers.welcome_group(language))
         elif was and not now_present:
-            accounts = await self._store.deactivate_chat(chat.id, "bot removed from chat")
-            log.info("removed from chat %s (%d subscription(s) ended)", chat.id, len(accounts))
+            reason = "bot blocked" if chat.type == ChatType.PRIVATE else "bot removed from chat"
+            accounts = await self._store.deactivate_chat(chat.id, reason, self._clock.now())
+            log.info("%s: chat %s (%d subscription(s) ended)", reason, chat.id, len(accounts))
+            self._on_events()
+
+    async def migrated(self, update: Update, context: Context) -> None:
+        """A group became a supergroup: its subscriptions follow it to the new id."""
+        message = update.effective_message
+        if message is None:
+            return
+        if message.migrate_to_chat_id is not None:
+            old, new = message.chat.id, message.migrate_to_chat_id
+        elif message.migrate_from_chat_id is not None:
+            old, new = message.migrate_from_chat_id, message.chat.id
+        else:
+            return
+        log.info("chat %s became supergroup %s", old, new)
+        await self._store.migrate_chat(old, new, self._clock.now())
 
     @staticmethod
     def _present(change: ChatMemberUpdated, *, old: bool) -> bool:
@@ -242,18 +306,36 @@ class TelegramHandlers:
     # --- errors -----------------------------------------------------------------------------
 
     async def error(self, update: object, context: Context) -> None:
-        """Log the failure with context but never the update's text (it may hold a token)."""
+        """Log the failure with context but never the update's text (it may hold a token).
+
+        Never raises: a failing error handler would hide the original error.
+        """
+        try:
+            await self._report(update, context)
+        except Exception:  # the last line of defence must not fall over itself
+            log.exception("the error handler failed")
+
+    async def _report(self, update: object, context: Context) -> None:
         where = ""
         if isinstance(update, Update):
             chat = update.effective_chat
-            where = f" (update {update.update_id}, chat {chat.id if chat else '?'})"
-        log.error("error while handling an update%s", where, exc_info=context.error)
+            kind = (
+                "command"
+                if update.effective_message and update.effective_message.text
+                else "update"
+            )
+            where = f" ({kind} {update.update_id}, chat {chat.id if chat else '?'})"
+        error = context.error
+        log.error(
+            "error while handling an update%s: %s",
+            where,
+            type(error).__name__,
+            exc_info=(type(error), error, error.__traceback__) if error else None,
+        )
         if isinstance(update, Update) and update.effective_chat is not None:
             user = update.effective_user
             lang = pick_language(user.language_code if user else None, self._default_language)
             try:
-                await context.bot.send_message(
-                    update.effective_chat.id, html.escape(t(lang, "error_generic"))
-                )
+                await context.bot.send_message(update.effective_chat.id, t(lang, "error_generic"))
             except TelegramError:
-                log.debug("could not tell the chat about the error", exc_info=True)
+                log.debug("could not tell the chat about the error")

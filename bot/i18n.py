@@ -339,6 +339,24 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "en": "Something went wrong on my side; it has been logged. Please try again.",
         "nl": "Er ging bij mij iets mis; dat is gelogd. Probeer het opnieuw.",
     },
+    "only_commands": {
+        "en": "I only understand commands. /help lists them; to link your account, send "
+        "<code>/link</code> followed by your Joulo token.",
+        "nl": "Ik begrijp alleen commando's. /help laat ze zien; om je account te koppelen "
+        "stuur je <code>/link</code> gevolgd door je Joulo-token.",
+    },
+    "stale_button": {
+        "en": "This button has expired. Send the command again.",
+        "nl": "Deze knop is verlopen. Stuur het commando opnieuw.",
+    },
+    "link_malformed": {
+        "en": "❌ That doesn't look like a Joulo token (it is one word starting with "
+        "<code>joulo_</code>). Copy it again from the Joulo dashboard (Settings → API). "
+        "Nothing was stored.",
+        "nl": "❌ Dat lijkt geen Joulo-token (het is één woord dat begint met "
+        "<code>joulo_</code>). Kopieer het opnieuw uit het Joulo-dashboard (Instellingen → "
+        "API). Er is niets opgeslagen.",
+    },
     "too_many_args": {
         "en": "/{command} takes no arguments. /help lists what I can do.",
         "nl": "/{command} heeft geen argumenten nodig. /help laat zien wat ik kan.",

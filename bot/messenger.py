@@ -38,7 +38,7 @@ class TelegramMessenger:
         try:
             message = await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
         except RetryAfter as err:
-            raise DeliveryDeferred("flood control", _seconds(err.retry_after)) from err
+            raise DeliveryDeferred("flood control", _seconds(err.retry_after), exact=True) from err
         except ChatMigrated as err:
             raise ChatMoved("group became a supergroup", err.new_chat_id) from err
         except Forbidden as err:
@@ -48,7 +48,9 @@ class TelegramMessenger:
                 raise ChatUnreachable(err.message) from err
             raise MessageRejected(err.message) from err
         except TimedOut as err:
-            raise DeliveryDeferred("timed out", NETWORK_RETRY_SECONDS) from err
+            raise DeliveryDeferred(
+                "timed out", NETWORK_RETRY_SECONDS, maybe_delivered=True
+            ) from err
         except NetworkError as err:
             raise DeliveryDeferred(f"network: {err.message}", NETWORK_RETRY_SECONDS) from err
         except TelegramError as err:

@@ -18,19 +18,22 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import timedelta, tzinfo
 from typing import Final, Protocol
 
 from .clock import Clock
 from .i18n import as_lang
 from .render import render_event
-from .store import Account, Store
+from .store import Store
 
 log = logging.getLogger(__name__)
 
 #: How often the outbox is checked even without a wake-up (for postponed messages).
 IDLE_CHECK_SECONDS: Final = 5.0
+#: A message whose sending timed out (it may have arrived) is given up after this many tries.
+MAX_UNCERTAIN_ATTEMPTS: Final = 3
+#: Longest wait between retries while Telegram is unreachable.
+MAX_RETRY_DELAY: Final = 600.0
 
 
 class DeliveryError(Exception):
@@ -38,11 +41,25 @@ class DeliveryError(Exception):
 
 
 class DeliveryDeferred(DeliveryError):
-    """Not now; try again after `retry_after` seconds."""
+    """Not now; try again after `retry_after` seconds.
 
-    def __init__(self, reason: str, retry_after: float) -> None:
+    `maybe_delivered` is set when the request may have reached Telegram (a timeout): such a
+    message is retried only a few times, since every retry may show it once more.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float,
+        *,
+        maybe_delivered: bool = False,
+        exact: bool = False,
+    ) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+        self.maybe_delivered = maybe_delivered
+        #: Wait exactly `retry_after` (Telegram said so) instead of backing off further.
+        self.exact = exact
 
 
 class MessageRejected(DeliveryError):
@@ -69,13 +86,6 @@ class Messenger(Protocol):
         ...
 
 
-ChatLostHandler = Callable[[int, list[Account]], Awaitable[None]]
-
-
-async def _ignore_chat_lost(chat_id: int, accounts: list[Account]) -> None:
-    return None
-
-
 class Sender:
     """Sends waiting outbox rows; `wake()` makes it look right away."""
 
@@ -87,14 +97,12 @@ class Sender:
         clock: Clock,
         tz: tzinfo,
         wakeup: asyncio.Event,
-        on_chat_lost: ChatLostHandler = _ignore_chat_lost,
     ) -> None:
         self._store = store
         self._messenger = messenger
         self._clock = clock
         self._tz = tz
         self._wakeup = wakeup
-        self._on_chat_lost = on_chat_lost
         self._drain_lock = asyncio.Lock()
         self.sent = 0
 
@@ -137,18 +145,19 @@ class Sender:
                 message_id = await self._messenger.send(delivery.chat_id, text)
             except DeliveryDeferred as err:
                 held.add(delivery.chat_id)
-                until = now + timedelta(seconds=err.retry_after)
-                await self._store.postpone(delivery.id, until, str(err))
-                log.info(
-                    "chat %s: delivery postponed %.0f s: %s", delivery.chat_id, err.retry_after, err
-                )
+                await self._deferred(delivery.id, delivery.chat_id, delivery.attempts, err)
+            except ChatMoved as err:
+                held.add(delivery.chat_id)
+                log.info("chat %s moved to %s; following it", delivery.chat_id, err.new_chat_id)
+                await self._store.migrate_chat(delivery.chat_id, err.new_chat_id, now)
+                self.wake()
             except ChatUnreachable as err:
                 held.add(delivery.chat_id)
                 log.warning(
                     "chat %s is unreachable (%s); no more messages go there", delivery.chat_id, err
                 )
-                accounts = await self._store.deactivate_chat(delivery.chat_id, str(err))
-                await self._on_chat_lost(delivery.chat_id, accounts)
+                await self._store.deactivate_chat(delivery.chat_id, str(err), now)
+                self.wake()  # owners of a lost group have a notice waiting
             except MessageRejected as err:
                 log.error(
                     "chat %s: message %s (%s) rejected: %s",
@@ -163,3 +172,24 @@ class Sender:
                 sent += 1
         self.sent += sent
         return sent
+
+    async def _deferred(
+        self, delivery_id: int, chat_id: int, attempts: int, err: DeliveryDeferred
+    ) -> None:
+        if err.maybe_delivered and attempts + 1 >= MAX_UNCERTAIN_ATTEMPTS:
+            log.error(
+                "chat %s: giving up on message %s after %d uncertain attempts (%s)",
+                chat_id,
+                delivery_id,
+                attempts + 1,
+                err,
+            )
+            await self._store.mark_dropped(delivery_id, f"uncertain: {err}")
+            return
+        delay = err.retry_after
+        if not err.exact:
+            delay = max(delay, min(delay * 2**attempts, MAX_RETRY_DELAY))
+        await self._store.postpone(
+            delivery_id, self._clock.now() + timedelta(seconds=delay), str(err)
+        )
+        log.info("chat %s: message %s postponed %.0f s: %s", chat_id, delivery_id, delay, err)

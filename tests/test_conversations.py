@@ -206,7 +206,11 @@ async def test_a_removed_bot_stops_sending_to_that_group(world: World) -> None:
     await world.telegram.await_for(lambda _: _rows(world, "subscriptions") == 0)
     world.sim.start_session(world.garage)
     world.clock.advance(60)
-    private = await world.messages(ANNA.id, 2)
-    assert private[1].startswith("🔌 Garage: charging started at")
+    private = await world.messages(ANNA.id, 3)
+    assert private[1] == (
+        "ℹ️ I was removed from the group “Family”, so it no longer gets your charging "
+        "notifications. Add me again and send /subscribe there to resume."
+    )
+    assert private[2].startswith("🔌 Garage: charging started at")
     await world.next_polls(2)
     assert not any("charging started" in m for m in world.telegram.messages_to(FAMILY.id))
