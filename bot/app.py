@@ -211,6 +211,7 @@ async def serve(
 
         async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
             await services.poller.run_cycle()
+            sender.wake()  # also retries postponed messages at the poll cadence
 
         async with application:
             await register_commands(application, settings.default_language)

@@ -1,0 +1,106 @@
+"""Telegram's faults: a notification is delayed, never lost, and repeated only if it was in flight.
+
+The real Application and sender against the fake Bot API: flood control (429), a chat that
+blocked or removed the bot (403), a group upgraded to a supergroup, a Bot API that is down for a
+while, and a connection lost after Telegram accepted the message.
+"""
+
+from __future__ import annotations
+
+from tests.fake_telegram import FakeChat
+from tests.story import ANNA, World
+
+GROUP = FakeChat(id=-4001, title="Family", type="group")
+
+
+async def _linked_with_group(world: World, group: FakeChat = GROUP) -> None:
+    world.telegram.private_message(ANNA, f"/link {world.token}")
+    await world.messages(ANNA.id, 1)
+    world.telegram.add_bot_to_group(group, by=ANNA)
+    await world.messages(group.id, 1)
+    world.telegram.group_message(group, ANNA, "/subscribe")
+    await world.messages(group.id, 2)
+
+
+async def _start_charging(world: World, tag: str) -> str:
+    world.sim.start_session(world.garage, id_tag=tag)
+    world.clock.advance(60)
+    return f"(tag {tag})"
+
+
+async def test_flood_control_delays_a_message_but_delivers_it_once(world: World) -> None:
+    await _linked_with_group(world)
+    world.telegram.fail_next(
+        "sendMessage", error_code=429, description="Too Many Requests: retry after 1",
+        retry_after=1, chat_id=GROUP.id,
+    )  # fmt: skip
+    tag = await _start_charging(world, "FLOOD")
+    group = await world.messages(GROUP.id, 3)
+    await world.next_polls(3)
+    assert [m for m in world.telegram.messages_to(GROUP.id, plain=True) if tag in m] == [group[2]]
+    assert tag in group[2]
+
+
+async def test_a_group_that_removed_the_bot_gets_nothing_more_and_the_owner_is_told(
+    world: World,
+) -> None:
+    await _linked_with_group(world)
+    world.telegram.fail_next(
+        "sendMessage", error_code=403, description="Forbidden: bot was kicked from the group chat",
+        chat_id=GROUP.id, times=5,
+    )  # fmt: skip
+    await _start_charging(world, "KICKED")
+    private = await world.messages(ANNA.id, 3)
+    assert private[1].startswith("🔌 Garage: charging started")
+    assert private[2] == (
+        "ℹ️ I was removed from the group “Family”, so it no longer gets your charging "
+        "notifications. Add me again and send /subscribe there to resume."
+    )
+    world.sim.finish_session(world.garage)
+    world.clock.advance(60)
+    await world.messages(ANNA.id, 4)
+    assert len(world.telegram.messages_to(GROUP.id)) == 2  # the welcome and /subscribe only
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_notifications(world: World) -> None:
+    await _linked_with_group(world)
+    supergroup = world.telegram.migrate_group(GROUP)
+    tag = await _start_charging(world, "MIGRATED")
+    moved = await world.messages(supergroup.id, 1)
+    assert tag in moved[0]
+    world.sim.finish_session(world.garage)
+    world.clock.advance(60)
+    finished = await world.messages(supergroup.id, 2)
+    assert finished[1].startswith("✅ Garage: charging finished")
+    world.telegram.group_message(supergroup, ANNA, "/status")
+    status = (await world.messages(supergroup.id, 3))[2]
+    assert "Garage" in status
+
+
+async def test_messages_wait_while_telegram_is_down_and_arrive_in_order(world: World) -> None:
+    await _linked_with_group(world)
+    world.telegram.stop()
+    await _start_charging(world, "OUTAGE")
+    await world.next_polls(2)
+    world.clock.advance(3600)
+    world.sim.finish_session(world.garage)
+    await world.next_polls(2)
+    world.clock.advance(3600)  # retries fall due
+    world.telegram.start()
+    private = await world.messages(ANNA.id, 3)
+    group = await world.messages(GROUP.id, 4)
+    assert private[1].startswith("🔌 Garage: charging started")
+    assert private[2].startswith("✅ Garage: charging finished")
+    assert group[2:] == private[1:]
+
+
+async def test_a_message_whose_answer_was_lost_arrives_at_most_twice(world: World) -> None:
+    await _linked_with_group(world)
+    world.telegram.drop_connection_next("sendMessage", delivered=True, chat_id=ANNA.id)
+    tag = await _start_charging(world, "INFLIGHT")
+    await world.messages(GROUP.id, 3)
+    world.clock.advance(120)  # the retry falls due
+    await world.telegram.await_for(lambda api: sum(tag in m for m in api.messages_to(ANNA.id)) >= 2)
+    await world.next_polls(4)
+    assert sum(tag in m for m in world.telegram.messages_to(ANNA.id)) == 2
+    assert sum(tag in m for m in world.telegram.messages_to(GROUP.id)) == 1
