@@ -1,0 +1,427 @@
+"""The real bot as a child process: stopping, health, and surviving SIGKILL.
+
+Rules pinned down here, with `python -m bot` against the fake Bot API and the Joulo simulator
+on loopback: SIGTERM ends the bot cleanly (exit 0, no traceback) within ten seconds; the
+healthcheck is healthy only while poll cycles are recent and never creates a database; and a
+bot that is killed at random moments and restarted loses no charging notification — each one
+arrives once per chat, with at most one message per chat repeated (one in flight at a kill),
+and a start is missing only for a session that began and ended while the bot was down.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from bot.clock import SystemClock
+from bot.i18n import TEXTS
+from bot.simulator import JouloSimulator, SimulatorServer
+from tests.fake_telegram import FakeBotAPI
+from tests.processes import BotProcess, bot_environment, run_bot_command
+from tests.story import ANNA, FAMILY
+
+POLL_INTERVAL = 0.3
+#: How long one start of the bot may take until its first poll (imports, Bot API handshake).
+START_TIMEOUT = 30.0
+SEED = 20260415
+CHARGERS = ("Garage", "Carport")
+
+
+class _PlainText(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.parts: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        self.parts.append(data)
+
+
+def _plain(html_text: str) -> str:
+    parser = _PlainText()
+    parser.feed(html_text)
+    parser.close()
+    return "".join(parser.parts).strip()
+
+
+#: The note on a finish the bot learned of late (required when it never saw the session run).
+WHILE_OFFLINE_NOTE = _plain(TEXTS["while_away"]["en"])
+
+
+@dataclass
+class Household:
+    """Anna's Joulo account with two chargers, the fakes, and the bot process."""
+
+    telegram: FakeBotAPI
+    sim: JouloSimulator
+    bot: BotProcess
+    env: dict[str, str]
+    workdir: Path
+    token: str
+    chargers: dict[str, str]  # nickname -> charger id
+
+    def polls(self) -> int:
+        """How many times anyone asked the simulator for the chargers."""
+        return sum(1 for request in self.sim.requests if request.endpoint == "/chargers")
+
+    def wait_for_polls(self, count: int, *, timeout: float = START_TIMEOUT) -> None:
+        """Wait until the running bot has polled `count` more times."""
+        target = self.polls() + count
+        self.bot.eventually(
+            lambda: self.polls() >= target, f"the bot polled {count} more time(s)", timeout=timeout
+        )
+
+    def messages(self, chat_id: int) -> list[str]:
+        """What a chat received, as a person reads it."""
+        return self.telegram.messages_to(chat_id, plain=True)
+
+    def link(self) -> None:
+        """Anna links her account in private; returns once a poll cycle completed after it."""
+        self.telegram.private_message(ANNA, f"/link {self.token}")
+        self.bot.eventually(
+            lambda: any(m.startswith("✅ Linked!") for m in self.messages(ANNA.id)),
+            "the bot answered /link with '✅ Linked!'",
+            timeout=START_TIMEOUT,
+        )
+        self.wait_for_polls(2)  # the second request means the first cycle was recorded
+
+    def subscribe_group(self) -> None:
+        """Anna adds the bot to the family group and subscribes it."""
+        self.telegram.add_bot_to_group(FAMILY, by=ANNA)
+        self.telegram.group_message(FAMILY, ANNA, "/subscribe")
+        self.bot.eventually(
+            lambda: any(m.startswith("🔔 This group now gets") for m in self.messages(FAMILY.id)),
+            "the group got the /subscribe confirmation",
+        )
+
+
+@pytest.fixture
+def joulo() -> Iterator[SimulatorServer]:
+    """The Joulo simulator on real time, served over loopback HTTP."""
+    with SimulatorServer(JouloSimulator(SystemClock(), seed=7)) as server:
+        yield server
+
+
+@pytest.fixture
+def household(fake_bot: FakeBotAPI, joulo: SimulatorServer, tmp_path: Path) -> Iterator[Household]:
+    """Everything a process test needs; no bot process outlives the test."""
+    sim = joulo.sim
+    token = sim.add_account()
+    chargers = {
+        "Garage": sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True),
+        "Carport": sim.add_charger(token, "Carport", connection_type="ocpp", mid_certified=False),
+    }
+    env = bot_environment(
+        telegram_url=fake_bot.base_url,
+        joulo_url=joulo.base_url,
+        database=tmp_path / "data" / "bot.sqlite3",
+        poll_interval=POLL_INTERVAL,
+    )
+    bot = BotProcess(env, tmp_path)
+    try:
+        yield Household(fake_bot, sim, bot, env, tmp_path, token, chargers)
+    finally:
+        bot.stop()
+
+
+def test_sigterm_stops_the_bot_cleanly_within_ten_seconds(household: Household) -> None:
+    bot = household.bot
+    bot.start()
+    household.link()
+    assert household.polls() >= 2, bot.log_tail()
+
+    code = bot.terminate(timeout=10)
+
+    assert code == 0, f"exit code after SIGTERM: {code} (None: still running)\n{bot.log_tail()}"
+    assert "Traceback" not in bot.run_stderr(), bot.log_tail(120)
+
+
+def test_healthcheck_reports_a_recent_poll_cycle(household: Household, tmp_path: Path) -> None:
+    bot, env = household.bot, household.env
+    bot.start()
+    household.link()
+
+    # Running: healthy. A loaded machine may delay one cycle, so allow a second look.
+    attempts = []
+    for _ in range(3):
+        attempts.append(run_bot_command(env, tmp_path, "healthcheck"))
+        if attempts[-1].returncode == 0:
+            break
+        household.wait_for_polls(1)
+    running = attempts[-1]
+    outputs = [(r.returncode, r.stdout, r.stderr) for r in attempts]
+    assert running.returncode == 0, f"{outputs}\n{bot.log_tail()}"
+    assert running.stdout.startswith("healthy"), f"{outputs}\n{bot.log_tail()}"
+
+    # Stopped for longer than three poll intervals: unhealthy.
+    assert bot.terminate(timeout=10) == 0, bot.log_tail()
+    time.sleep(3 * POLL_INTERVAL + 1.0)
+    stale = run_bot_command(env, tmp_path, "healthcheck")
+    stale_output = f"{stale.returncode} {stale.stdout!r} {stale.stderr!r}\n{bot.log_tail()}"
+    assert stale.returncode == 1, stale_output
+    assert not stale.stdout.startswith("healthy"), stale_output
+
+    # A database that does not exist yet: unhealthy, and nothing is created.
+    empty = tmp_path / "fresh"
+    empty.mkdir()
+    fresh_env = {**env, "DATABASE_PATH": str(empty / "bot.sqlite3")}
+    fresh = run_bot_command(fresh_env, tmp_path, "healthcheck")
+    assert fresh.returncode == 1, (fresh.stdout, fresh.stderr)
+    assert sorted(p.name for p in empty.iterdir()) == [], fresh.stderr
+
+
+# --------------------------------------------------------------------------------------------
+# SIGKILL at random moments
+
+
+@dataclass
+class PlannedSession:
+    """One charging session of the schedule, and what actually happened to it."""
+
+    tag: str
+    charger: str
+    start_at: float  # seconds after the schedule began
+    finish_at: float
+    started: float | None = None
+    finished: float | None = None
+    polls_at_start: int = 0
+    polls_at_finish: int = 0
+
+
+@dataclass
+class Life:
+    """One run of the bot process, in seconds after the schedule began."""
+
+    number: int
+    started: float
+    up: float | None = None
+    killed: float | None = None
+
+    def describe(self) -> str:
+        """`#3 4.1→up 5.6→killed 6.9`."""
+
+        def at(value: float | None) -> str:
+            return "-" if value is None else f"{value:.1f}"
+
+        return f"#{self.number} {at(self.started)}→up {at(self.up)}→killed {at(self.killed)}"
+
+
+@dataclass
+class Seen:
+    """Where a session's messages appear in one chat (indexes into its messages)."""
+
+    starts: list[int] = field(default_factory=list)
+    finishes: list[int] = field(default_factory=list)
+    chargers: set[str] = field(default_factory=set)
+    offline_note: bool = False
+
+    def describe(self) -> str:
+        """`S1 F1 offline`: how many starts and finishes, and whether the note was there."""
+        note = " offline" if self.offline_note else ""
+        return f"S{len(self.starts)} F{len(self.finishes)}{note}"
+
+
+START_LINE = re.compile(r"🔌 (?P<charger>.+?): charging started at .+ \(tag (?P<tag>TAG\d+)\)")
+FINISH_LINE = re.compile(r"✅ (?P<charger>.+?): charging finished \(tag (?P<tag>TAG\d+)\)")
+
+
+def plan_sessions(rng: random.Random) -> list[PlannedSession]:
+    """Seven sessions over the two chargers: 1-4 s of charging, 0.5-3 s idle in between."""
+    drafts: list[tuple[float, float, str]] = []
+    for charger, count in zip(CHARGERS, (4, 3), strict=True):
+        at = rng.uniform(0.5, 2.0)
+        for _ in range(count):
+            length = rng.uniform(1.0, 4.0)
+            drafts.append((at, at + length, charger))
+            at += length + rng.uniform(0.5, 3.0)
+    drafts.sort()
+    return [
+        PlannedSession(f"TAG{number}", charger, start, finish)
+        for number, (start, finish, charger) in enumerate(drafts, start=1)
+    ]
+
+
+def run_schedule_under_fire(
+    household: Household, sessions: list[PlannedSession], rng: random.Random, origin: float
+) -> list[Life]:
+    """Play the sessions on time while SIGKILLing and restarting the (running, polled) bot.
+
+    A run is killed 0.3-2.5 s after its first poll and restarted at once or after 0.5-2 s.
+    After the last session action the run in progress still dies at its own random moment,
+    and the bot is left dead.
+    """
+    sim, bot = household.sim, household.bot
+    actions = sorted(
+        [(s.start_at, 0, s) for s in sessions] + [(s.finish_at, 1, s) for s in sessions],
+        key=lambda action: (action[0], action[1]),
+    )
+
+    def clock() -> float:
+        return time.monotonic() - origin
+
+    lives = [Life(bot.runs, started=0.0, up=0.0)]
+    phase, kill_at, restart_at, polls_before = "up", rng.uniform(0.3, 2.5), 0.0, 0
+    while actions or phase != "down":
+        now = clock()
+        while actions and actions[0][0] <= now:
+            _, kind, session = actions.pop(0)
+            charger_id = household.chargers[session.charger]
+            if kind == 0:
+                sim.start_session(charger_id, id_tag=session.tag)
+                session.started, session.polls_at_start = clock(), household.polls()
+            else:
+                sim.finish_session(charger_id)
+                session.finished, session.polls_at_finish = clock(), household.polls()
+        if phase == "down":
+            if actions and now >= restart_at:
+                polls_before = household.polls()
+                bot.start()
+                lives.append(Life(bot.runs, started=clock()))
+                phase = "starting"
+        elif not bot.running:
+            raise AssertionError(
+                f"run {bot.runs} of the bot exited on its own with code {bot.exit_code}\n"
+                f"{bot.log_tail()}"
+            )
+        elif phase == "starting":
+            if household.polls() > polls_before:
+                lives[-1].up = now
+                kill_at = now + rng.uniform(0.3, 2.5)
+                phase = "up"
+            elif now - lives[-1].started > START_TIMEOUT:
+                raise AssertionError(
+                    f"run {bot.runs} did not poll within {START_TIMEOUT:g} s\n{bot.log_tail()}"
+                )
+        elif now >= kill_at:
+            bot.kill()
+            lives[-1].killed = clock()
+            pause = 0.0 if rng.random() < 0.5 else rng.uniform(0.5, 2.0)
+            restart_at = clock() + pause
+            phase = "down"
+        time.sleep(0.02)
+    return lives
+
+
+def examine_chat(
+    name: str, messages: list[str], sessions: list[PlannedSession]
+) -> tuple[dict[str, Seen], list[str]]:
+    """Find each session's announcements in one chat's messages; return them and the problems."""
+    seen = {session.tag: Seen() for session in sessions}
+    problems = []
+    for index, text in enumerate(messages):
+        first_line = text.splitlines()[0] if text else ""
+        match = START_LINE.fullmatch(first_line) or FINISH_LINE.fullmatch(first_line)
+        if match is None or match["tag"] not in seen:
+            problems.append(f"{name}: unexpected message {text!r}")
+            continue
+        entry = seen[match["tag"]]
+        entry.chargers.add(match["charger"])
+        if first_line.startswith("🔌"):
+            entry.starts.append(index)
+        else:
+            entry.finishes.append(index)
+            entry.offline_note = entry.offline_note or WHILE_OFFLINE_NOTE in text
+    repeated = 0
+    for session in sessions:
+        entry = seen[session.tag]
+        repeated += max(0, len(entry.starts) - 1) + max(0, len(entry.finishes) - 1)
+        if entry.chargers - {session.charger}:
+            problems.append(f"{name}: {session.tag} announced for {sorted(entry.chargers)}")
+        if not entry.finishes:
+            problems.append(f"{name}: {session.tag} ({session.charger}) finish never announced")
+        elif not entry.starts and not entry.offline_note:
+            problems.append(
+                f"{name}: {session.tag} start missing, and its finish does not say "
+                f"{WHILE_OFFLINE_NOTE!r}"
+            )
+        if entry.starts and entry.finishes and entry.finishes[0] < entry.starts[0]:
+            problems.append(f"{name}: {session.tag} finish announced before its start")
+    if repeated > 1:
+        problems.append(f"{name}: {repeated} repeated messages; at most one may repeat")
+    return seen, problems
+
+
+def summary(
+    sessions: list[PlannedSession], seen: dict[str, dict[str, Seen]], lives: list[Life]
+) -> str:
+    """A compact table: each session's timing, polls during it, and what each chat got."""
+    lines = ["tag    charger  started finished polls | " + " | ".join(seen)]
+    for s in sessions:
+        polls = s.polls_at_finish - s.polls_at_start
+        timing = f"{s.started or 0:7.1f} {s.finished or 0:8.1f} {polls:5d}"
+        chats = " | ".join(f"{seen[chat][s.tag].describe():<13}" for chat in seen)
+        lines.append(f"{s.tag:<6} {s.charger:<8} {timing} | {chats}")
+    lines.append("bot runs: " + ", ".join(life.describe() for life in lives))
+    return "\n".join(lines)
+
+
+def error_lines(bot: BotProcess, limit: int = 15) -> str:
+    """The ERROR lines and traceback headers the bot logged over all runs."""
+    if not bot.stderr_path.exists():
+        return ""
+    text = bot.stderr_path.read_text(encoding="utf-8", errors="replace")
+    found = [line for line in text.splitlines() if " ERROR " in line or "Traceback" in line]
+    return "\n".join(found[:limit])
+
+
+def test_sigkill_at_random_moments_loses_no_notification(household: Household) -> None:
+    rng = random.Random(SEED)
+    sessions = plan_sessions(random.Random(SEED + 1))
+    bot = household.bot
+
+    bot.start()
+    household.link()
+    household.subscribe_group()
+    household.wait_for_polls(2)
+    chats = {"private": ANNA.id, "group": FAMILY.id}
+    before = {name: len(household.messages(chat)) for name, chat in chats.items()}
+
+    origin = time.monotonic()
+    lives = run_schedule_under_fire(household, sessions, rng, origin)
+
+    # One last start, running until every finish reached both chats, then a few more polls.
+    bot.start()
+    lives.append(Life(bot.runs, started=time.monotonic() - origin))
+    tags = {session.tag for session in sessions}
+
+    def all_finishes_arrived() -> bool:
+        for chat in chats.values():
+            finished = {
+                match["tag"]
+                for text in household.messages(chat)
+                if (match := FINISH_LINE.match(text)) is not None
+            }
+            if not tags <= finished:
+                return False
+        return True
+
+    problems = []
+    try:
+        bot.eventually(all_finishes_arrived, "every finish reached both chats", timeout=30)
+        household.wait_for_polls(3, timeout=10)
+    except AssertionError as err:
+        problems.append(str(err).splitlines()[0])
+    code = bot.terminate(timeout=10)
+    if code != 0:
+        problems.append(f"the last run ended with code {code} after SIGTERM (None: still running)")
+
+    seen = {}
+    for name, chat in chats.items():
+        seen[name], found = examine_chat(name, household.messages(chat)[before[name] :], sessions)
+        problems += found
+
+    table = summary(sessions, seen, lives)
+    print(table)  # shown by pytest on failure (or with -rP)
+    assert not problems, (
+        "\n".join(problems)
+        + "\n\n"
+        + table
+        + f"\n\nerrors logged:\n{error_lines(bot) or '(none)'}\n\n"
+        + bot.log_tail(40)
+    )
