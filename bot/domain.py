@@ -139,6 +139,8 @@ class TokenRejected(_Value):
     kind: Literal["token_rejected"] = "token_rejected"
     link_seq: int
     at: datetime
+    #: "rejected" by Joulo, or "unreadable": no configured ENCRYPTION_KEY decrypts it.
+    reason: Literal["rejected", "unreadable"] = "rejected"
 
     @property
     def key(self) -> str:

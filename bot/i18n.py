@@ -65,6 +65,12 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
         "Meldingen staan op pauze.\nMaak een nieuw token in het Joulo-dashboard "
         "(Instellingen → API) en stuur het hier met /link.",
     },
+    "token_unreadable": {
+        "en": "🔑 I can no longer read your stored Joulo token (the bot's encryption key was "
+        "changed). Notifications are paused.\nPlease send your token again with /link.",
+        "nl": "🔑 Ik kan je opgeslagen Joulo-token niet meer lezen (de encryptiesleutel van de "
+        "bot is gewijzigd). Meldingen staan op pauze.\nStuur je token opnieuw met /link.",
+    },
     "joulo_unreachable": {
         "en": "⏳ I can't reach Joulo for your account since {time}. Your chargers' last known "
         "state stands; I'll tell you when Joulo answers again.",

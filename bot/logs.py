@@ -72,7 +72,7 @@ def install_redaction(secrets: Iterable[str] = ()) -> None:
 
 
 def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
-    """Send logs to stderr, redacted; keep URL-logging libraries at WARNING or above."""
+    """Send logs to stderr, redacted; URL-logging libraries speak only at DEBUG."""
     install_redaction(secrets)
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -81,6 +81,7 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(level)
-    quiet = max(logging.WARNING, logging.getLevelName(level))
+    # At DEBUG everything is shown (redacted); otherwise these libraries only warn.
+    quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Final
+from typing import Final, Literal
 
 from .clock import Clock
 from .crypto import TokenCipher, TokenUndecryptable
@@ -166,9 +166,12 @@ class Poller:
             token = self._cipher.decrypt(account.token_enc)
             return await self._poll(account, token, now)
         except (JouloTokenRejected, TokenUndecryptable) as err:
-            log.warning("account %s: token rejected (%s); polling paused", account.id, err)
+            reason: Literal["rejected", "unreadable"] = (
+                "unreadable" if isinstance(err, TokenUndecryptable) else "rejected"
+            )
+            log.warning("account %s: token %s; polling paused", account.id, reason)
             await self._store.pause_account(
-                account.id, TokenRejected(link_seq=account.link_seq, at=now)
+                account.id, TokenRejected(link_seq=account.link_seq, at=now, reason=reason)
             )
             self._health.pop(account.id, None)
             self._on_events()

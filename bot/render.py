@@ -71,7 +71,7 @@ def render_event(event: Event, lang: Lang, tz: tzinfo, now: datetime) -> str:
                 duration=fmt_duration(event.back_at - event.offline_since, lang),
             )
         case TokenRejected():
-            return t(lang, "token_rejected")
+            return t(lang, "token_unreadable" if event.reason == "unreadable" else "token_rejected")
         case JouloUnreachable():
             return t(lang, "joulo_unreachable", time=fmt_time(event.since, lang, tz, now))
         case JouloRecovered():

@@ -9,11 +9,14 @@ import asyncio
 import logging
 
 import pytest
+from cryptography.fernet import Fernet
 
 from bot.answers import Person, Place
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.poller import HEARTBEAT_KEY
+from bot.crypto import TokenCipher
+from bot.poller import HEARTBEAT_KEY, Poller
+from bot.render import render_event
 from bot.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
@@ -244,3 +247,23 @@ async def test_each_cycle_leaves_a_heartbeat(
 ) -> None:
     await services.poller.run_cycle()
     assert await services.store.meta(HEARTBEAT_KEY) == clock.now().isoformat()
+
+
+async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _linked(services, sim)
+    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    restarted_with_a_new_key = Poller(
+        store=services.store,
+        joulo=services.joulo,
+        cipher=TokenCipher([Fernet.generate_key().decode()]),
+        clock=clock,
+        poll_interval=services.settings.poll_interval,
+        offline_grace=services.settings.offline_grace,
+    )
+    await restarted_with_a_new_key.run_cycle()
+    (delivery,) = await services.store.pending_deliveries()
+    text = render_event(delivery.event, "en", services.settings.tz, clock.now())
+    assert text.startswith("🔑 I can no longer read your stored Joulo token")
+    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # nothing sent

@@ -23,7 +23,7 @@ import pytest
 from bot.clock import SystemClock
 from bot.i18n import TEXTS
 from bot.simulator import JouloSimulator, SimulatorServer
-from tests.fake_telegram import FakeBotAPI
+from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.processes import BotProcess, bot_environment, run_bot_command
 from tests.story import ANNA, FAMILY
 
@@ -415,6 +415,17 @@ def test_sigkill_at_random_moments_loses_no_notification(household: Household) -
     for name, chat in chats.items():
         seen[name], found = examine_chat(name, household.messages(chat)[before[name] :], sessions)
         problems += found
+
+    # Six runs at DEBUG, httpx's request lines included: no secret in any log line or at rest.
+    logs = bot.stderr_path.read_text(encoding="utf-8", errors="replace")
+    database = household.workdir / "data" / "bot.sqlite3"
+    at_rest = b"".join(p.read_bytes() for p in database.parent.glob(database.name + "*"))
+    if household.token in logs or BOT_TOKEN in logs:
+        problems.append("a token appears in the bot's log")
+    if "HTTP Request: POST" not in logs:
+        problems.append("expected httpx's request lines in the DEBUG log")
+    if household.token.encode() in at_rest:
+        problems.append("the Joulo token is stored in plain text")
 
     table = summary(sessions, seen, lives)
     print(table)  # shown by pytest on failure (or with -rP)
