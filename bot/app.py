@@ -39,7 +39,7 @@ from . import __name__ as package_name
 from .answers import TOKEN_PATTERN, Answers
 from .clock import Clock, SystemClock
 from .config import Settings
-from .crypto import TokenCipher, load_or_create_key_file
+from .crypto import TokenCipher, TokenUndecryptable, load_or_create_key_file
 from .handlers import TelegramHandlers
 from .i18n import COMMAND_MENU, LANGUAGES, Lang
 from .joulo import JouloClient
@@ -93,6 +93,7 @@ async def open_services(
     try:
         joulo = JouloClient(http, settings.joulo_base_url)
         cipher = TokenCipher(keys)
+        await rotate_tokens(store, cipher)
         wakeup = asyncio.Event()
         answers = Answers(
             store=store,
@@ -116,6 +117,23 @@ async def open_services(
     finally:
         await http.aclose()
         await store.close()
+
+
+async def rotate_tokens(store: Store, cipher: TokenCipher) -> int:
+    """Re-encrypt stored tokens with the newest ENCRYPTION_KEY so older keys can be retired."""
+    rotated = 0
+    for account_id, blob in await store.encrypted_tokens():
+        if cipher.is_current(blob):
+            continue
+        try:
+            fresh = cipher.rotate(blob)
+        except TokenUndecryptable:
+            log.warning("account %s: no ENCRYPTION_KEY decrypts its token", account_id)
+            continue
+        rotated += await store.replace_token_ciphertext(account_id, blob, fresh)
+    if rotated:
+        log.info("re-encrypted %d token(s) with the newest ENCRYPTION_KEY", rotated)
+    return rotated
 
 
 def handler_table(h: TelegramHandlers) -> list[BaseHandler[Update, Any, Any]]:

@@ -24,6 +24,7 @@ class TokenCipher:
     def __init__(self, keys: list[str]) -> None:
         if not keys:
             raise ValueError("at least one Fernet key is required")
+        self._newest = Fernet(keys[0])
         self._fernet = MultiFernet([Fernet(key) for key in keys])
 
     def encrypt(self, token: str) -> bytes:
@@ -36,6 +37,14 @@ class TokenCipher:
             return self._fernet.decrypt(blob).decode()
         except InvalidToken as err:
             raise TokenUndecryptable("no configured key decrypts this token") from err
+
+    def is_current(self, blob: bytes) -> bool:
+        """Whether a stored token is encrypted with the newest key already."""
+        try:
+            self._newest.decrypt(blob)
+        except InvalidToken:
+            return False
+        return True
 
     def rotate(self, blob: bytes) -> bytes:
         """Re-encrypt a stored token with the first (newest) key."""

@@ -441,6 +441,20 @@ class Store:
             cursor = await db.execute("DELETE FROM accounts WHERE owner_id = ?", (owner_id,))
             return cursor.rowcount > 0
 
+    async def encrypted_tokens(self) -> list[tuple[int, bytes]]:
+        """Every account's token ciphertext, for key rotation."""
+        rows = await self._fetchall("SELECT id, token_enc FROM accounts ORDER BY id")
+        return [(row["id"], bytes(row["token_enc"])) for row in rows]
+
+    async def replace_token_ciphertext(self, account_id: int, old: bytes, new: bytes) -> bool:
+        """Swap a token's ciphertext, unless it changed meanwhile (a re-link)."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE accounts SET token_enc = ? WHERE id = ? AND token_enc = ?",
+                (new, account_id, old),
+            )
+            return cursor.rowcount > 0
+
     async def account_for_owner(self, owner_id: int) -> Account | None:
         """The account linked by this Telegram user."""
         row = await self._fetchone("SELECT * FROM accounts WHERE owner_id = ?", (owner_id,))
