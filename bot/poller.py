@@ -42,6 +42,9 @@ from .store import Account, Store
 log = logging.getLogger(__name__)
 
 HEARTBEAT_KEY: Final = "poller.last_cycle_at"
+PRUNED_KEY: Final = "store.pruned_at"
+#: Delivered notifications are kept this long (for support questions), then forgotten.
+RETENTION: Final = timedelta(days=30)
 #: Accounts' polls are spread over this share of the interval, leaving room to finish.
 SPREAD_SHARE: Final = 0.5
 #: A cycle is cut off after this share of the interval, so the next one starts on time.
@@ -115,10 +118,21 @@ class Poller:
         async with self._running:
             report = await self._cycle()
         self.cycles += 1
-        await self._store.set_meta(HEARTBEAT_KEY, self._clock.now().isoformat())
+        now = self._clock.now()
+        await self._store.set_meta(HEARTBEAT_KEY, now.isoformat())
+        await self._prune_daily(now)
         if report.events:
             self._on_events()
         return report
+
+    async def _prune_daily(self, now: datetime) -> None:
+        last = await self._store.meta(PRUNED_KEY)
+        if last is not None and now - datetime.fromisoformat(last) < timedelta(days=1):
+            return
+        removed = await self._store.prune(now - RETENTION)
+        await self._store.set_meta(PRUNED_KEY, now.isoformat())
+        if removed:
+            log.info("forgot %d notification(s) older than %d days", removed, RETENTION.days)
 
     async def _cycle(self) -> CycleReport:
         accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)

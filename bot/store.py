@@ -718,6 +718,26 @@ class Store:
                 (_ts(until), reason[:200], delivery_id),
             )
 
+    async def prune(self, before: datetime) -> int:
+        """Forget delivered or dropped notifications created before `before`; returns how many.
+
+        Events still waiting for a delivery are kept. Dedupe does not need old events: the
+        remembered charger state already says what was announced.
+        """
+        async with self._transaction() as db:
+            cutoff = _ts(before)
+            await db.execute(
+                """DELETE FROM outbox WHERE status != 'pending'
+                   AND event_id IN (SELECT id FROM events WHERE created_at < ?)""",
+                (cutoff,),
+            )
+            cursor = await db.execute(
+                """DELETE FROM events WHERE created_at < ? AND NOT EXISTS
+                   (SELECT 1 FROM outbox WHERE outbox.event_id = events.id)""",
+                (cutoff,),
+            )
+            return cursor.rowcount
+
     # --- health -----------------------------------------------------------------------------
 
     async def set_meta(self, key: str, value: str) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 
 import pytest
 from cryptography.fernet import Fernet
@@ -267,3 +268,23 @@ async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     text = render_event(delivery.event, "en", services.settings.tz, clock.now())
     assert text.startswith("🔑 I can no longer read your stored Joulo token")
     assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # nothing sent
+
+
+async def test_delivered_notifications_are_forgotten_after_thirty_days(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _linked(services, sim)
+    garage = _charger(sim, token)
+    sim.start_session(garage)
+    clock.advance(60)
+    await services.poller.run_cycle()
+    (delivery,) = await services.store.pending_deliveries()
+    await services.store.mark_sent(delivery.id, 1, clock.now())
+    clock.advance(29 * 86400)
+    sim.finish_session(garage)
+    await services.poller.run_cycle()  # the finish is still waiting to be sent
+    clock.advance(2 * 86400)
+    await services.poller.run_cycle()
+    with sqlite3.connect(services.settings.database_path) as db:
+        kinds = [row[0] for row in db.execute("SELECT kind FROM events ORDER BY id")]
+    assert kinds == ["session_finished"]  # the sent start is gone, the unsent finish stays
