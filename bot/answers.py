@@ -252,6 +252,11 @@ class Answers:
             return [account] if account is not None else []
         return await self._store.subscribed_accounts(place.id)
 
+    @staticmethod
+    def _nothing_to_show(place: Place, lang: Lang) -> Reply:
+        key = "status_none_private" if place.is_private else "nothing_subscribed"
+        return Reply(t(lang, key))
+
     # --- /status ----------------------------------------------------------------------------
 
     async def status(self, person: Person, place: Place) -> Reply:
@@ -259,8 +264,7 @@ class Answers:
         lang = person.language
         accounts = await self.visible_accounts(person, place)
         if not accounts:
-            key = "status_none_private" if place.is_private else "nothing_subscribed"
-            return Reply(t(lang, key))
+            return self._nothing_to_show(place, lang)
         now = self._clock.now()
         blocks = []
         for account in accounts:
@@ -343,8 +347,7 @@ class Answers:
         lang = person.language
         accounts = await self.visible_accounts(person, place)
         if not accounts:
-            key = "status_none_private" if place.is_private else "nothing_subscribed"
-            return Reply(t(lang, key))
+            return self._nothing_to_show(place, lang)
         now = self._clock.now()
         blocks = []
         for account in accounts:
