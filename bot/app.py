@@ -55,6 +55,8 @@ USER_AGENT = "joulo-telegram-bot/0.1 (+https://github.com/)"
 JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 PRIVATE_COMMANDS = ("start", "link", "unlink", "status", "stats", "help")
 GROUP_COMMANDS = ("subscribe", "unsubscribe", "status", "stats", "help")
+#: How long shutdown waits for a running poll cycle (the whole stop must fit in 10 s).
+SHUTDOWN_GRACE = 5.0
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
@@ -248,7 +250,9 @@ async def serve(
             finally:
                 log.info("shutting down")
                 await application.updater.stop()
-                await application.stop()  # stops the job queue, waiting for a running cycle
+                await application.stop()  # stops the job queue: no new cycles
+                if not await services.poller.stop(SHUTDOWN_GRACE):
+                    log.warning("abandoned the poll cycle in progress (it is safe to redo)")
                 sender_task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await sender_task

@@ -9,6 +9,7 @@ coordinator, a failing account is logged once when it starts failing and once wh
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -107,6 +108,7 @@ class Poller:
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
         self._health: dict[int, _Health] = defaultdict(_Health)
         self._running = asyncio.Lock()
+        self._current: asyncio.Task[CycleReport] | None = None
         self._started_at = clock.now()
         self.cycles = 0
 
@@ -116,7 +118,15 @@ class Poller:
             log.warning("previous poll cycle still running; skipping this one")
             return None
         async with self._running:
-            report = await self._cycle()
+            self._current = asyncio.create_task(self._cycle(), name="poll-cycle")
+            try:
+                report = await self._current
+            except asyncio.CancelledError:
+                if self._current.cancelled():  # abandoned by stop(): not an error
+                    return None
+                raise
+            finally:
+                self._current = None
         self.cycles += 1
         now = self._clock.now()
         await self._store.set_meta(HEARTBEAT_KEY, now.isoformat())
@@ -124,6 +134,23 @@ class Poller:
         if report.events:
             self._on_events()
         return report
+
+    async def stop(self, grace: float) -> bool:
+        """Let a running cycle finish within `grace` seconds, else cancel it.
+
+        Returns False when the cycle was abandoned. That is safe: each account's poll is saved
+        in one transaction or not at all, and the next start simply polls again.
+        """
+        cycle = self._current
+        if cycle is None or cycle.done():
+            return True
+        done, _ = await asyncio.wait({cycle}, timeout=grace)
+        if done:
+            return True
+        cycle.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await cycle
+        return False
 
     async def _prune_daily(self, now: datetime) -> None:
         last = await self._store.meta(PRUNED_KEY)

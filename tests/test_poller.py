@@ -9,6 +9,7 @@ import asyncio
 import logging
 import sqlite3
 
+import httpx
 import pytest
 from cryptography.fernet import Fernet
 
@@ -16,11 +17,13 @@ from bot.answers import Person, Place
 from bot.app import Services
 from bot.clock import ManualClock
 from bot.crypto import TokenCipher
+from bot.joulo import JouloClient
 from bot.poller import HEARTBEAT_KEY, Poller
 from bot.render import render_event
 from bot.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
+BASE = "https://api.joulo.nl/functions/v1/api"
 HOME = Place(id=ANNA.id, kind="private")
 
 
@@ -288,3 +291,31 @@ async def test_delivered_notifications_are_forgotten_after_thirty_days(
     with sqlite3.connect(services.settings.database_path) as db:
         kinds = [row[0] for row in db.execute("SELECT kind FROM events ORDER BY id")]
     assert kinds == ["session_finished"]  # the sent start is gone, the unsent finish stays
+
+
+async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _linked(services, sim)
+    sim.start_session(_charger(sim, token))
+    hang = asyncio.Event()
+
+    async def never_answers(request: httpx.Request) -> httpx.Response:
+        await hang.wait()
+        return sim.handle(request)
+
+    async with httpx.AsyncClient(transport=httpx.MockTransport(never_answers)) as http:
+        stuck = Poller(
+            store=services.store,
+            joulo=JouloClient(http, BASE),
+            cipher=services.cipher,
+            clock=clock,
+            poll_interval=60,
+            offline_grace=300,
+        )
+        cycle = asyncio.create_task(stuck.run_cycle())
+        await asyncio.sleep(0.05)
+        assert await stuck.stop(grace=0.1) is False
+        assert await cycle is None
+    assert await _kinds(services) == []  # nothing half-recorded
+    assert await stuck.stop(grace=0.1) is True  # nothing left running
