@@ -104,3 +104,21 @@ async def test_a_message_whose_answer_was_lost_arrives_at_most_twice(world: Worl
     await world.next_polls(4)
     assert sum(tag in m for m in world.telegram.messages_to(ANNA.id)) == 2
     assert sum(tag in m for m in world.telegram.messages_to(GROUP.id)) == 1
+
+
+async def test_a_send_refused_with_chat_migrated_is_delivered_to_the_new_chat(
+    world: World,
+) -> None:
+    await _linked_with_group(world)
+    new_id = -1009990001
+    world.telegram.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: group chat was upgraded to a "
+        "supergroup chat", migrate_to_chat_id=new_id, chat_id=GROUP.id,
+    )  # fmt: skip
+    tag = await _start_charging(world, "MOVED")
+    moved = await world.messages(new_id, 1)
+    assert tag in moved[0]
+    world.telegram.group_message(
+        FakeChat(id=new_id, title="Family", type="supergroup"), ANNA, "/status"
+    )
+    assert "Garage — ⚡ charging" in (await world.messages(new_id, 2))[1]
