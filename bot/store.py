@@ -259,14 +259,22 @@ class Store:
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN ... COMMIT, rolled back on any error or cancellation.
+
+        aiosqlite runs statements in order on its own thread, and a statement whose await was
+        cancelled still runs. So BEGIN sits inside the `try`: whatever happens after it was
+        queued, a ROLLBACK is queued behind it and the connection is never left inside a
+        transaction. (If the COMMIT was already queued, it wins and the ROLLBACK is a no-op.)
+        """
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
             try:
+                await self._db.execute("BEGIN IMMEDIATE")
                 yield self._db
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                with contextlib.suppress(sqlite3.Error):
+                    await self._db.execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:

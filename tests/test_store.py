@@ -10,6 +10,7 @@ unlinking that leaves no row behind, and the read-only heartbeat probe used by t
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 import stat
@@ -771,3 +772,24 @@ async def test_a_poll_that_started_before_a_relink_is_ignored(
     assert relinked.link_seq == old.link_seq + 1
     assert await record(store, old, states={"stale": state("stale", charging=True)}) == 0
     assert "stale" not in await store.charger_states(old.id)
+
+
+async def test_a_transaction_cancelled_at_any_await_leaves_the_connection_usable(
+    store: Store, cipher: TokenCipher
+) -> None:
+    """A poll cut off by the cycle's time limit must not wedge the shared connection."""
+    account = await link(store, cipher)
+    for delay_steps in range(12):
+
+        async def cut_short(steps: int = delay_steps) -> None:
+            task = asyncio.create_task(record(store, account, started(f"s{steps}")))
+            for _ in range(steps):
+                await asyncio.sleep(0)
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+        await cut_short()
+        # The next transaction works, whatever point the previous one was cancelled at.
+        await store.set_meta("probe", str(delay_steps))
+        assert await store.meta("probe") == str(delay_steps)
