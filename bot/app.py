@@ -48,6 +48,7 @@ from .messenger import TelegramMessenger
 from .poller import Poller
 from .sender import Sender
 from .store import Store, StoreError
+from .updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +56,8 @@ USER_AGENT = "joulo-telegram-bot/0.1 (+https://github.com/)"
 JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 PRIVATE_COMMANDS = ("start", "link", "unlink", "status", "stats", "help")
 GROUP_COMMANDS = ("subscribe", "unsubscribe", "status", "stats", "help")
+#: Updates handled at once (each chat's in order): a slow Joulo answer holds up one chat only.
+CONCURRENT_UPDATES = 32
 #: How long shutdown waits for a running poll cycle (the whole stop must fit in 10 s).
 SHUTDOWN_GRACE = 5.0
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
@@ -169,6 +172,7 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         .rate_limiter(AIORateLimiter(max_retries=3))
+        .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(
             Defaults(
                 parse_mode=ParseMode.HTML,

@@ -19,7 +19,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.simulator import JouloSimulator
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
-from tests.story import world  # noqa: F401  (a fixture)
+from tests.story import joulo_transport, world  # noqa: F401  (fixtures)
 
 #: A Wednesday morning in April, local time 10:00 in Amsterdam.
 START = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)

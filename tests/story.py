@@ -7,6 +7,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import httpx
 import pytest
 
 from bot.app import serve
@@ -51,8 +52,18 @@ class World:
 
 
 @pytest.fixture
+def joulo_transport(sim: JouloSimulator) -> httpx.AsyncBaseTransport:
+    """How the running bot reaches Joulo: the simulator, directly (override to add delays)."""
+    return sim.transport()
+
+
+@pytest.fixture
 async def world(
-    fake_bot: FakeBotAPI, sim: JouloSimulator, clock: ManualClock, settings: Settings
+    fake_bot: FakeBotAPI,
+    sim: JouloSimulator,
+    clock: ManualClock,
+    settings: Settings,
+    joulo_transport: httpx.AsyncBaseTransport,
 ) -> AsyncIterator[World]:
     """The bot running for real against the fakes, stopped cleanly afterwards."""
     token = sim.add_account()
@@ -61,7 +72,7 @@ async def world(
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
     stop = asyncio.Event()
     task = asyncio.create_task(
-        serve(settings, stop, clock=clock, joulo_transport=sim.transport(), poll_first=0.1)
+        serve(settings, stop, clock=clock, joulo_transport=joulo_transport, poll_first=0.1)
     )
     await fake_bot.await_for(lambda api: bool(api.calls_to("getUpdates")))  # up and polling
     try:
