@@ -214,3 +214,23 @@ async def test_a_removed_bot_stops_sending_to_that_group(world: World) -> None:
     assert private[2].startswith("🔌 Garage: charging started at")
     await world.next_polls(2)
     assert not any("charging started" in m for m in world.telegram.messages_to(FAMILY.id))
+
+
+async def test_a_bot_added_back_to_a_group_welcomes_it_and_can_be_subscribed_again(
+    world: World,
+) -> None:
+    await _link(world)
+    await _join(world, FAMILY)
+    await _say(world, FAMILY, ANNA, "/subscribe")
+    world.telegram.remove_bot_from_group(FAMILY, by=BERT)
+    await world.telegram.await_for(lambda _: _rows(world, "subscriptions") == 0)
+    await _join(world, FAMILY)
+    assert world.telegram.messages_to(FAMILY.id, plain=True)[-1].startswith("👋 Hi all!")
+    assert await _say(world, FAMILY, ANNA, "/subscribe") == (
+        "🔔 This group now gets the charging notifications of Anna's Joulo account. "
+        "/status and /stats work here too."
+    )
+    world.sim.start_session(world.garage)
+    world.clock.advance(60)
+    group = await world.messages(FAMILY.id, 5)
+    assert group[4].startswith("🔌 Garage: charging started")

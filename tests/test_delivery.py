@@ -7,6 +7,8 @@ while, and a connection lost after Telegram accepted the message.
 
 from __future__ import annotations
 
+import pytest
+
 from tests.fake_telegram import FakeChat
 from tests.story import ANNA, World
 
@@ -122,3 +124,39 @@ async def test_a_send_refused_with_chat_migrated_is_delivered_to_the_new_chat(
         FakeChat(id=new_id, title="Family", type="supergroup"), ANNA, "/status"
     )
     assert "Garage — ⚡ charging" in (await world.messages(new_id, 2))[1]
+
+
+async def test_a_chat_that_no_longer_exists_is_not_retried(world: World) -> None:
+    await _linked_with_group(world)
+    world.telegram.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: chat not found",
+        chat_id=GROUP.id, times=10,
+    )  # fmt: skip
+    await _start_charging(world, "GONE")
+    private = await world.messages(ANNA.id, 3)
+    assert private[2].startswith("ℹ️ I was removed from the group “Family”")
+    await world.next_polls(4)
+    attempts = [
+        c for c in world.telegram.calls_to("sendMessage") if c.params["chat_id"] == GROUP.id
+    ]
+    assert len(attempts) == 2 + 1  # welcome, /subscribe reply, and one failed try: no loop
+
+
+async def test_a_message_telegram_refuses_is_dropped_and_later_ones_still_arrive(
+    world: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    await _linked_with_group(world)
+    world.telegram.fail_next(
+        "sendMessage", error_code=400, description="Bad Request: message is too long",
+        chat_id=GROUP.id,
+    )  # fmt: skip
+    await _start_charging(world, "REFUSED")
+    await world.messages(ANNA.id, 2)
+    world.clock.advance(1800)
+    world.sim.finish_session(world.garage)
+    world.clock.advance(60)
+    group = await world.messages(GROUP.id, 3)
+    assert group[2].startswith("✅ Garage: charging finished")  # the start was dropped
+    refused = [r for r in caplog.records if "rejected" in r.getMessage()]
+    assert len(refused) == 1
+    assert "session_started" in refused[0].getMessage()

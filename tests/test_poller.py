@@ -319,3 +319,21 @@ async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
         assert await cycle is None
     assert await _kinds(services) == []  # nothing half-recorded
     assert await stuck.stop(grace=0.1) is True  # nothing left running
+
+
+async def test_a_failing_account_backs_off_instead_of_hammering_joulo(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _linked(services, sim)
+    sim.inject_fault(SimFault(kind="status", status=503, path="/chargers", times=1000))
+    interval = services.settings.poll_interval
+
+    def polls() -> int:
+        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
+
+    before = polls()
+    for _ in range(40):  # 40 cycles, one poll interval apart
+        await services.poller.run_cycle()
+        clock.advance(interval)
+    tried = polls() - before
+    assert 5 <= tried <= 10  # every cycle for the first three, then ever longer waits
