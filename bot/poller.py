@@ -299,6 +299,12 @@ class Poller:
                 if not (isinstance(e, SessionStarted) and e.started_at < now - MAX_CATCH_UP_AGE)
             ]
             history = await self._history(token, account.last_success_at - timedelta(minutes=5))
+            if history is None:
+                log.warning(
+                    "account %s: could not read /sessions to catch up; sessions that started "
+                    "and ended while away will not be announced",
+                    account.id,
+                )
             known = {p.session_id for p in [*stored_pending, *ended]} | {
                 s.session.id for s in [*previous.values(), *states.values()] if s.session
             }
