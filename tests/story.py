@@ -74,7 +74,7 @@ async def world(
     task = asyncio.create_task(
         serve(settings, stop, clock=clock, joulo_transport=joulo_transport, poll_first=0.1)
     )
-    await fake_bot.await_for(lambda api: bool(api.calls_to("getUpdates")))  # up and polling
+    await fake_bot.await_for(lambda api: bool(api.calls_to("deleteWebhook")))  # polling next
     try:
         yield World(fake_bot, sim, clock, settings, token, garage, driveway)
     finally:
