@@ -52,7 +52,7 @@ from .updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
-USER_AGENT = "joulo-telegram-bot/0.1 (+https://github.com/)"
+USER_AGENT = "joulo-telegram-bot/0.1"
 JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 PRIVATE_COMMANDS = ("start", "link", "unlink", "status", "stats", "help")
 GROUP_COMMANDS = ("subscribe", "unsubscribe", "status", "stats", "help")
@@ -242,24 +242,27 @@ async def serve(
             await application.start()
             assert application.updater is not None  # noqa: S101
             assert application.job_queue is not None  # noqa: S101
-            await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
-            application.job_queue.run_repeating(
-                poll, interval=settings.poll_interval, first=poll_first, name="poll"
-            )
-            sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
-            services.wakeup.set()  # send whatever a previous run left in the outbox
-            log.info("bot @%s is running", application.bot.username)
+            sender_task: asyncio.Task[None] | None = None
             try:
+                await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+                application.job_queue.run_repeating(
+                    poll, interval=settings.poll_interval, first=poll_first, name="poll"
+                )
+                sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+                services.wakeup.set()  # send whatever a previous run left in the outbox
+                log.info("bot @%s is running", application.bot.username)
                 await stop.wait()
             finally:
                 log.info("shutting down")
-                await application.updater.stop()
+                if application.updater.running:
+                    await application.updater.stop()
                 await application.stop()  # stops the job queue: no new cycles
                 if not await services.poller.stop(SHUTDOWN_GRACE):
                     log.warning("abandoned the poll cycle in progress (it is safe to redo)")
-                sender_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sender_task
+                if sender_task is not None:
+                    sender_task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await sender_task
 
 
 def run(settings: Settings) -> int:
