@@ -104,7 +104,6 @@ class Sender:
         self._tz = tz
         self._wakeup = wakeup
         self._drain_lock = asyncio.Lock()
-        self.sent = 0
 
     def wake(self) -> None:
         """Ask for a drain as soon as possible."""
@@ -170,7 +169,6 @@ class Sender:
             else:
                 await self._store.mark_sent(delivery.id, message_id, self._clock.now())
                 sent += 1
-        self.sent += sent
         return sent
 
     async def _deferred(

@@ -312,14 +312,6 @@ class Store:
         row = await self._fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
         return _chat(row) if row else None
 
-    async def set_chat_language(self, chat_id: int, language: str, now: datetime) -> None:
-        """Remember which language to use in a chat the bot already knows."""
-        async with self._transaction() as db:
-            await db.execute(
-                "UPDATE chats SET language = ?, updated_at = ? WHERE id = ?",
-                (language, _ts(now), chat_id),
-            )
-
     async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> list[Account]:
         """Stop sending to a chat: drop its subscriptions and pending messages.
 
@@ -557,17 +549,6 @@ class Store:
             (chat_id,),
         )
         return [_account(row) for row in rows]
-
-    async def subscriber_chats(self, account_id: int) -> list[Chat]:
-        """Active group chats subscribed to an account."""
-        rows = await self._fetchall(
-            """SELECT chats.* FROM chats JOIN subscriptions ON subscriptions.chat_id = chats.id
-               WHERE subscriptions.account_id = ? AND chats.active = 1 ORDER BY chats.id""",
-            (account_id,),
-        )
-        return [_chat(row) for row in rows]
-
-    # --- polling --------------------------------------------------------------------------
 
     async def charger_states(self, account_id: int) -> dict[str, ChargerState]:
         """What the bot remembers about an account's chargers."""
