@@ -116,7 +116,7 @@ async def open_services(
             clock=clock,
             poll_interval=settings.poll_interval,
             offline_grace=settings.offline_grace,
-            on_events=wakeup.set,
+            after_cycle=wakeup.set,
         )
         yield Services(settings, clock, store, http, joulo, cipher, answers, poller, wakeup)
     finally:
@@ -234,8 +234,7 @@ async def serve(
         )
 
         async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await services.poller.run_cycle()
-            sender.wake()  # also retries postponed messages at the poll cadence
+            await services.poller.run_cycle()  # wakes the sender when done
 
         async with application:
             await register_commands(application, settings.default_language)

@@ -62,11 +62,13 @@ MAX_CATCH_UP_AGE: Final = timedelta(hours=24)
 
 
 @dataclass
-class _Health:
-    """In-memory bookkeeping of one account's failures (rebuilt after a restart)."""
+class _Backoff:
+    """In-memory back-off of one failing account (rebuilt after a restart).
+
+    When the failing started is persisted on the account (`Account.failing_since`).
+    """
 
     failures: int = 0
-    failing_since: datetime | None = None
     not_before: datetime | None = None
 
 
@@ -93,7 +95,7 @@ class Poller:
         clock: Clock,
         poll_interval: float,
         offline_grace: float,
-        on_events: Callable[[], None] = lambda: None,
+        after_cycle: Callable[[], None] = lambda: None,
         concurrency: int = 8,
         rng: random.Random | None = None,
     ) -> None:
@@ -103,14 +105,13 @@ class Poller:
         self._clock = clock
         self._interval = poll_interval
         self._grace = timedelta(seconds=offline_grace)
-        self._on_events = on_events
+        self._after_cycle = after_cycle
         self._concurrency = concurrency
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
-        self._health: dict[int, _Health] = defaultdict(_Health)
+        self._backoff: dict[int, _Backoff] = {}
         self._running = asyncio.Lock()
         self._current: asyncio.Task[CycleReport] | None = None
         self._started_at = clock.now()
-        self.cycles = 0
 
     async def run_cycle(self) -> CycleReport | None:
         """Poll every active account once. Returns None if a cycle is already running."""
@@ -127,12 +128,10 @@ class Poller:
                 raise
             finally:
                 self._current = None
-        self.cycles += 1
         now = self._clock.now()
         await self._store.set_meta(HEARTBEAT_KEY, now.isoformat())
         await self._prune_daily(now)
-        if report.events:
-            self._on_events()
+        self._after_cycle()  # e.g. wake the sender: new events, or retries that fell due
         return report
 
     async def stop(self, grace: float) -> bool:
@@ -200,8 +199,8 @@ class Poller:
     async def poll_account(self, account: Account) -> int:
         """Poll one account; returns the number of new events, or -1 when the poll failed."""
         now = self._clock.now()
-        health = self._health[account.id]
-        if health.not_before is not None and now < health.not_before:
+        backoff = self._backoff.get(account.id)
+        if backoff is not None and backoff.not_before is not None and now < backoff.not_before:
             return -1
         try:
             token = self._cipher.decrypt(account.token_enc)
@@ -214,11 +213,10 @@ class Poller:
             await self._store.pause_account(
                 account.id, TokenRejected(link_seq=account.link_seq, at=now, reason=reason)
             )
-            self._health.pop(account.id, None)
-            self._on_events()
+            self._backoff.pop(account.id, None)
             return -1
         except JouloError as err:
-            self._failed(account, health, err, now)
+            self._failed(account, err, now)
             await self._record_outage(account, now)
             return -1
 
@@ -233,26 +231,24 @@ class Poller:
             )
         if account.failing_since is None or announce is not None:
             await self._store.record_failure(account.id, since, announce)
-        if announce is not None:
-            self._on_events()
 
-    def _failed(self, account: Account, health: _Health, err: JouloError, now: datetime) -> None:
-        health.failures += 1
-        if health.failing_since is None:
-            health.failing_since = now
+    def _failed(self, account: Account, err: JouloError, now: datetime) -> None:
+        backoff = self._backoff.setdefault(account.id, _Backoff())
+        backoff.failures += 1
+        if account.failing_since is None:
             log.warning(
                 "account %s: Joulo poll failed: %s (keeping last known state)", account.id, err
             )
         else:
-            log.debug("account %s: still failing (%d): %s", account.id, health.failures, err)
+            log.debug("account %s: still failing (%d): %s", account.id, backoff.failures, err)
         if isinstance(err, JouloRateLimited):
             delay = timedelta(seconds=err.retry_after)
-        elif isinstance(err, JouloTransientError) and health.failures < 3:
+        elif isinstance(err, JouloTransientError) and backoff.failures < 3:
             return  # try again next cycle
         else:
-            base = self._interval * 2 ** min(health.failures - 2, 10)
+            base = self._interval * 2 ** min(backoff.failures - 2, 10)
             delay = min(timedelta(seconds=base), MAX_BACKOFF) * self._rng.uniform(0.8, 1.2)
-        health.not_before = now + delay
+        backoff.not_before = now + delay
 
     def _was_away(self, account: Account, now: datetime) -> bool:
         """Whether this poll ends a stretch in which the bot could not watch the account.
@@ -267,10 +263,12 @@ class Poller:
 
     async def _poll(self, account: Account, token: str, now: datetime) -> int:
         found = await self._joulo.chargers(token)
-        health = self._health.pop(account.id, None)
-        if health is not None and health.failing_since is not None:
+        self._backoff.pop(account.id, None)
+        if account.failing_since is not None:
             log.info(
-                "account %s: Joulo answers again after %d failure(s)", account.id, health.failures
+                "account %s: Joulo answers again (failing since %s)",
+                account.id,
+                account.failing_since,
             )
         if account.baseline_at is None:
             states, events, ended = baseline(found.chargers, now), [], []
