@@ -174,6 +174,24 @@ def diff(
     return DiffResult(states=states, events=events, ended=ended)
 
 
+def _final(
+    record: Session, ended_at: datetime, *, name: str, id_tag: str | None, while_away: bool
+) -> SessionFinished:
+    """The announcement of a session `/sessions` reports as ended, with Joulo's figures."""
+    return SessionFinished(
+        charger_id=record.charger_id,
+        charger_name=name,
+        session_id=record.id,
+        started_at=record.started_at,
+        ended_at=ended_at,
+        kwh=record.kwh,
+        ere_credits=record.ere_credits,
+        id_tag=id_tag,
+        final=True,
+        while_away=while_away,
+    )
+
+
 def finalize(
     pending: PendingEnd,
     sessions: Sequence[Session] | None,
@@ -188,16 +206,11 @@ def finalize(
     """
     record = next((s for s in sessions or () if s.id == pending.session_id), None)
     if record is not None and record.ended_at is not None:
-        return SessionFinished(
-            charger_id=pending.charger_id,
-            charger_name=pending.charger_name,
-            session_id=pending.session_id,
-            started_at=record.started_at,
-            ended_at=record.ended_at,
-            kwh=record.kwh,
-            ere_credits=record.ere_credits,
+        return _final(
+            record,
+            record.ended_at,
+            name=pending.charger_name,
             id_tag=record.id_tag or pending.id_tag,
-            final=True,
             while_away=pending.while_away,
         )
     if now - pending.observed_end_at < max_wait:
@@ -253,17 +266,6 @@ def missed_sessions(
             continue
         name = names.get(session.charger_id) or session.charger_nickname or session.charger_id
         found.append(
-            SessionFinished(
-                charger_id=session.charger_id,
-                charger_name=name,
-                session_id=session.id,
-                started_at=session.started_at,
-                ended_at=session.ended_at,
-                kwh=session.kwh,
-                ere_credits=session.ere_credits,
-                id_tag=session.id_tag,
-                final=True,
-                while_away=True,
-            )
+            _final(session, session.ended_at, name=name, id_tag=session.id_tag, while_away=True)
         )
     return sorted(found, key=lambda event: event.ended_at)
