@@ -41,8 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
 
-    from .config import ConfigError, load_settings
-    from .logs import setup_logging
+    from bot.config import ConfigError, load_settings
+    from bot.logs import setup_logging
 
     try:
         settings = load_settings(require_bot_token=command == "run")
@@ -53,11 +53,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     if command == "demo":
-        from .demo import run_demo
+        from bot.demo import run_demo
 
         return run_demo(settings, duration=args.duration, speed=args.speed, seed=args.seed)
     if command == "healthcheck":
-        from .health import check
+        from bot.health import check
 
         return check(settings)
 
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
     for warning in settings.warnings():
         logging.getLogger("bot").warning("%s", warning)
-    from .app import run
+    from bot.app import run
 
     return run(settings)
 

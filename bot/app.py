@@ -35,20 +35,20 @@ from telegram.ext import (
     filters,
 )
 
-from . import __name__ as package_name
-from .answers import TOKEN_PATTERN, Answers
-from .clock import Clock, SystemClock
-from .config import Settings
-from .crypto import TokenCipher, TokenUndecryptable, load_or_create_key_file
-from .handlers import TelegramHandlers
-from .i18n import COMMAND_MENU, LANGUAGES, Lang
-from .joulo import JouloClient
-from .logs import install_redaction
-from .messenger import TelegramMessenger
-from .poller import Poller
-from .sender import Sender
-from .store import Store, StoreError
-from .updates import PerChatUpdateProcessor
+from bot import __name__ as package_name
+from bot.clock import Clock, SystemClock
+from bot.commands import TOKEN_PATTERN, Answers
+from bot.config import Settings
+from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
+from bot.crypto import TokenCipher, TokenUndecryptable, load_or_create_key_file
+from bot.joulo.client import JouloClient
+from bot.logs import install_redaction
+from bot.outbox import Sender
+from bot.poller import Poller
+from bot.store import Store, StoreError
+from bot.telegram.handlers import TelegramHandlers
+from bot.telegram.send import TelegramMessenger
+from bot.telegram.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
 
@@ -194,11 +194,11 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
 
 
 async def register_commands(
-    application: Application[Any, Any, Any, Any, Any, Any], default: Lang
+    application: Application[Any, Any, Any, Any, Any, Any], default: Language
 ) -> None:
     """Publish the command menu for private chats and groups, in English and Dutch."""
 
-    def menu(names: tuple[str, ...], lang: Lang) -> list[BotCommand]:
+    def menu(names: tuple[str, ...], lang: Language) -> list[BotCommand]:
         return [BotCommand(name, COMMAND_MENU[name][lang]) for name in names]
 
     bot = application.bot

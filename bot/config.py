@@ -17,7 +17,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-Language = Literal["nl", "en"]
+from bot.core.i18n import Language
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"

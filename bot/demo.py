@@ -25,14 +25,14 @@ from typing import TextIO
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from .answers import Answers, Person, Place, Reply
-from .app import open_services
-from .clock import ScaledClock, SystemClock
-from .config import Settings
-from .i18n import Lang, fmt_time
-from .logs import setup_logging
-from .sender import Sender
-from .simulator import JouloSimulator
+from bot.app import open_services
+from bot.clock import ScaledClock, SystemClock
+from bot.commands import Answers, Person, Place, Reply
+from bot.config import Settings
+from bot.core.i18n import Language, fmt_time
+from bot.joulo.simulator import JouloSimulator
+from bot.logs import setup_logging
+from bot.outbox import Sender
 
 #: Real seconds between poll cycles in the demo.
 DEMO_POLL_SECONDS = 1.0
@@ -47,7 +47,7 @@ class Terminal:
     out: TextIO
     clock: ScaledClock
     settings: Settings
-    lang: Lang
+    lang: Language
     names: dict[int, str] = field(default_factory=dict)
 
     def _plain(self, text: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime, timedelta
 
-from .config import Settings
-from .poller import HEARTBEAT_KEY
-from .store import read_meta_readonly
+from bot.config import Settings
+from bot.poller import HEARTBEAT_KEY
+from bot.store import read_meta_readonly
 
 #: Healthy while the last completed cycle is at most this many poll intervals old.
 HEALTHY_INTERVALS = 3

@@ -18,27 +18,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from .clock import Clock
-from .crypto import TokenCipher, TokenUndecryptable
-from .diff import baseline, diff, finalize, missed_sessions
-from .domain import (
+from bot.clock import Clock
+from bot.core.diff import baseline, diff, finalize, missed_sessions
+from bot.core.events import (
     Event,
     JouloRecovered,
     JouloUnreachable,
-    PendingEnd,
     SessionFinished,
     SessionStarted,
     TokenRejected,
 )
-from .joulo import (
+from bot.core.state import PendingEnd
+from bot.crypto import TokenCipher, TokenUndecryptable
+from bot.joulo.client import (
     JouloClient,
     JouloError,
     JouloRateLimited,
     JouloTokenRejected,
     JouloTransientError,
 )
-from .models import Session
-from .store import Account, Store
+from bot.joulo.models import Session
+from bot.store import Account, Store
 
 log = logging.getLogger(__name__)
 

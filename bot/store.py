@@ -22,17 +22,15 @@ from typing import Any, Final, Literal
 
 import aiosqlite
 
-from .domain import (
-    OWNER_ONLY_KINDS,
-    ChargerState,
+from bot.core.events import (
     Event,
     GroupLost,
     JouloUnreachable,
-    PendingEnd,
     TokenRejected,
     event_from_json,
     event_to_json,
 )
+from bot.core.state import ChargerState, PendingEnd
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
 AccountStatus = Literal["active", "token_rejected"]
@@ -598,7 +596,7 @@ class Store:
                    ON CONFLICT DO NOTHING""",
                 (event_id, account_id),
             )
-            if event.kind not in OWNER_ONLY_KINDS:
+            if event.audience == "everyone":
                 await db.execute(
                     """INSERT INTO outbox (event_id, chat_id)
                        SELECT ?, subscriptions.chat_id FROM subscriptions

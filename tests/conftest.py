@@ -17,7 +17,7 @@ from cryptography.fernet import Fernet
 from bot.app import Services, open_services
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.simulator import JouloSimulator
+from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.story import joulo_transport, world  # noqa: F401  (fixtures)
 

@@ -13,7 +13,7 @@ import pytest
 from bot.app import serve
 from bot.clock import ManualClock
 from bot.config import Settings
-from bot.simulator import JouloSimulator
+from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")

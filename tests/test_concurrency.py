@@ -11,7 +11,7 @@ import asyncio
 import httpx
 import pytest
 
-from bot.simulator import JouloSimulator
+from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import FakeUser
 from tests.story import ANNA, World
 

@@ -15,19 +15,16 @@ from typing import Any
 
 import pytest
 
-from bot.diff import DiffResult, baseline, diff, estimate_power_kw, finalize, is_online
-from bot.domain import (
+from bot.core.diff import DiffResult, baseline, diff, estimate_power_kw, finalize, is_online
+from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
-    ChargerState,
     Event,
-    PendingEnd,
-    Sample,
     SessionFinished,
     SessionStarted,
-    SessionState,
 )
-from bot.models import Charger, Session
+from bot.core.state import ChargerState, PendingEnd, Sample, SessionState
+from bot.joulo.models import Charger, Session
 
 
 @pytest.fixture(autouse=True)

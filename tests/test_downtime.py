@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.answers import Person
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.domain import SessionFinished, SessionStarted
+from bot.commands import Person
+from bot.core.events import SessionFinished, SessionStarted
+from bot.core.render import render_event
+from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import Poller
-from bot.render import render_event
-from bot.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
 

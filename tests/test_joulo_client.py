@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.joulo import (
+from bot.joulo.client import (
     SESSIONS_PAGE_LIMIT,
     JouloClient,
     JouloError,
@@ -26,7 +26,7 @@ from bot.joulo import (
     JouloUnavailable,
     normalize_token,
 )
-from bot.simulator import JouloSimulator, SimFault
+from bot.joulo.simulator import JouloSimulator, SimFault
 
 BASE = "https://api.joulo.nl/functions/v1/api"
 

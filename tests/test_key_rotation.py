@@ -9,11 +9,11 @@ from __future__ import annotations
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from bot.answers import Person
 from bot.app import open_services
 from bot.clock import ManualClock
+from bot.commands import Person
 from bot.config import Settings
-from bot.simulator import JouloSimulator
+from bot.joulo.simulator import JouloSimulator
 
 ANNA = Person(id=7001, name="Anna", language="en")
 

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from bot.models import Charger, Energy, MonthEnergy, Session, SessionPage, parse_chargers
+from bot.joulo.models import Charger, Energy, MonthEnergy, Session, SessionPage, parse_chargers
 
 
 @pytest.fixture(autouse=True)

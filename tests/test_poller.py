@@ -13,14 +13,14 @@ import httpx
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.answers import Person, Place
 from bot.app import Services
 from bot.clock import ManualClock
+from bot.commands import Person, Place
+from bot.core.render import render_event
 from bot.crypto import TokenCipher
-from bot.joulo import JouloClient
+from bot.joulo.client import JouloClient
+from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import HEARTBEAT_KEY, Poller
-from bot.render import render_event
-from bot.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"

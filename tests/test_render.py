@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.domain import (
+from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
     Event,
@@ -27,11 +27,11 @@ from bot.domain import (
     SessionStarted,
     TokenRejected,
 )
-from bot.i18n import (
+from bot.core.i18n import (
     COMMAND_MENU,
     LANGUAGES,
     TEXTS,
-    Lang,
+    Language,
     as_lang,
     fmt_duration,
     fmt_number,
@@ -41,7 +41,7 @@ from bot.i18n import (
     plural,
     t,
 )
-from bot.render import render_event
+from bot.core.render import render_event
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +109,7 @@ def online(**changes: Any) -> ChargerOnline:
     return ChargerOnline(**values)
 
 
-def render(event: Event, lang: Lang, now: datetime = NOW) -> str:
+def render(event: Event, lang: Language, now: datetime = NOW) -> str:
     return render_event(event, lang, AMSTERDAM, now)
 
 
@@ -123,7 +123,7 @@ def render(event: Event, lang: Lang, now: datetime = NOW) -> str:
         ("nl", "🔌 <b>Garage</b>: laden gestart om 10:15 (pas 04A3B2C1)"),
     ],
 )
-def test_a_start_today_shows_the_local_time_and_the_tag(lang: Lang, expected: str) -> None:
+def test_a_start_today_shows_the_local_time_and_the_tag(lang: Language, expected: str) -> None:
     assert render(started(), lang) == expected
 
 
@@ -136,7 +136,7 @@ def test_a_start_today_shows_the_local_time_and_the_tag(lang: Lang, expected: st
 )
 @pytest.mark.parametrize("tag", [None, ""])
 def test_a_start_without_an_rfid_tag_shows_no_tag_part(
-    lang: Lang, expected: str, tag: str | None
+    lang: Language, expected: str, tag: str | None
 ) -> None:
     assert render(started(id_tag=tag), lang) == expected
 
@@ -148,7 +148,7 @@ def test_a_start_without_an_rfid_tag_shows_no_tag_part(
         ("nl", "🔌 <b>Garage</b>: laden gestart om 9 apr 08:15 (pas 04A3B2C1)"),
     ],
 )
-def test_a_start_on_another_day_shows_the_date(lang: Lang, expected: str) -> None:
+def test_a_start_on_another_day_shows_the_date(lang: Language, expected: str) -> None:
     event = started(started_at=datetime(2026, 4, 9, 6, 15, tzinfo=UTC))
 
     assert render(event, lang, now=A_WEEK_LATER) == expected
@@ -191,7 +191,7 @@ def test_winter_time_is_one_hour_ahead_of_utc_in_amsterdam() -> None:
         ),
     ],
 )
-def test_a_start_seen_while_the_bot_was_away_says_so(lang: Lang, expected: str) -> None:
+def test_a_start_seen_while_the_bot_was_away_says_so(lang: Language, expected: str) -> None:
     assert render(started(while_away=True), lang) == expected
 
 
@@ -216,7 +216,7 @@ def test_a_start_seen_while_the_bot_was_away_says_so(lang: Lang, expected: str) 
     ],
 )
 def test_a_finished_session_shows_kwh_duration_average_power_and_credits(
-    lang: Lang, expected: str
+    lang: Language, expected: str
 ) -> None:
     assert render(finished(), lang) == expected
 
@@ -239,7 +239,7 @@ def test_a_finished_session_shows_kwh_duration_average_power_and_credits(
     ],
 )
 def test_a_session_without_final_figures_has_no_credits_line_and_says_so(
-    lang: Lang, expected: str
+    lang: Language, expected: str
 ) -> None:
     event = finished(kwh=12.3, ere_credits=None, id_tag=None, final=False)
 
@@ -265,7 +265,7 @@ def test_a_session_without_final_figures_has_no_credits_line_and_says_so(
         ),
     ],
 )
-def test_an_end_seen_while_away_carries_both_notes(lang: Lang, expected: str) -> None:
+def test_an_end_seen_while_away_carries_both_notes(lang: Language, expected: str) -> None:
     event = finished(ere_credits=None, id_tag=None, final=False, while_away=True)
 
     assert render(event, lang) == expected
@@ -275,7 +275,7 @@ def test_an_end_seen_while_away_carries_both_notes(lang: Lang, expected: str) ->
     ("lang", "expected"),
     [("en", "\nERE credits: 0.00"), ("nl", "\nERE-credits: 0,00")],
 )
-def test_zero_credits_are_known_and_shown(lang: Lang, expected: str) -> None:
+def test_zero_credits_are_known_and_shown(lang: Language, expected: str) -> None:
     assert render(finished(ere_credits=0.0), lang).endswith(expected)
 
 
@@ -296,7 +296,9 @@ def test_zero_credits_are_known_and_shown(lang: Lang, expected: str) -> None:
         ),
     ],
 )
-def test_big_numbers_get_the_thousands_separator_of_the_language(lang: Lang, expected: str) -> None:
+def test_big_numbers_get_the_thousands_separator_of_the_language(
+    lang: Language, expected: str
+) -> None:
     event = finished(kwh=1234.5, ere_credits=1234.5, ended_at=STARTED + timedelta(days=3, hours=4))
 
     assert render(event, lang) == expected
@@ -332,7 +334,7 @@ def test_an_empty_or_instant_session_shows_no_average_power(
     ],
 )
 def test_an_offline_charger_shows_since_when_and_its_status(
-    lang: Lang, now: datetime, expected: str
+    lang: Language, now: datetime, expected: str
 ) -> None:
     assert render(offline(), lang, now=now) == expected
 
@@ -344,7 +346,7 @@ def test_an_offline_charger_shows_since_when_and_its_status(
         ("nl", "🟢 <b>Oprit</b> is weer online (was 1 u 30 min weg)"),
     ],
 )
-def test_a_charger_back_online_shows_how_long_it_was_away(lang: Lang, expected: str) -> None:
+def test_a_charger_back_online_shows_how_long_it_was_away(lang: Language, expected: str) -> None:
     assert render(online(), lang) == expected
 
 
@@ -368,7 +370,7 @@ def test_a_charger_back_online_shows_how_long_it_was_away(lang: Lang, expected: 
         ),
     ],
 )
-def test_a_rejected_token_asks_the_owner_for_a_new_one(lang: Lang, expected: str) -> None:
+def test_a_rejected_token_asks_the_owner_for_a_new_one(lang: Language, expected: str) -> None:
     assert render(TokenRejected(link_seq=1, at=NOW), lang) == expected
 
 
@@ -390,7 +392,7 @@ def test_a_rejected_token_asks_the_owner_for_a_new_one(lang: Lang, expected: str
         ),
     ],
 )
-def test_an_unreachable_joulo_says_since_when(lang: Lang, expected: str) -> None:
+def test_an_unreachable_joulo_says_since_when(lang: Language, expected: str) -> None:
     assert render(JouloUnreachable(since=STARTED), lang) == expected
 
 
@@ -409,7 +411,7 @@ def test_an_unreachable_joulo_says_since_when(lang: Lang, expected: str) -> None
         ),
     ],
 )
-def test_a_recovered_joulo_says_how_long_it_was_gone(lang: Lang, expected: str) -> None:
+def test_a_recovered_joulo_says_how_long_it_was_gone(lang: Language, expected: str) -> None:
     event = JouloRecovered(since=STARTED, at=STARTED + timedelta(minutes=90))
 
     assert render(event, lang) == expected
@@ -433,7 +435,7 @@ def test_a_recovered_joulo_says_how_long_it_was_gone(lang: Lang, expected: str) 
     ],
 )
 def test_a_lost_group_is_named_escaped_or_by_its_chat_id(
-    lang: Lang, title: str | None, expected: str
+    lang: Language, title: str | None, expected: str
 ) -> None:
     assert render(GroupLost(chat_id=-100123, title=title, at=NOW), lang) == expected
 
@@ -558,7 +560,7 @@ def test_t_fills_the_placeholders_of_the_chosen_language() -> None:
     ],
 )
 def test_pick_language_maps_telegram_codes_and_falls_back_to_the_default(
-    code: str | None, default: Lang, expected: Lang
+    code: str | None, default: Language, expected: Language
 ) -> None:
     assert pick_language(code, default) == expected
 
@@ -568,7 +570,7 @@ def test_pick_language_maps_telegram_codes_and_falls_back_to_the_default(
     [("nl", "en", "nl"), ("en", "nl", "en"), ("fr", "nl", "nl"), ("", "en", "en")],
 )
 def test_as_lang_keeps_known_languages_and_defaults_the_rest(
-    value: str, default: Lang, expected: Lang
+    value: str, default: Language, expected: Language
 ) -> None:
     assert as_lang(value, default) == expected
 

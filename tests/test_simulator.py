@@ -17,7 +17,8 @@ import httpx
 import pytest
 
 from bot.clock import ManualClock
-from bot.simulator import JouloSimulator, SimFault, SimRequest, SimulatorError, SimulatorServer
+from bot.joulo.simulator import JouloSimulator, SimFault, SimRequest, SimulatorError
+from tests.joulo_server import SimulatorServer
 
 BASE = "https://api.joulo.nl/functions/v1/api"
 START = datetime(2026, 4, 9, 8, 0, tzinfo=UTC)

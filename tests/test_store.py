@@ -25,21 +25,20 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot import store as store_module
+from bot.core.events import (
+    ChargerOffline,
+    Event,
+    SessionFinished,
+    SessionStarted,
+    TokenRejected,
+)
+from bot.core.state import ChargerState, PendingEnd
 from bot.crypto import (
     KEY_FILE_NAME,
     TokenCipher,
     TokenUndecryptable,
     load_or_create_key_file,
     token_fingerprint,
-)
-from bot.domain import (
-    ChargerOffline,
-    ChargerState,
-    Event,
-    PendingEnd,
-    SessionFinished,
-    SessionStarted,
-    TokenRejected,
 )
 from bot.store import (
     SCHEMA_VERSION,

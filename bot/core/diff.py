@@ -6,18 +6,15 @@ from collections.abc import Iterable, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from .domain import (
+from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
-    ChargerState,
     Event,
-    PendingEnd,
-    Sample,
     SessionFinished,
     SessionStarted,
-    SessionState,
 )
-from .models import Charger, Session
+from bot.core.state import ChargerState, PendingEnd, Sample, SessionState
+from bot.joulo.models import Charger, Session
 
 #: Statuses that mean the charger is reachable. Anything else (offline, unavailable, unknown,
 #: values Joulo may add later) counts as "not online" for the offline alert.

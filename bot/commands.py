@@ -13,19 +13,19 @@ from datetime import datetime, timedelta, tzinfo
 from html import escape
 from typing import Final
 
-from .clock import Clock
-from .crypto import TokenCipher, TokenUndecryptable, token_fingerprint
-from .diff import baseline, estimate_power_kw
-from .domain import ChargerState
-from .i18n import Lang, fmt_duration, fmt_number, fmt_time, month_name, plural, t
-from .joulo import (
+from bot.clock import Clock
+from bot.core.diff import baseline, estimate_power_kw
+from bot.core.i18n import Language, fmt_duration, fmt_number, fmt_time, month_name, plural, t
+from bot.core.state import ChargerState
+from bot.crypto import TokenCipher, TokenUndecryptable, token_fingerprint
+from bot.joulo.client import (
     JouloClient,
     JouloError,
     JouloTokenRejected,
     normalize_token,
 )
-from .models import Charger, Energy, MonthEnergy
-from .store import Account, ChatKind, FingerprintTaken, Store
+from bot.joulo.models import Charger, Energy, MonthEnergy
+from bot.store import Account, ChatKind, FingerprintTaken, Store
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +49,7 @@ class Person:
 
     id: int
     name: str
-    language: Lang
+    language: Language
 
 
 @dataclass(frozen=True)
@@ -125,17 +125,17 @@ class Answers:
         return Reply(text)
 
     @staticmethod
-    def help(lang: Lang) -> Reply:
+    def help(lang: Language) -> Reply:
         """The command overview."""
         return Reply(t(lang, "help"))
 
     @staticmethod
-    def welcome_group(lang: Lang) -> Reply:
+    def welcome_group(lang: Language) -> Reply:
         """What the bot says when it is added to a group."""
         return Reply(t(lang, "welcome_group"))
 
     @staticmethod
-    def unknown_command(lang: Lang) -> Reply:
+    def unknown_command(lang: Language) -> Reply:
         """A pointer to /help."""
         return Reply(t(lang, "unknown_command"))
 
@@ -187,7 +187,7 @@ class Answers:
         count = plural(lang, "chargers", len(found.chargers))
         return LinkOutcome(Reply(t(lang, "link_ok", count=count, chargers=chargers)), linked=True)
 
-    def _charger_list(self, chargers: tuple[Charger, ...], lang: Lang) -> str:
+    def _charger_list(self, chargers: tuple[Charger, ...], lang: Language) -> str:
         lines = []
         for charger in chargers:
             state = t(lang, "state_charging") if charger.is_charging else ""
@@ -253,7 +253,7 @@ class Answers:
         return await self._store.subscribed_accounts(place.id)
 
     @staticmethod
-    def _nothing_to_show(place: Place, lang: Lang) -> Reply:
+    def _nothing_to_show(place: Place, lang: Language) -> Reply:
         key = "status_none_private" if place.is_private else "nothing_subscribed"
         return Reply(t(lang, key))
 
@@ -276,7 +276,7 @@ class Answers:
         self,
         account: Account,
         states: dict[str, ChargerState],
-        lang: Lang,
+        lang: Language,
         now: datetime,
         with_header: bool,
     ) -> str:
@@ -298,7 +298,7 @@ class Answers:
                 lines.append(t(lang, "data_age", age=fmt_duration(age, lang)))
         return "\n".join(lines)
 
-    def _charger_lines(self, state: ChargerState, lang: Lang, now: datetime) -> list[str]:
+    def _charger_lines(self, state: ChargerState, lang: Language, now: datetime) -> list[str]:
         name = escape(state.name)
         if not state.online:
             since = state.offline_since or state.observed_at
@@ -366,7 +366,7 @@ class Answers:
             blocks.append(f"{title}\n{self._stats_block(energy, lang, now)}")
         return Reply("\n\n".join(blocks))
 
-    def _stats_block(self, energy: Energy, lang: Lang, now: datetime) -> str:
+    def _stats_block(self, energy: Energy, lang: Language, now: datetime) -> str:
         this_key = _month_key(now, self._tz)
         last_key = _previous_month_key(now, self._tz)
         rows = [
@@ -398,7 +398,7 @@ class Answers:
         return "\n".join(lines)
 
     @staticmethod
-    def _figures(month: MonthEnergy | None, lang: Lang) -> str:
+    def _figures(month: MonthEnergy | None, lang: Language) -> str:
         if month is None:  # Joulo leaves out months without charging
             month = MonthEnergy(month="0000-00")
         body = t(

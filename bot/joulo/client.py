@@ -19,7 +19,7 @@ from typing import Any, Final
 import httpx
 from pydantic import ValidationError
 
-from .models import ChargerList, Energy, Session, SessionPage, parse_chargers
+from bot.joulo.models import ChargerList, Energy, Session, SessionPage, parse_chargers
 
 SESSIONS_PAGE_LIMIT: Final = 100
 #: Cap on pages fetched for one `/sessions` query, so a bad server cannot keep us paging forever.

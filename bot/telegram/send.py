@@ -16,7 +16,7 @@ from telegram.error import (
     TimedOut,
 )
 
-from .sender import ChatMoved, ChatUnreachable, DeliveryDeferred, MessageRejected
+from bot.outbox import ChatMoved, ChatUnreachable, DeliveryDeferred, MessageRejected
 
 #: Retry delay after a network failure or a timeout.
 NETWORK_RETRY_SECONDS = 10.0

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.answers import Person, Place
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.simulator import JouloSimulator, SimFault
+from bot.commands import Person, Place
+from bot.joulo.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
 ANNA_NL = Person(id=7001, name="Anna", language="nl")

@@ -9,14 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta, tzinfo
 from typing import Final, Literal
 
-Lang = Literal["en", "nl"]
-LANGUAGES: Final[tuple[Lang, ...]] = ("en", "nl")
+Language = Literal["en", "nl"]
+LANGUAGES: Final[tuple[Language, ...]] = ("en", "nl")
 
-_MONTHS: Final[dict[Lang, tuple[str, ...]]] = {
+_MONTHS: Final[dict[Language, tuple[str, ...]]] = {
     "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
     "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
 }
-_MONTH_NAMES: Final[dict[Lang, tuple[str, ...]]] = {
+_MONTH_NAMES: Final[dict[Language, tuple[str, ...]]] = {
     "en": (
         "January", "February", "March", "April", "May", "June", "July", "August",
         "September", "October", "November", "December",
@@ -28,7 +28,7 @@ _MONTH_NAMES: Final[dict[Lang, tuple[str, ...]]] = {
 }  # fmt: skip
 
 # One entry per message; keep the two languages side by side so they cannot drift apart.
-TEXTS: Final[dict[str, dict[Lang, str]]] = {
+TEXTS: Final[dict[str, dict[Language, str]]] = {
     # --- notifications ---
     "started": {
         "en": "🔌 <b>{charger}</b>: charging started at {time}{tag}",
@@ -370,7 +370,7 @@ TEXTS: Final[dict[str, dict[Lang, str]]] = {
 }
 
 #: Descriptions for Telegram's command menu, per language.
-COMMAND_MENU: Final[dict[str, dict[Lang, str]]] = {
+COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "start": {"en": "How to get going", "nl": "Zo begin je"},
     "link": {"en": "Link your Joulo account", "nl": "Koppel je Joulo-account"},
     "unlink": {"en": "Forget your Joulo token", "nl": "Vergeet je Joulo-token"},
@@ -382,17 +382,17 @@ COMMAND_MENU: Final[dict[str, dict[Lang, str]]] = {
 }
 
 
-def t(lang: Lang, key: str, **values: object) -> str:
+def t(lang: Language, key: str, **values: object) -> str:
     """The catalog text `key` in `lang`, with placeholders filled."""
     return TEXTS[key][lang].format(**values)
 
 
-def plural(lang: Lang, key: str, n: int) -> str:
+def plural(lang: Language, key: str, n: int) -> str:
     """`3 chargers` / `1 laadpaal`: the `_one` or `_other` form of `key`."""
     return t(lang, f"{key}_one" if n == 1 else f"{key}_other", n=n)
 
 
-def pick_language(language_code: str | None, default: Lang) -> Lang:
+def pick_language(language_code: str | None, default: Language) -> Language:
     """Telegram's language code → our language: `nl*` Dutch, `en*` English, else the default."""
     code = (language_code or "").lower()
     if code.startswith("nl"):
@@ -402,12 +402,12 @@ def pick_language(language_code: str | None, default: Lang) -> Lang:
     return default
 
 
-def as_lang(value: str, default: Lang = "en") -> Lang:
+def as_lang(value: str, default: Language = "en") -> Language:
     """Narrow a stored language string to a known language."""
     return "nl" if value == "nl" else ("en" if value == "en" else default)
 
 
-def fmt_number(value: float, lang: Lang, decimals: int = 1) -> str:
+def fmt_number(value: float, lang: Language, decimals: int = 1) -> str:
     """12.5 in English, 12,5 in Dutch; thousands separated (1,234.5 / 1.234,5)."""
     text = f"{value:,.{decimals}f}"
     if lang == "nl":
@@ -415,7 +415,7 @@ def fmt_number(value: float, lang: Lang, decimals: int = 1) -> str:
     return text
 
 
-def fmt_duration(span: timedelta, lang: Lang) -> str:
+def fmt_duration(span: timedelta, lang: Language) -> str:
     """A human duration: `45 min`, `2 h 5 min` (Dutch `2 u 5 min`), `3 d 4 h`."""
     minutes = max(0, round(span.total_seconds() / 60))
     days, minutes = divmod(minutes, 24 * 60)
@@ -428,7 +428,7 @@ def fmt_duration(span: timedelta, lang: Lang) -> str:
     return f"{minutes} min"
 
 
-def fmt_time(moment: datetime, lang: Lang, tz: tzinfo, now: datetime) -> str:
+def fmt_time(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str:
     """Local clock time, with the date when it is not today (`08:15`, `9 Apr 08:15`)."""
     local = moment.astimezone(tz)
     clock = local.strftime("%H:%M")
@@ -437,7 +437,7 @@ def fmt_time(moment: datetime, lang: Lang, tz: tzinfo, now: datetime) -> str:
     return f"{local.day} {_MONTHS[lang][local.month - 1]} {clock}"
 
 
-def month_name(year_month: str, lang: Lang) -> str:
+def month_name(year_month: str, lang: Language) -> str:
     """`2026-04` → `April 2026` / `april 2026`."""
     year, month = year_month.split("-")
     return f"{_MONTH_NAMES[lang][int(month) - 1]} {year}"

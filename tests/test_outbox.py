@@ -11,11 +11,11 @@ import asyncio
 from collections.abc import Callable
 from datetime import timedelta
 
-from bot.answers import Person, Place
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.sender import DeliveryDeferred, DeliveryError, Sender
-from bot.simulator import JouloSimulator
+from bot.commands import Person, Place
+from bot.joulo.simulator import JouloSimulator
+from bot.outbox import DeliveryDeferred, DeliveryError, Sender
 
 ANNA = Person(id=7001, name="Anna", language="en")
 FAMILY = Place(id=-100777, kind="supergroup", title="Family")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, tzinfo
 from html import escape
 
-from .domain import (
+from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
     Event,
@@ -16,14 +16,14 @@ from .domain import (
     SessionStarted,
     TokenRejected,
 )
-from .i18n import Lang, fmt_duration, fmt_number, fmt_time, t
+from bot.core.i18n import Language, fmt_duration, fmt_number, fmt_time, t
 
 
-def _tag(tag: str | None, lang: Lang) -> str:
+def _tag(tag: str | None, lang: Language) -> str:
     return t(lang, "tag", tag=escape(tag)) if tag else ""
 
 
-def render_event(event: Event, lang: Lang, tz: tzinfo, now: datetime) -> str:
+def render_event(event: Event, lang: Language, tz: tzinfo, now: datetime) -> str:
     """The message that announces `event` in a chat that speaks `lang`."""
     match event:
         case SessionStarted():

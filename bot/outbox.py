@@ -21,10 +21,10 @@ import logging
 from datetime import timedelta, tzinfo
 from typing import Final, Protocol
 
-from .clock import Clock
-from .i18n import as_lang
-from .render import render_event
-from .store import Store
+from bot.clock import Clock
+from bot.core.i18n import as_lang
+from bot.core.render import render_event
+from bot.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
-from .answers import Answers, Person, Place, Reply, find_token
-from .clock import Clock
-from .i18n import Lang, pick_language, t
-from .store import ChatKind, Store
+from bot.clock import Clock
+from bot.commands import Answers, Person, Place, Reply, find_token
+from bot.core.i18n import Language, pick_language, t
+from bot.store import ChatKind, Store
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ class TelegramHandlers:
         answers: Answers,
         store: Store,
         clock: Clock,
-        default_language: Lang,
+        default_language: Language,
         on_events: Callable[[], None] = lambda: None,
     ) -> None:
         self._answers = answers

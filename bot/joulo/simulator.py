@@ -2,7 +2,7 @@
 
 `JouloSimulator` keeps accounts, chargers and sessions in memory and answers HTTP requests
 the way joulo-api.md describes (`handle`, or `transport()` for an httpx client).
-`SimulatorServer` serves the same thing over real loopback HTTP. Every time comes from the
+(`tests/joulo_server.py` serves the same thing over loopback HTTP.) Every time comes from the
 injected `Clock`; ids and tokens come from a seeded RNG, so a run is reproducible.
 Failures (5xx, HTML gateway pages, garbage, wrong shapes, timeouts) are queued with
 `inject_fault` and hit the next matching request(s) in FIFO order.
@@ -18,9 +18,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Final, cast
+from typing import Any, Final
 
 import httpx
 
@@ -32,7 +30,6 @@ __all__ = [
     "SimFault",
     "SimRequest",
     "SimulatorError",
-    "SimulatorServer",
 ]
 
 log = logging.getLogger(__name__)
@@ -211,7 +208,7 @@ def _parse_time(raw: str) -> datetime:
     return moment.astimezone(UTC)
 
 
-def _error(status: int, message: str | None = None, **headers: str) -> httpx.Response:
+def error_response(status: int, message: str | None = None, **headers: str) -> httpx.Response:
     """Build a JSON error response the way the API does."""
     text = message or _ERROR_TEXT.get(status, "Error")
     return httpx.Response(status, json={"error": text}, headers=headers)
@@ -529,18 +526,18 @@ class JouloSimulator:
         }
         handler = handlers.get(endpoint)
         if handler is None:
-            return _error(404)
+            return error_response(404)
         if method != "GET":
-            return _error(405, Allow="GET")
+            return error_response(405, Allow="GET")
         if "token" in request.url.params or token is None:
-            return _error(401)
+            return error_response(401)
         account = self._token_account.get(token)
         if account is None or self._accounts[account].token != token:
-            return _error(401)
+            return error_response(401)
         try:
             return httpx.Response(200, json=handler(account, params))
         except _BadRequest as err:
-            return _error(400, str(err))
+            return error_response(400, str(err))
 
     def _take_fault(self, endpoint: str, token: str | None) -> SimFault | None:
         """Consume and return the first queued fault matching this request, if any."""
@@ -591,7 +588,7 @@ class JouloSimulator:
             headers["Retry-After"] = str(fault.retry_after)
         if fault.body is not None:
             return httpx.Response(fault.status, json=fault.body, headers=headers)
-        return _error(fault.status, **headers)
+        return error_response(fault.status, **headers)
 
     # ----------------------------------------------------------------- payloads
 
@@ -835,144 +832,3 @@ class JouloSimulator:
 
 
 # --------------------------------------------------------------------- loopback server
-
-
-class _SimHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that knows the SimulatorServer it belongs to."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], owner: SimulatorServer) -> None:
-        super().__init__(address, _SimRequestHandler)
-        self.owner = owner
-
-
-class _SimRequestHandler(BaseHTTPRequestHandler):
-    """Turns one HTTP request into an httpx.Request for the simulator, and back."""
-
-    def do_GET(self) -> None:
-        """Serve a GET."""
-        self._serve()
-
-    def do_POST(self) -> None:
-        """Serve a POST."""
-        self._serve()
-
-    def do_PUT(self) -> None:
-        """Serve a PUT."""
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        """Serve a PATCH."""
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        """Serve a DELETE."""
-        self._serve()
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Keep the test output quiet."""
-        log.debug("simulator server: " + format, *args)
-
-    def _serve(self) -> None:
-        """Run the request through the simulator and write its answer."""
-        server = cast(_SimHTTPServer, self.server)
-        owner = server.owner
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length > 0 else b""
-        request = httpx.Request(
-            self.command,
-            f"http://{owner.host}:{server.server_port}{self.path}",
-            headers=list(self.headers.items()),
-            content=body,
-        )
-        try:
-            response = owner.sim.handle(request)
-        except httpx.TimeoutException:
-            owner.stopping.wait(owner.timeout_delay)
-            self.close_connection = True
-            return
-        except Exception:
-            log.exception("simulator failed on %s %s", self.command, self.path)
-            response = _error(500, "Simulator crashed")
-        content = response.read()
-        self.send_response(response.status_code)
-        for key, value in response.headers.multi_items():
-            if key.lower() not in {"content-length", "transfer-encoding", "connection"}:
-                self.send_header(key, value)
-        self.send_header("Content-Length", str(len(content)))
-        self.send_header("Connection", "close")
-        self.end_headers()
-        self.wfile.write(content)
-
-
-class SimulatorServer:
-    """Serves a JouloSimulator over real HTTP on loopback, from a daemon thread.
-
-    A "timeout" fault makes the server wait `timeout_delay` seconds (or until `stop`) and
-    then close the connection without an answer.
-    """
-
-    def __init__(
-        self,
-        sim: JouloSimulator,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        *,
-        timeout_delay: float = 15.0,
-    ) -> None:
-        self.sim = sim
-        self.host = host
-        self.port = port
-        self.timeout_delay = timeout_delay
-        self.stopping = threading.Event()
-        self._httpd: _SimHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        """Bind the socket and start serving in a daemon thread."""
-        if self._httpd is not None:
-            raise SimulatorError("server already started")
-        self.stopping.clear()
-        self._httpd = _SimHTTPServer((self.host, self.port), self)
-        self.port = self._httpd.server_port
-        self._thread = threading.Thread(
-            target=self._httpd.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name="joulo-simulator",
-            daemon=True,
-        )
-        self._thread.start()
-
-    def stop(self) -> None:
-        """Stop serving, wake any request held by a timeout fault, and close the socket."""
-        httpd, thread = self._httpd, self._thread
-        if httpd is None:
-            return
-        self.stopping.set()
-        httpd.shutdown()
-        httpd.server_close()
-        if thread is not None:
-            thread.join(timeout=5)
-        self._httpd = self._thread = None
-
-    @property
-    def base_url(self) -> str:
-        """Return the API base URL, e.g. http://127.0.0.1:43123/functions/v1/api."""
-        if self._httpd is None:
-            raise SimulatorError("server not started")
-        return f"http://{self.host}:{self.port}/functions/v1/api"
-
-    def __enter__(self) -> SimulatorServer:
-        """Start the server."""
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        """Stop the server."""
-        self.stop()

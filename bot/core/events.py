@@ -1,0 +1,172 @@
+"""Everything worth telling people about, as immutable values stored as JSON by the store.
+
+Each event class says who hears it (`audience`) and what makes it unique for an account
+(`key`, built from `key_prefix` and `key_fields`): recording the same event twice is a no-op,
+so replaying an observation can never notify twice. Events are only ever built by the pure
+functions in `bot.core` and written by the store; nobody else invents them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import Field, TypeAdapter
+
+from bot.core.state import Value
+
+#: "everyone": the owner's private chat and every group subscribed to the account;
+#: "owner": the owner's private chat only (account trouble is nobody else's business).
+Audience = Literal["everyone", "owner"]
+
+
+class EventBase(Value):
+    """What every event has: a kind, an audience and a key."""
+
+    audience: ClassVar[Audience] = "everyone"
+    #: The key is `key_prefix:field:field…`; these strings are stored, so never change them.
+    key_prefix: ClassVar[str]
+    key_fields: ClassVar[tuple[str, ...]]
+
+    @property
+    def key(self) -> str:
+        """What makes this event unique for an account."""
+        parts = [self.key_prefix]
+        for name in self.key_fields:
+            value = getattr(self, name)
+            parts.append(value.isoformat() if isinstance(value, datetime) else str(value))
+        return ":".join(parts)
+
+
+class SessionStarted(EventBase):
+    """A car started charging."""
+
+    key_prefix = "start"
+    key_fields = ("charger_id", "session_id")
+
+    kind: Literal["session_started"] = "session_started"
+    charger_id: str
+    charger_name: str
+    session_id: str
+    started_at: datetime
+    id_tag: str | None = None
+    while_away: bool = False
+
+
+class SessionFinished(EventBase):
+    """A car stopped charging; `final` says the figures came from `/sessions`."""
+
+    key_prefix = "finish"
+    key_fields = ("charger_id", "session_id")
+
+    kind: Literal["session_finished"] = "session_finished"
+    charger_id: str
+    charger_name: str
+    session_id: str
+    started_at: datetime
+    ended_at: datetime
+    kwh: float
+    ere_credits: float | None = None
+    id_tag: str | None = None
+    final: bool = True
+    while_away: bool = False
+
+
+class ChargerOffline(EventBase):
+    """A charger has reported a non-online status for longer than the grace period."""
+
+    key_prefix = "offline"
+    key_fields = ("charger_id", "since")
+
+    kind: Literal["charger_offline"] = "charger_offline"
+    charger_id: str
+    charger_name: str
+    status: str
+    since: datetime
+
+
+class ChargerOnline(EventBase):
+    """A charger that was announced offline is back."""
+
+    key_prefix = "online"
+    key_fields = ("charger_id", "offline_since")
+
+    kind: Literal["charger_online"] = "charger_online"
+    charger_id: str
+    charger_name: str
+    offline_since: datetime
+    back_at: datetime
+
+
+class TokenRejected(EventBase):
+    """Joulo no longer accepts the account's token; polling is paused."""
+
+    audience = "owner"
+    key_prefix = "token_rejected"
+    key_fields = ("link_seq",)
+
+    kind: Literal["token_rejected"] = "token_rejected"
+    link_seq: int
+    at: datetime
+    #: "rejected" by Joulo, or "unreadable": no configured ENCRYPTION_KEY decrypts it.
+    reason: Literal["rejected", "unreadable"] = "rejected"
+
+
+class JouloUnreachable(EventBase):
+    """Joulo has failed for this account for a long while."""
+
+    audience = "owner"
+    key_prefix = "unreachable"
+    key_fields = ("since",)
+
+    kind: Literal["joulo_unreachable"] = "joulo_unreachable"
+    since: datetime
+
+
+class JouloRecovered(EventBase):
+    """Joulo answers again after an announced outage."""
+
+    audience = "owner"
+    key_prefix = "recovered"
+    key_fields = ("since",)
+
+    kind: Literal["joulo_recovered"] = "joulo_recovered"
+    since: datetime
+    at: datetime
+
+
+class GroupLost(EventBase):
+    """The bot was removed from (or blocked in) a group that got this account's news."""
+
+    audience = "owner"
+    key_prefix = "group_lost"
+    key_fields = ("chat_id", "at")
+
+    kind: Literal["group_lost"] = "group_lost"
+    chat_id: int
+    title: str | None = None
+    at: datetime
+
+
+Event = Annotated[
+    SessionStarted
+    | SessionFinished
+    | ChargerOffline
+    | ChargerOnline
+    | TokenRejected
+    | JouloUnreachable
+    | JouloRecovered
+    | GroupLost,
+    Field(discriminator="kind"),
+]
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def event_from_json(payload: str) -> Event:
+    """Rebuild an event stored as JSON."""
+    return EVENT_ADAPTER.validate_json(payload)
+
+
+def event_to_json(event: Event) -> str:
+    """Serialise an event for storage."""
+    return event.model_dump_json()

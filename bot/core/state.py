@@ -1,0 +1,59 @@
+"""What the bot remembers about a charger between polls. Plain immutable values, stored as JSON."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class Value(BaseModel):
+    """Base of the bot's immutable value objects."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+
+class Sample(Value):
+    """A cumulative energy reading (kWh) at a moment."""
+
+    at: datetime
+    kwh: float
+
+
+class SessionState(Value):
+    """A charging session we have seen running."""
+
+    id: str
+    started_at: datetime
+    kwh: float
+    id_tag: str | None = None
+    #: The last two distinct energy readings, oldest first, for the power estimate.
+    samples: tuple[Sample, ...] = ()
+
+
+class ChargerState(Value):
+    """Everything the bot remembers about one charger between polls."""
+
+    charger_id: str
+    name: str
+    status: str
+    online: bool
+    is_charging: bool
+    session: SessionState | None = None
+    observed_at: datetime
+    #: When the charger was first seen not online in the current episode, else None.
+    offline_since: datetime | None = None
+    offline_announced: bool = False
+
+
+class PendingEnd(Value):
+    """A session that stopped; its final figures still have to be read from `/sessions`."""
+
+    charger_id: str
+    charger_name: str
+    session_id: str
+    started_at: datetime
+    last_kwh: float
+    id_tag: str | None = None
+    observed_end_at: datetime
+    while_away: bool = False
