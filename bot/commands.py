@@ -16,6 +16,7 @@ from typing import Final
 from bot.clock import Clock
 from bot.core.diff import baseline, estimate_power_kw
 from bot.core.i18n import Language, fmt_duration, fmt_number, fmt_time, month_name, plural, t
+from bot.core.reply import Reply
 from bot.core.state import ChargerState
 from bot.crypto import TokenCipher, TokenUndecryptable, token_fingerprint
 from bot.joulo.client import (
@@ -34,13 +35,6 @@ TOKEN_PATTERN: Final = re.compile(r"(?:\bbearer\s+)?\b(joulo_[A-Za-z0-9]{32})\b"
 #: What `/link` accepts before asking Joulo: one word of token characters.
 _TOKEN_CHARS: Final = re.compile(r"[A-Za-z0-9_\-.~+/=]{8,256}")
 ENERGY_CACHE_TTL: Final = timedelta(minutes=5)
-
-
-@dataclass(frozen=True)
-class Reply:
-    """A rendered answer: Telegram HTML text (pictures and buttons will join it later)."""
-
-    text: str
 
 
 @dataclass(frozen=True)

@@ -27,9 +27,10 @@ from pydantic import SecretStr
 
 from bot.app import open_services
 from bot.clock import ScaledClock, SystemClock
-from bot.commands import Answers, Person, Place, Reply
+from bot.commands import Answers, Person, Place
 from bot.config import Settings
 from bot.core.i18n import Language, fmt_time
+from bot.core.reply import Reply
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
 from bot.outbox import Sender

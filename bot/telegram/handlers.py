@@ -14,8 +14,9 @@ from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.clock import Clock
-from bot.commands import Answers, Person, Place, Reply, find_token
+from bot.commands import Answers, Person, Place, find_token
 from bot.core.i18n import Language, pick_language, t
+from bot.core.reply import Reply
 from bot.store import ChatKind, Store
 
 log = logging.getLogger(__name__)
