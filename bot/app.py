@@ -28,7 +28,6 @@ from telegram.ext import (
     BaseHandler,
     CallbackQueryHandler,
     ChatMemberHandler,
-    CommandHandler,
     ContextTypes,
     Defaults,
     MessageHandler,
@@ -37,7 +36,7 @@ from telegram.ext import (
 
 from bot import __name__ as package_name
 from bot.clock import Clock, SystemClock
-from bot.commands import TOKEN_PATTERN, Answers
+from bot.commands import TOKEN_PATTERN, Answers, menu
 from bot.config import Settings
 from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
 from bot.crypto import TokenCipher, TokenUndecryptable, load_or_create_key_file
@@ -54,8 +53,6 @@ log = logging.getLogger(__name__)
 
 USER_AGENT = "joulo-telegram-bot/0.1"
 JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-PRIVATE_COMMANDS = ("start", "link", "unlink", "status", "stats", "help")
-GROUP_COMMANDS = ("subscribe", "unsubscribe", "status", "stats", "help")
 #: Updates handled at once (each chat's in order): a slow Joulo answer holds up one chat only.
 CONCURRENT_UPDATES = 32
 #: How long shutdown waits for a running poll cycle (the whole stop must fit in 10 s).
@@ -108,6 +105,7 @@ async def open_services(
             tz=settings.tz,
             poll_interval=settings.poll_interval,
             allowed_users=settings.allowed_users,
+            on_events=wakeup.set,
         )
         poller = Poller(
             store=store,
@@ -148,18 +146,11 @@ def handler_table(h: TelegramHandlers) -> list[BaseHandler[Update, Any, Any]]:
         ChatMemberHandler(h.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         # Before the commands: a token anywhere (even in "/link <token>") is handled with care.
         MessageHandler(has_token, h.pasted_token),
-        CommandHandler("start", h.start),
-        CommandHandler("help", h.help),
-        CommandHandler("link", h.link),
-        CommandHandler("unlink", h.unlink),
-        CommandHandler("subscribe", h.subscribe),
-        CommandHandler("unsubscribe", h.unsubscribe),
-        CommandHandler("status", h.status),
-        CommandHandler("stats", h.stats),
-        MessageHandler(filters.COMMAND, h.unknown_command),
+        # Every command, known or not: COMMANDS in bot/commands.py says which exist and where.
+        MessageHandler(filters.COMMAND, h.command),
         MessageHandler(filters.StatusUpdate.MIGRATE, h.migrated),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, h.chatter),
-        CallbackQueryHandler(h.stale_button),
+        CallbackQueryHandler(h.press),
     ]
 
 
@@ -182,11 +173,7 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         .build()
     )
     handlers = TelegramHandlers(
-        answers=services.answers,
-        store=services.store,
-        clock=services.clock,
-        default_language=settings.default_language,
-        on_events=services.wakeup.set,
+        answers=services.answers, default_language=settings.default_language
     )
     application.add_handlers(handler_table(handlers))
     application.add_error_handler(handlers.error)
@@ -198,18 +185,18 @@ async def register_commands(
 ) -> None:
     """Publish the command menu for private chats and groups, in English and Dutch."""
 
-    def menu(names: tuple[str, ...], lang: Language) -> list[BotCommand]:
+    def entries(names: tuple[str, ...], lang: Language) -> list[BotCommand]:
         return [BotCommand(name, COMMAND_MENU[name][lang]) for name in names]
 
     bot = application.bot
     for names, scope in (
-        (PRIVATE_COMMANDS, BotCommandScopeAllPrivateChats()),
-        (GROUP_COMMANDS, BotCommandScopeAllGroupChats()),
+        (menu("private"), BotCommandScopeAllPrivateChats()),
+        (menu("group"), BotCommandScopeAllGroupChats()),
     ):
-        await bot.set_my_commands(menu(names, default), scope=scope)
+        await bot.set_my_commands(entries(names, default), scope=scope)
         for lang in LANGUAGES:
-            await bot.set_my_commands(menu(names, lang), scope=scope, language_code=lang)
-    await bot.set_my_commands(menu(PRIVATE_COMMANDS, default), scope=BotCommandScopeDefault())
+            await bot.set_my_commands(entries(names, lang), scope=scope, language_code=lang)
+    await bot.set_my_commands(entries(menu("private"), default), scope=BotCommandScopeDefault())
 
 
 async def serve(

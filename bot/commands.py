@@ -1,23 +1,27 @@
-"""Chat-agnostic answers to what people ask the bot.
+"""What the bot answers, for Telegram and the demo alike: every rule and decision, no Telegram.
 
-Every command's logic lives here and returns a `Reply`; the Telegram handlers and the offline
-demo console only translate their input into these calls and print or send the result.
+`Answers` decides what to say and `bot.core.render` says it. Each command is one row of
+`COMMANDS` (where it may be used, whether it takes arguments); `Answers.command()` applies
+those rules in one place, so the Telegram adapter only translates updates into `Asked` and
+sends the `Reply` back. The demo console calls the same methods.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 from html import escape
-from typing import Final
+from typing import Final, Literal
 
 from bot.clock import Clock
-from bot.core.diff import baseline, estimate_power_kw
-from bot.core.i18n import Language, fmt_duration, fmt_number, fmt_time, month_name, plural, t
+from bot.core import render
+from bot.core.diff import baseline
+from bot.core.i18n import Language, fmt_number, month_name, plural, t
+from bot.core.render import message
 from bot.core.reply import Reply
-from bot.core.state import ChargerState
 from bot.crypto import TokenCipher, TokenUndecryptable, token_fingerprint
 from bot.joulo.client import (
     JouloClient,
@@ -25,7 +29,8 @@ from bot.joulo.client import (
     JouloTokenRejected,
     normalize_token,
 )
-from bot.joulo.models import Charger, Energy, MonthEnergy
+from bot.joulo.models import Energy, MonthEnergy
+from bot.outbox import lose_chat
 from bot.store import Account, ChatKind, FingerprintTaken, Store
 
 log = logging.getLogger(__name__)
@@ -58,6 +63,46 @@ class Place:
     def is_private(self) -> bool:
         """Whether this is a one-to-one chat with the bot."""
         return self.kind == "private"
+
+
+async def _not_admin() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Asked:
+    """One command as the bot received it, stripped of everything Telegram-specific."""
+
+    person: Person
+    place: Place
+    args: tuple[str, ...] = ()
+    #: Asks Telegram whether the person administers the place, at the moment a rule needs it.
+    is_admin: Callable[[], Awaitable[bool]] = field(default=_not_admin, compare=False)
+    #: For messages that may hold a token: whether the adapter managed to delete it.
+    deleted: bool = True
+
+    @property
+    def language(self) -> Language:
+        """The language to answer in."""
+        return self.person.language
+
+
+Where = Literal["anywhere", "private", "group"]
+Menu = Literal["private", "group"]
+
+
+@dataclass(frozen=True)
+class Command:
+    """A command, where it may be used, and the answer it gets."""
+
+    name: str
+    where: Where
+    takes_args: bool
+    answer: Callable[[Answers, Asked], Awaitable[Reply]]
+    #: The command menus it is listed in.
+    menus: frozenset[Menu]
+    #: Its arguments may be a secret (a token): the adapter deletes the message first.
+    secret_args: bool = False
 
 
 @dataclass(frozen=True)
@@ -97,6 +142,7 @@ class Answers:
         tz: tzinfo,
         poll_interval: float,
         allowed_users: frozenset[int],
+        on_events: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
         self._joulo = joulo
@@ -105,33 +151,94 @@ class Answers:
         self._tz = tz
         self._poll_interval = poll_interval
         self._allowed_users = allowed_users
+        self._on_events = on_events
         self._energy_cache: dict[tuple[int, int], tuple[datetime, Energy]] = {}
+
+    # --- the rules every command goes through ------------------------------------------------
+
+    async def command(self, name: str, asked: Asked) -> Reply:
+        """Answer `/name`, after the rules: known, the right kind of chat, arguments or not."""
+        lang = asked.language
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return self.unknown_command(lang)
+        if spec.where == "private" and not asked.place.is_private:
+            return Reply(message(lang, "private_only"))
+        if spec.where == "group" and asked.place.is_private:
+            return Reply(message(lang, "group_only"))
+        if asked.args and not spec.takes_args:
+            return Reply(message(lang, "too_many_args", command=name))
+        return await spec.answer(self, asked)
+
+    async def chatter(self, asked: Asked) -> Reply:
+        """Plain text in a private chat: the bot only understands commands."""
+        return Reply(message(asked.language, "only_commands"))
+
+    async def press(self, asked: Asked, data: str) -> Reply | None:
+        """A button was pressed; None when it belongs to no current message (an old button)."""
+        log.debug("button %r has no handler", data[:64])
+        return None
+
+    @staticmethod
+    def stale_button(lang: Language) -> str:
+        """What an expired button says when pressed."""
+        return message(lang, "stale_button")
+
+    @staticmethod
+    def error_text(lang: Language) -> str:
+        """What a chat hears when handling its message failed unexpectedly."""
+        return message(lang, "error_generic")
 
     # --- simple texts -----------------------------------------------------------------------
 
     async def start(self, person: Person, place: Place) -> Reply:
         """Introduction: how to link in private, how to subscribe in a group."""
+        lang = person.language
         if not place.is_private:
-            return Reply(t(person.language, "welcome_group"))
-        text = t(person.language, "start_private")
+            return Reply(message(lang, "welcome_group"))
+        text = message(lang, "start_private")
         if await self._store.account_for_owner(person.id) is not None:
-            text += t(person.language, "start_private_linked")
+            return Reply(text + message(lang, "start_private_linked"))
         return Reply(text)
 
     @staticmethod
     def help(lang: Language) -> Reply:
         """The command overview."""
-        return Reply(t(lang, "help"))
+        return Reply(message(lang, "help"))
 
     @staticmethod
     def welcome_group(lang: Language) -> Reply:
         """What the bot says when it is added to a group."""
-        return Reply(t(lang, "welcome_group"))
+        return Reply(message(lang, "welcome_group"))
 
     @staticmethod
     def unknown_command(lang: Language) -> Reply:
         """A pointer to /help."""
-        return Reply(t(lang, "unknown_command"))
+        return Reply(message(lang, "unknown_command"))
+
+    # --- the bot's place in chats ----------------------------------------------------------
+
+    async def bot_added(self, place: Place, by: Person) -> Reply | None:
+        """The bot joined a chat (or was unblocked): a group is welcomed, a private chat resumes."""
+        now = self._clock.now()
+        if place.is_private:
+            await self._store.reactivate_chat(place.id, now)
+            return None
+        if await self._store.chat(place.id) is not None:
+            await self._store.reactivate_chat(place.id, now)
+        return self.welcome_group(by.language)
+
+    async def bot_removed(self, place: Place) -> None:
+        """The bot was removed from a group or blocked in private: stop writing there."""
+        reason = "bot blocked" if place.is_private else "bot removed from chat"
+        accounts = await lose_chat(self._store, place.id, reason, self._clock.now())
+        log.info("%s: chat %s (%d subscription(s) ended)", reason, place.id, len(accounts))
+        self._on_events()
+
+    async def chat_moved(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its subscriptions and settings follow it to the new id."""
+        log.info("chat %s became supergroup %s", old_id, new_id)
+        await self._store.migrate_chat(old_id, new_id, self._clock.now())
 
     # --- linking ----------------------------------------------------------------------------
 
@@ -139,25 +246,46 @@ class Answers:
         """Whether ALLOWED_USERS lets this person link an account."""
         return not self._allowed_users or person.id in self._allowed_users
 
+    async def token_message(self, asked: Asked, raw_token: str) -> Reply:
+        """A message that may hold a token: link it in private, warn about it in a group."""
+        lang = asked.language
+        if not asked.place.is_private:
+            log.warning("a Joulo token was posted in group %s; it was not used", asked.place.id)
+            note = message(
+                lang, "token_deleted_group" if asked.deleted else "token_not_deleted_group"
+            )
+            return Reply(message(lang, "link_in_group", deleted=note))
+        text = (await self.link(asked.person, raw_token)).reply.text
+        if not asked.deleted:
+            text += message(lang, "token_not_deleted_private")
+        return Reply(text)
+
+    async def _link_command(self, asked: Asked) -> Reply:
+        if asked.args:
+            return await self.token_message(asked, " ".join(asked.args))
+        if not asked.place.is_private:
+            return Reply(message(asked.language, "private_only"))
+        return Reply(message(asked.language, "link_usage"))
+
     async def link(self, person: Person, raw_token: str) -> LinkOutcome:
         """Validate a token with Joulo and store it encrypted; nothing is stored on failure."""
         lang = person.language
         if not self.may_link(person):
-            return LinkOutcome(Reply(t(lang, "private_bot")), linked=False)
+            return LinkOutcome(Reply(message(lang, "private_bot")), linked=False)
         token = normalize_token(raw_token)
         if not token:
-            return LinkOutcome(Reply(t(lang, "link_usage")), linked=False)
+            return LinkOutcome(Reply(message(lang, "link_usage")), linked=False)
         existing = await self._store.account_for_owner(person.id)
-        kept = t(lang, "link_rejected_kept") if existing is not None else ""
+        kept = message(lang, "link_rejected_kept") if existing is not None else ""
         if not _TOKEN_CHARS.fullmatch(token):
-            return LinkOutcome(Reply(t(lang, "link_malformed") + kept), linked=False)
+            return LinkOutcome(Reply(message(lang, "link_malformed") + kept), linked=False)
         try:
             found = await self._joulo.chargers(token)
         except JouloTokenRejected:
-            return LinkOutcome(Reply(t(lang, "link_rejected") + kept), linked=False)
+            return LinkOutcome(Reply(message(lang, "link_rejected") + kept), linked=False)
         except JouloError as err:
             log.warning("could not validate a token for user %s: %s", person.id, err)
-            return LinkOutcome(Reply(t(lang, "link_unavailable") + kept), linked=False)
+            return LinkOutcome(Reply(message(lang, "link_unavailable") + kept), linked=False)
         now = self._clock.now()
         try:
             result = await self._store.link_account(
@@ -170,35 +298,25 @@ class Answers:
                 now=now,
             )
         except FingerprintTaken:
-            return LinkOutcome(Reply(t(lang, "link_taken")), linked=False)
+            return LinkOutcome(Reply(message(lang, "link_taken")), linked=False)
         self._forget_energy(result.account.id)
         log.info("user %s linked account %s", person.id, result.account.id)
-        chargers = self._charger_list(found.chargers, lang)
+        chargers = render.charger_list(found.chargers, lang)
         if not result.new_account:
-            return LinkOutcome(Reply(t(lang, "link_relinked", chargers=chargers)), linked=True)
+            return LinkOutcome(Reply(message(lang, "link_relinked", chargers=chargers)), True)
         if not found.chargers:
-            return LinkOutcome(Reply(t(lang, "link_ok_no_chargers")), linked=True)
-        count = plural(lang, "chargers", len(found.chargers))
-        return LinkOutcome(Reply(t(lang, "link_ok", count=count, chargers=chargers)), linked=True)
-
-    def _charger_list(self, chargers: tuple[Charger, ...], lang: Language) -> str:
-        lines = []
-        for charger in chargers:
-            state = t(lang, "state_charging") if charger.is_charging else ""
-            kind = escape(charger.connection_type or "?")
-            mid = ", MID" if charger.mid_certified else ""
-            suffix = f" — {state}" if state else ""
-            lines.append(f"• <b>{escape(charger.name)}</b> ({kind}{mid}){suffix}")
-        return "\n".join(lines)
+            return LinkOutcome(Reply(message(lang, "link_ok_no_chargers")), linked=True)
+        count = render.charger_count(lang, len(found.chargers))
+        return LinkOutcome(Reply(message(lang, "link_ok", count=count, chargers=chargers)), True)
 
     async def unlink(self, person: Person) -> Reply:
         """Forget the person's token and everything derived from it."""
         account = await self._store.account_for_owner(person.id)
         if account is None or not await self._store.unlink_account(person.id):
-            return Reply(t(person.language, "not_linked"))
+            return Reply(message(person.language, "not_linked"))
         self._forget_energy(account.id)
         log.info("user %s unlinked account %s", person.id, account.id)
-        return Reply(t(person.language, "unlinked"))
+        return Reply(message(person.language, "unlinked"))
 
     # --- subscriptions ----------------------------------------------------------------------
 
@@ -206,10 +324,10 @@ class Answers:
         """Send the person's account notifications to this group."""
         lang = person.language
         if place.is_private:
-            return Reply(t(lang, "group_only"))
+            return Reply(message(lang, "group_only"))
         account = await self._store.account_for_owner(person.id)
         if account is None:
-            return Reply(t(lang, "subscribe_need_link", name=escape(person.name)))
+            return Reply(message(lang, "subscribe_need_link", name=person.name))
         added = await self._store.subscribe(
             chat_id=place.id,
             kind=place.kind,
@@ -220,24 +338,24 @@ class Answers:
             now=self._clock.now(),
         )
         key = "subscribed" if added else "already_subscribed"
-        return Reply(t(lang, key, name=escape(account.owner_name)))
+        return Reply(message(lang, key, name=account.owner_name))
 
-    async def unsubscribe(self, person: Person, place: Place, *, is_admin: bool) -> Reply:
+    async def unsubscribe(self, asked: Asked) -> Reply:
         """Stop notifications here: the person's own account, or (admins) every account."""
-        lang = person.language
+        lang, place = asked.language, asked.place
         if place.is_private:
-            return Reply(t(lang, "group_only"))
+            return Reply(message(lang, "group_only"))
         subscribed = await self._store.subscribed_accounts(place.id)
         if not subscribed:
-            return Reply(t(lang, "nothing_subscribed"))
-        own = [a for a in subscribed if a.owner_id == person.id]
-        targets = own or (subscribed if is_admin else [])
+            return Reply(message(lang, "nothing_subscribed"))
+        own = [a for a in subscribed if a.owner_id == asked.person.id]
+        targets = own or (subscribed if await asked.is_admin() else [])
         if not targets:
-            return Reply(t(lang, "unsubscribe_not_allowed"))
+            return Reply(message(lang, "unsubscribe_not_allowed"))
         for account in targets:
             await self._store.unsubscribe(place.id, account.id)
         names = ", ".join(escape(a.owner_name) for a in targets)
-        return Reply(t(lang, "unsubscribed", names=names))
+        return Reply(message(lang, "unsubscribed", names=render.Html(names)))
 
     async def visible_accounts(self, person: Person, place: Place) -> list[Account]:
         """The accounts this chat may see: your own in private, the subscribed ones in a group."""
@@ -249,7 +367,7 @@ class Answers:
     @staticmethod
     def _nothing_to_show(place: Place, lang: Language) -> Reply:
         key = "status_none_private" if place.is_private else "nothing_subscribed"
-        return Reply(t(lang, key))
+        return Reply(message(lang, key))
 
     # --- /status ----------------------------------------------------------------------------
 
@@ -259,65 +377,19 @@ class Answers:
         accounts = await self.visible_accounts(person, place)
         if not accounts:
             return self._nothing_to_show(place, lang)
-        now = self._clock.now()
-        blocks = []
-        for account in accounts:
-            states = await self._store.charger_states(account.id)
-            blocks.append(self._status_block(account, states, lang, now, len(accounts) > 1))
-        return Reply("\n\n".join(blocks))
-
-    def _status_block(
-        self,
-        account: Account,
-        states: dict[str, ChargerState],
-        lang: Language,
-        now: datetime,
-        with_header: bool,
-    ) -> str:
-        lines = [t(lang, "account_header", name=escape(account.owner_name))] if with_header else []
-        if account.status == "token_rejected":
-            lines.append(t(lang, "account_paused", name=escape(account.owner_name)))
-        if not states:
-            lines.append(t(lang, "status_no_chargers"))
-        for state in sorted(states.values(), key=lambda s: s.name.lower()):
-            lines.extend(self._charger_lines(state, lang, now))
-        seen = account.last_success_at
-        if seen is not None:
-            age = now - seen
-            if age.total_seconds() > 3 * self._poll_interval and age > timedelta(minutes=3):
-                lines.append(t(lang, "data_stale", time=fmt_time(seen, lang, self._tz, now)))
-            elif age < timedelta(minutes=1):
-                lines.append(t(lang, "data_age_fresh"))
-            else:
-                lines.append(t(lang, "data_age", age=fmt_duration(age, lang)))
-        return "\n".join(lines)
-
-    def _charger_lines(self, state: ChargerState, lang: Language, now: datetime) -> list[str]:
-        name = escape(state.name)
-        if not state.online:
-            since = state.offline_since or state.observed_at
-            label = t(
-                lang,
-                "state_offline",
-                time=fmt_time(since, lang, self._tz, now),
-                status=escape(state.status),
+        views = [
+            render.AccountStatus(
+                owner_name=account.owner_name,
+                paused=account.status == "token_rejected",
+                chargers=list((await self._store.charger_states(account.id)).values()),
+                last_success_at=account.last_success_at,
             )
-            return [t(lang, "charger_line", charger=name, state=label)]
-        if state.session is None:
-            label = t(lang, "state_charging") if state.is_charging else t(lang, "state_idle")
-            return [t(lang, "charger_line", charger=name, state=label)]
-        session = state.session
-        power = estimate_power_kw(session, state.observed_at)
-        detail = t(
-            lang,
-            "session_line",
-            kwh=fmt_number(session.kwh, lang, 2),
-            duration=fmt_duration(now - session.started_at, lang),
-            time=fmt_time(session.started_at, lang, self._tz, now),
-            power=t(lang, "power_now", kw=fmt_number(power, lang)) if power is not None else "",
-            tag=t(lang, "tag", tag=escape(session.id_tag)) if session.id_tag else "",
+            for account in accounts
+        ]
+        text = render.status(
+            views, lang, self._tz, self._clock.now(), poll_interval=self._poll_interval
         )
-        return [t(lang, "charger_line", charger=name, state=t(lang, "state_charging")), detail]
+        return Reply(text)
 
     # --- /stats -----------------------------------------------------------------------------
 
@@ -410,3 +482,33 @@ class Answers:
                 sessions=plural(lang, "sessions", month.sessions_all or 0),
             )
         return body
+
+
+_BOTH: Final[frozenset[Menu]] = frozenset({"private", "group"})
+_PRIVATE: Final[frozenset[Menu]] = frozenset({"private"})
+_GROUP: Final[frozenset[Menu]] = frozenset({"group"})
+
+
+async def _ready(reply: Reply) -> Reply:
+    return reply
+
+
+COMMANDS: Final[dict[str, Command]] = {
+    spec.name: spec
+    for spec in (
+        Command("start", "anywhere", False, lambda a, q: a.start(q.person, q.place), _PRIVATE),
+        Command("link", "anywhere", True, Answers._link_command, _PRIVATE, secret_args=True),
+        Command("unlink", "private", False, lambda a, q: a.unlink(q.person), _PRIVATE),
+        Command("subscribe", "group", False, lambda a, q: a.subscribe(q.person, q.place), _GROUP),
+        Command("unsubscribe", "group", False, Answers.unsubscribe, _GROUP),
+        Command("status", "anywhere", False, lambda a, q: a.status(q.person, q.place), _BOTH),
+        Command("stats", "anywhere", False, lambda a, q: a.stats(q.person, q.place), _BOTH),
+        Command("help", "anywhere", False, lambda a, q: _ready(a.help(q.language)), _BOTH),
+    )
+}
+"""Every command the bot knows, in the order its menus show them."""
+
+
+def menu(kind: Menu) -> tuple[str, ...]:
+    """The commands in the menu of a private chat or of a group, in order."""
+    return tuple(name for name, spec in COMMANDS.items() if kind in spec.menus)

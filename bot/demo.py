@@ -27,10 +27,9 @@ from pydantic import SecretStr
 
 from bot.app import open_services
 from bot.clock import ScaledClock, SystemClock
-from bot.commands import Answers, Person, Place
+from bot.commands import Answers, Asked, Person, Place
 from bot.config import Settings
 from bot.core.i18n import Language, fmt_time
-from bot.core.reply import Reply
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
 from bot.outbox import Sender
@@ -135,7 +134,7 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
     terminal = Terminal(sys.stdout, clock, settings, lang, {OWNER: "📱 Anna (private chat)"})
     terminal.names[GROUP] = "👪 Family group"
     person = Person(id=OWNER, name="Anna", language=lang)
-    private, group = Place(OWNER, "private"), Place(GROUP, "group", "Family")
+    group = Place(GROUP, "group", "Family")
 
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
         answers: Answers = services.answers
@@ -158,24 +157,18 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
         terminal.show("🤖 bot → Family group", (await answers.subscribe(person, group)).text)
 
         stop = asyncio.Event()
-        commands: dict[str, Callable[[], Awaitable[Reply]]] = {
-            "/status": lambda: answers.status(person, group),
-            "/stats": lambda: answers.stats(person, group),
-            "/start": lambda: answers.start(person, private),
-        }
 
         async def on_line(line: str) -> bool:
-            word = line.strip().split()[0].lower() if line.strip() else ""
-            if not word:
+            words = line.strip().split()
+            if not words:
                 return True
-            if word in ("/quit", "/exit", "quit", "exit"):
+            if words[0].lower() in ("/quit", "/exit", "quit", "exit"):
                 stop.set()
                 return False
             terminal.show("👪 Anna → Family group", line.strip())
-            if word == "/help":
-                reply = answers.help(lang)
-            elif word in commands:
-                reply = await commands[word]()
+            name = words[0].lower().removeprefix("/")
+            if words[0].startswith("/"):
+                reply = await answers.command(name, Asked(person, group, tuple(words[1:])))
             else:
                 reply = answers.unknown_command(lang)
             terminal.show("🤖 bot → Family group", reply.text)

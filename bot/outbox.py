@@ -18,13 +18,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta, tzinfo
+from datetime import datetime, timedelta, tzinfo
 from typing import Final, Protocol
 
 from bot.clock import Clock
 from bot.core.i18n import as_lang
+from bot.core.notices import group_lost_notices
 from bot.core.render import render_event
-from bot.store import Store
+from bot.store import Account, Store
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +85,14 @@ class Messenger(Protocol):
     async def send(self, chat_id: int, text: str) -> int | None:
         """Send HTML `text`; return the message id if there is one, or raise DeliveryError."""
         ...
+
+
+async def lose_chat(store: Store, chat_id: int, reason: str, now: datetime) -> list[Account]:
+    """Stop writing to a chat for good; the owners of its subscriptions are told (durably)."""
+    chat = await store.chat(chat_id)
+    owners = {account.id: account.owner_id for account in await store.subscribed_accounts(chat_id)}
+    notices = group_lost_notices(chat_id, chat.title if chat else None, owners, now)
+    return await store.deactivate_chat(chat_id, reason, now, notices)
 
 
 class Sender:
@@ -155,7 +164,7 @@ class Sender:
                 log.warning(
                     "chat %s is unreachable (%s); no more messages go there", delivery.chat_id, err
                 )
-                await self._store.deactivate_chat(delivery.chat_id, str(err), now)
+                await lose_chat(self._store, delivery.chat_id, str(err), now)
                 self.wake()  # owners of a lost group have a notice waiting
             except MessageRejected as err:
                 log.error(

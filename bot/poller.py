@@ -19,16 +19,11 @@ from datetime import datetime, timedelta
 from typing import Final, Literal
 
 from bot.clock import Clock
-from bot.core.diff import baseline, diff, finalize, missed_sessions
-from bot.core.events import (
-    Event,
-    JouloRecovered,
-    JouloUnreachable,
-    SessionFinished,
-    SessionStarted,
-    TokenRejected,
-)
-from bot.core.state import PendingEnd
+from bot.core.catchup import away_since, mark_while_away, poll_news
+from bot.core.diff import DiffResult, baseline, diff, finalize
+from bot.core.events import SessionFinished
+from bot.core.notices import outage_notice, recovery_notice, token_problem
+from bot.core.state import ChargerState, PendingEnd
 from bot.crypto import TokenCipher, TokenUndecryptable
 from bot.joulo.client import (
     JouloClient,
@@ -55,10 +50,6 @@ FINAL_FIGURES_WAIT: Final = timedelta(minutes=10)
 MAX_BACKOFF: Final = timedelta(minutes=15)
 #: A paused account's rejected token is tried again this often (re-linking resumes at once).
 RECHECK_REJECTED: Final = timedelta(hours=1)
-#: Tell the owner once Joulo has failed for this long, and again when it recovers.
-OUTAGE_NOTICE_AFTER: Final = timedelta(minutes=15)
-#: What happened longer ago than this while the bot was away is not announced any more.
-MAX_CATCH_UP_AGE: Final = timedelta(hours=24)
 
 
 @dataclass
@@ -211,7 +202,7 @@ class Poller:
             )
             log.warning("account %s: token %s; polling paused", account.id, reason)
             await self._store.pause_account(
-                account.id, TokenRejected(link_seq=account.link_seq, at=now, reason=reason)
+                account.id, token_problem(account.link_seq, now, reason)
             )
             self._backoff.pop(account.id, None)
             return -1
@@ -223,9 +214,8 @@ class Poller:
     async def _record_outage(self, account: Account, now: datetime) -> None:
         """Persist when failing started; tell the owner once it has lasted long."""
         since = account.failing_since or now
-        announce = None
-        if not account.outage_announced and now - since >= OUTAGE_NOTICE_AFTER:
-            announce = JouloUnreachable(since=since)
+        announce = outage_notice(since, account.outage_announced, now)
+        if announce is not None:
             log.warning(
                 "account %s: Joulo unreachable since %s; telling the owner", account.id, since
             )
@@ -250,17 +240,6 @@ class Poller:
             delay = min(timedelta(seconds=base), MAX_BACKOFF) * self._rng.uniform(0.8, 1.2)
         backoff.not_before = now + delay
 
-    def _was_away(self, account: Account, now: datetime) -> bool:
-        """Whether this poll ends a stretch in which the bot could not watch the account.
-
-        That is the first poll after a restart, or the first success after failed polls, when
-        more than two poll intervals have passed since the last successful poll.
-        """
-        last = account.last_success_at
-        if last is None or now - last <= timedelta(seconds=2 * self._interval):
-            return False
-        return last < self._started_at or account.failing_since is not None
-
     async def _poll(self, account: Account, token: str, now: datetime) -> int:
         found = await self._joulo.chargers(token)
         self._backoff.pop(account.id, None)
@@ -270,9 +249,9 @@ class Poller:
                 account.id,
                 account.failing_since,
             )
+        previous: dict[str, ChargerState] = {}
         if account.baseline_at is None:
-            states, events, ended = baseline(found.chargers, now), [], []
-            previous = {}
+            result = DiffResult(states=baseline(found.chargers, now))
         else:
             previous = await self._store.charger_states(account.id)
             result = diff(
@@ -282,54 +261,44 @@ class Poller:
                 offline_grace=self._grace,
                 keep=found.malformed_ids,
             )
-            states, events, ended = result.states, result.events, result.ended
         stored_pending = await self._store.pending_ends(account.id)
-        away = self._was_away(account, now)
-        catch_up: list[SessionFinished] = []
+        since = away_since(
+            last_success_at=account.last_success_at,
+            failing_since=account.failing_since,
+            bot_started_at=self._started_at,
+            now=now,
+            poll_interval=self._interval,
+        )
         history: list[Session] | None = None
-        if away:
-            assert account.last_success_at is not None  # noqa: S101  (checked by _was_away)
+        if since is not None:
             log.info("account %s: catching up since %s", account.id, account.last_success_at)
-            ended = [p.model_copy(update={"while_away": True}) for p in ended]
-            events = [
-                e.model_copy(update={"while_away": True}) if isinstance(e, SessionStarted) else e
-                for e in events
-                if not (isinstance(e, SessionStarted) and e.started_at < now - MAX_CATCH_UP_AGE)
-            ]
-            history = await self._history(token, account.last_success_at - timedelta(minutes=5))
+            result = mark_while_away(result, now)
+            history = await self._history(token, since)
             if history is None:
                 log.warning(
                     "account %s: could not read /sessions to catch up; sessions that started "
                     "and ended while away will not be announced",
                     account.id,
                 )
-            known = {p.session_id for p in [*stored_pending, *ended]} | {
-                s.session.id for s in [*previous.values(), *states.values()] if s.session
-            }
-            catch_up = missed_sessions(
-                history or [],
-                known=known,
-                names={cid: state.name for cid, state in states.items()},
-                since=account.last_success_at - timedelta(minutes=5),
-                now=now,
-                max_age=MAX_CATCH_UP_AGE,
-            )
-        pending = [*stored_pending, *ended]
+        pending = [*stored_pending, *result.ended]
         finished = await self._finalize(token, pending, now, history) if pending else []
-        resolved = {event.session_id for event in finished}
-        finished = [e for e in finished if e.ended_at >= now - MAX_CATCH_UP_AGE]
-        recovered: list[Event] = []
-        if account.failing_since is not None and account.outage_announced:
-            recovered = [JouloRecovered(since=account.failing_since, at=now)]
-        # Oldest news first: what was missed, then ends, then new starts and status changes.
-        all_events: list[Event] = [*recovered, *catch_up, *finished, *events]
+        news = poll_news(
+            result=result,
+            previous=previous,
+            stored_pending=stored_pending,
+            finished=finished,
+            history=history,
+            since=since,
+            recovered=recovery_notice(account.failing_since, account.outage_announced, now),
+            now=now,
+        )
         return await self._store.record_poll(
             account.id,
             link_seq=account.link_seq,
-            states=states,
-            events=all_events,
-            new_pending=[p for p in ended if p.session_id not in resolved],
-            resolved_pending=resolved,
+            states=result.states,
+            events=news.events,
+            new_pending=news.new_pending,
+            resolved_pending=news.resolved,
             now=now,
         )
 

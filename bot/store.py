@@ -24,7 +24,6 @@ import aiosqlite
 
 from bot.core.events import (
     Event,
-    GroupLost,
     JouloUnreachable,
     TokenRejected,
     event_from_json,
@@ -310,16 +309,15 @@ class Store:
         row = await self._fetchone("SELECT * FROM chats WHERE id = ?", (chat_id,))
         return _chat(row) if row else None
 
-    async def deactivate_chat(self, chat_id: int, reason: str, now: datetime) -> list[Account]:
+    async def deactivate_chat(
+        self, chat_id: int, reason: str, now: datetime, notices: Mapping[int, Event]
+    ) -> list[Account]:
         """Stop sending to a chat: drop its subscriptions and pending messages.
 
-        For a group, each subscribed account's owner gets a `GroupLost` notice in the same
-        transaction. Returns those accounts.
+        `notices` maps an account id to the event its owner gets about it; each is recorded in
+        the same transaction, for the accounts that were still subscribed. Returns those.
         """
         async with self._transaction() as db:
-            cursor = await db.execute("SELECT * FROM chats WHERE id = ?", (chat_id,))
-            row = await cursor.fetchone()
-            title = row["title"] if row is not None else None
             cursor = await db.execute(
                 """SELECT * FROM accounts
                     WHERE id IN (SELECT account_id FROM subscriptions WHERE chat_id = ?)
@@ -335,8 +333,7 @@ class Store:
                 (reason[:200], chat_id),
             )
             for account in accounts:
-                if account.owner_id != chat_id:
-                    notice = GroupLost(chat_id=chat_id, title=title, at=now)
+                if (notice := notices.get(account.id)) is not None:
                     await self._add_events(db, account.id, [notice], now)
         return accounts
 

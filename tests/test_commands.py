@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.commands import Person, Place
+from bot.commands import Asked, Person, Place, menu
 from bot.joulo.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
@@ -115,3 +115,22 @@ async def test_status_shows_an_offline_charger_and_a_charger_name_is_escaped(
         "<b>&lt;Oprit &amp; co&gt;</b> — 🔴 offline since 10:00 (offline)\n"
         "<i>Data from just now.</i>"
     )
+
+
+async def test_every_command_obeys_where_it_may_be_used_and_whether_it_takes_arguments(
+    services: Services,
+) -> None:
+    answers = services.answers
+    in_group = Asked(ANNA, FAMILY)
+    at_home = Asked(ANNA, HOME)
+    assert "private chat" in (await answers.command("unlink", in_group)).text
+    assert "is for a group" in (await answers.command("subscribe", at_home)).text
+    extra = await answers.command("status", Asked(ANNA, HOME, ("now",)))
+    assert extra.text == "/status takes no arguments. /help lists what I can do."
+    assert "don't know that command" in (await answers.command("frobnicate", at_home)).text
+    assert (await answers.command("help", at_home)).text.startswith("<b>What I can do</b>")
+
+
+def test_the_menus_list_each_command_where_it_can_be_used() -> None:
+    assert menu("private") == ("start", "link", "unlink", "status", "stats", "help")
+    assert menu("group") == ("subscribe", "unsubscribe", "status", "stats", "help")

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from bot.core.diff import DiffResult, baseline, diff, estimate_power_kw, finalize, is_online
+from bot.core.diff import DiffResult, baseline, diff, finalize, is_online
 from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
@@ -23,7 +23,7 @@ from bot.core.events import (
     SessionFinished,
     SessionStarted,
 )
-from bot.core.state import ChargerState, PendingEnd, Sample, SessionState
+from bot.core.state import ChargerState, PendingEnd, Sample, SessionState, estimate_power_kw
 from bot.joulo.models import Charger, Session
 
 

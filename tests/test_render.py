@@ -41,7 +41,7 @@ from bot.core.i18n import (
     plural,
     t,
 )
-from bot.core.render import render_event
+from bot.core.render import Html, message, render_event
 
 
 @pytest.fixture(autouse=True)
@@ -649,3 +649,21 @@ def test_plural_works_for_sessions_too() -> None:
 def test_month_name_spells_out_the_month(year_month: str, en: str, nl: str) -> None:
     assert month_name(year_month, "en") == en
     assert month_name(year_month, "nl") == nl
+
+
+def test_a_short_session_shows_no_average_power() -> None:
+    event = finished(kwh=0.06, ended_at=STARTED + timedelta(seconds=30))
+    text = render(event, "en")
+    assert "avg" not in text
+    assert "0.06 kWh in 0 min\n" in text
+
+
+def test_a_session_of_five_minutes_shows_its_average_power() -> None:
+    event = finished(kwh=0.5, ended_at=STARTED + timedelta(minutes=5))
+    assert "avg 6.0 kW" in render(event, "en")
+
+
+def test_message_escapes_plain_strings_but_not_html_it_was_given() -> None:
+    text = message("en", "subscribed", name="<Anna & Bert>")
+    assert "&lt;Anna &amp; Bert&gt;" in text
+    assert message("en", "unsubscribed", names=Html("<b>x</b>")).endswith("<b>x</b>.")

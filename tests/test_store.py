@@ -28,6 +28,7 @@ from bot import store as store_module
 from bot.core.events import (
     ChargerOffline,
     Event,
+    GroupLost,
     SessionFinished,
     SessionStarted,
     TokenRejected,
@@ -657,7 +658,12 @@ async def test_deactivating_a_chat_drops_its_queue_and_subscriptions(store, ciph
     await record(store, account, started("s1"))
     later = NOW + timedelta(minutes=1)
 
-    affected = await store.deactivate_chat(GROUP, "bot was blocked", later)
+    notices = {
+        account.id: GroupLost(chat_id=GROUP, title="Family", at=later),
+        other.id: GroupLost(chat_id=GROUP, title="Family", at=later),
+        9999: GroupLost(chat_id=GROUP, title="Family", at=later),  # not subscribed: not told
+    }
+    affected = await store.deactivate_chat(GROUP, "bot was blocked", later, notices)
 
     assert sorted(a.owner_id for a in affected) == [OWNER, OTHER_OWNER]
     pending = await store.pending_deliveries()

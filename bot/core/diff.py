@@ -19,8 +19,6 @@ from bot.joulo.models import Charger, Session
 #: Statuses that mean the charger is reachable. Anything else (offline, unavailable, unknown,
 #: values Joulo may add later) counts as "not online" for the offline alert.
 ONLINE_STATUSES = frozenset({"online", "charging", "active", "available"})
-#: A session whose energy reading has not changed for this long is drawing no power.
-STALE_READING = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
@@ -224,21 +222,6 @@ def finalize(
         final=False,
         while_away=pending.while_away,
     )
-
-
-def estimate_power_kw(session: SessionState, now: datetime) -> float | None:
-    """Current charging power from the last two readings, else the session's average."""
-    if session.samples and now - session.samples[-1].at > STALE_READING:
-        return 0.0  # the energy has not moved for a while: the car is full or paused
-    if len(session.samples) >= 2:
-        older, newer = session.samples[-2], session.samples[-1]
-        hours = (newer.at - older.at).total_seconds() / 3600
-        if hours > 0 and newer.kwh >= older.kwh:
-            return (newer.kwh - older.kwh) / hours
-    hours = (now - session.started_at).total_seconds() / 3600
-    if hours <= 0:
-        return None
-    return session.kwh / hours
 
 
 def missed_sessions(

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
+
+#: A session whose energy reading has not changed for this long is drawing no power.
+STALE_READING = timedelta(minutes=10)
 
 
 class Value(BaseModel):
@@ -57,3 +60,18 @@ class PendingEnd(Value):
     id_tag: str | None = None
     observed_end_at: datetime
     while_away: bool = False
+
+
+def estimate_power_kw(session: SessionState, now: datetime) -> float | None:
+    """Current charging power from the last two readings, else the session's average."""
+    if session.samples and now - session.samples[-1].at > STALE_READING:
+        return 0.0  # the energy has not moved for a while: the car is full or paused
+    if len(session.samples) >= 2:
+        older, newer = session.samples[-2], session.samples[-1]
+        hours = (newer.at - older.at).total_seconds() / 3600
+        if hours > 0 and newer.kwh >= older.kwh:
+            return (newer.kwh - older.kwh) / hours
+    hours = (now - session.started_at).total_seconds() / 3600
+    if hours <= 0:
+        return None
+    return session.kwh / hours
