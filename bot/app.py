@@ -205,7 +205,7 @@ async def serve(
     *,
     clock: Clock | None = None,
     joulo_transport: httpx.AsyncBaseTransport | None = None,
-    poll_first: float = 1.0,
+    poll_first: float | None = None,
 ) -> None:
     """Run the bot until `stop` is set: Telegram polling, the poll job and the outbox sender."""
     if settings.telegram_bot_token is not None:
@@ -232,7 +232,11 @@ async def serve(
             try:
                 await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
                 application.job_queue.run_repeating(
-                    poll, interval=settings.poll_interval, first=poll_first, name="poll"
+                    poll,
+                    interval=settings.poll_interval,
+                    # Soon after start-up, but not before Telegram's handshake has settled.
+                    first=min(1.0, settings.poll_interval) if poll_first is None else poll_first,
+                    name="poll",
                 )
                 sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
                 services.wakeup.set()  # send whatever a previous run left in the outbox

@@ -131,50 +131,33 @@ def household(fake_bot: FakeBotAPI, joulo: SimulatorServer, tmp_path: Path) -> I
         bot.stop()
 
 
-def test_sigterm_stops_the_bot_cleanly_within_ten_seconds(household: Household) -> None:
-    bot = household.bot
-    bot.start()
-    household.link()
-    assert household.polls() >= 2, bot.log_tail()
+def test_a_running_bot_is_healthy_and_sigterm_stops_it_cleanly(
+    household: Household, tmp_path: Path
+) -> None:
+    """Docker's view: `healthcheck` passes while cycles run; SIGTERM exits 0 without a trace.
 
-    code = bot.terminate(timeout=10)
-
-    assert code == 0, f"exit code after SIGTERM: {code} (None: still running)\n{bot.log_tail()}"
-    assert "Traceback" not in bot.run_stderr(), bot.log_tail(120)
-
-
-def test_healthcheck_reports_a_recent_poll_cycle(household: Household, tmp_path: Path) -> None:
+    When the heartbeat is too old the check fails: that rule runs in-process with an injected
+    time (tests/test_health.py), since waiting here for three poll intervals proves nothing more.
+    """
     bot, env = household.bot, household.env
     bot.start()
     household.link()
 
-    # Running: healthy. A loaded machine may delay one cycle, so allow a second look.
+    # A loaded machine may delay one cycle, so allow a second look.
     attempts = []
     for _ in range(3):
         attempts.append(run_bot_command(env, tmp_path, "healthcheck"))
         if attempts[-1].returncode == 0:
             break
         household.wait_for_polls(1)
-    running = attempts[-1]
     outputs = [(r.returncode, r.stdout, r.stderr) for r in attempts]
-    assert running.returncode == 0, f"{outputs}\n{bot.log_tail()}"
-    assert running.stdout.startswith("healthy"), f"{outputs}\n{bot.log_tail()}"
+    assert attempts[-1].returncode == 0, f"{outputs}\n{bot.log_tail()}"
+    assert attempts[-1].stdout.startswith("healthy"), f"{outputs}\n{bot.log_tail()}"
 
-    # Stopped for longer than three poll intervals: unhealthy.
-    assert bot.terminate(timeout=10) == 0, bot.log_tail()
-    time.sleep(3 * POLL_INTERVAL + 1.0)
-    stale = run_bot_command(env, tmp_path, "healthcheck")
-    stale_output = f"{stale.returncode} {stale.stdout!r} {stale.stderr!r}\n{bot.log_tail()}"
-    assert stale.returncode == 1, stale_output
-    assert not stale.stdout.startswith("healthy"), stale_output
+    code = bot.terminate(timeout=10)
 
-    # A database that does not exist yet: unhealthy, and nothing is created.
-    empty = tmp_path / "fresh"
-    empty.mkdir()
-    fresh_env = {**env, "DATABASE_PATH": str(empty / "bot.sqlite3")}
-    fresh = run_bot_command(fresh_env, tmp_path, "healthcheck")
-    assert fresh.returncode == 1, (fresh.stdout, fresh.stderr)
-    assert sorted(p.name for p in empty.iterdir()) == [], fresh.stderr
+    assert code == 0, f"exit code after SIGTERM: {code} (None: still running)\n{bot.log_tail()}"
+    assert "Traceback" not in bot.run_stderr(), bot.log_tail(120)
 
 
 # --------------------------------------------------------------------------------------------
@@ -233,14 +216,17 @@ FINISH_LINE = re.compile(r"✅ (?P<charger>.+?): charging finished \(tag (?P<tag
 
 
 def plan_sessions(rng: random.Random) -> list[PlannedSession]:
-    """Seven sessions over the two chargers: 1-4 s of charging, 0.5-3 s idle in between."""
+    """Six sessions over the two chargers: 0.6-1.8 s of charging, 0.2-1 s idle in between.
+
+    A session lasts at least two poll intervals, so a running bot always sees it.
+    """
     drafts: list[tuple[float, float, str]] = []
-    for charger, count in zip(CHARGERS, (4, 3), strict=True):
-        at = rng.uniform(0.5, 2.0)
+    for charger, count in zip(CHARGERS, (3, 3), strict=True):
+        at = rng.uniform(0.3, 1.0)
         for _ in range(count):
-            length = rng.uniform(1.0, 4.0)
+            length = rng.uniform(2 * POLL_INTERVAL, 1.8)
             drafts.append((at, at + length, charger))
-            at += length + rng.uniform(0.5, 3.0)
+            at += length + rng.uniform(0.2, 1.0)
     drafts.sort()
     return [
         PlannedSession(f"TAG{number}", charger, start, finish)
@@ -253,7 +239,7 @@ def run_schedule_under_fire(
 ) -> list[Life]:
     """Play the sessions on time while SIGKILLing and restarting the (running, polled) bot.
 
-    A run is killed 0.3-2.5 s after its first poll and restarted at once or after 0.5-2 s.
+    A run is killed 0.3-1.5 s after its first poll and restarted at once or after 0.3-1.2 s.
     After the last session action the run in progress still dies at its own random moment,
     and the bot is left dead.
     """
@@ -267,7 +253,7 @@ def run_schedule_under_fire(
         return time.monotonic() - origin
 
     lives = [Life(bot.runs, started=0.0, up=0.0)]
-    phase, kill_at, restart_at, polls_before = "up", rng.uniform(0.3, 2.5), 0.0, 0
+    phase, kill_at, restart_at, polls_before = "up", rng.uniform(0.3, 1.5), 0.0, 0
     while actions or phase != "down":
         now = clock()
         while actions and actions[0][0] <= now:
@@ -293,7 +279,7 @@ def run_schedule_under_fire(
         elif phase == "starting":
             if household.polls() > polls_before:
                 lives[-1].up = now
-                kill_at = now + rng.uniform(0.3, 2.5)
+                kill_at = now + rng.uniform(0.3, 1.5)
                 phase = "up"
             elif now - lives[-1].started > START_TIMEOUT:
                 raise AssertionError(
@@ -302,7 +288,7 @@ def run_schedule_under_fire(
         elif now >= kill_at:
             bot.kill()
             lives[-1].killed = clock()
-            pause = 0.0 if rng.random() < 0.5 else rng.uniform(0.5, 2.0)
+            pause = 0.0 if rng.random() < 0.5 else rng.uniform(0.3, 1.2)
             restart_at = clock() + pause
             phase = "down"
         time.sleep(0.02)
