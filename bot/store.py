@@ -496,11 +496,6 @@ class Store:
             if announce is not None:
                 await self._add_events(db, account_id, [announce], announce.since)
 
-    async def add_events(self, account_id: int, events: Iterable[Event], now: datetime) -> int:
-        """Record events that do not come from a poll (e.g. a group that removed the bot)."""
-        async with self._transaction() as db:
-            return await self._add_events(db, account_id, events, now)
-
     # --- subscriptions ------------------------------------------------------------------
 
     async def subscribe(
