@@ -39,6 +39,12 @@ With ``delivered=True`` it is processed first and only the answer is lost: the m
 sent (it is in :meth:`FakeBotAPI.sent`), which is the case that makes a naive retry double-send.
 Such calls are recorded in :attr:`FakeBotAPI.calls` with ``status == 0``.
 
+Flood control (:meth:`FakeBotAPI.flood`): for a window of time, every message sent to one chat is
+refused with 429 and ``parameters.retry_after`` set to the seconds left (rounded up), as Telegram
+does for a chat the bot wrote to too often. The window is measured on a clock the test chooses
+(the bot's ``ManualClock``), so a 30-second flood ends when the test moves that clock, not after
+30 real seconds. Refused sends are recorded in :attr:`FakeBotAPI.calls` with ``status == 429``.
+
 Every connection carries one request (HTTP/1.0), so after :meth:`FakeBotAPI.stop` the API is
 really gone: new requests get "connection refused".
 """
@@ -50,6 +56,7 @@ import functools
 import html
 import json
 import logging
+import math
 import re
 import threading
 import time
@@ -167,6 +174,8 @@ _MEDIA_METHODS = {
     "sendAudio": "audio",
     "sendVoice": "voice",
 }
+# Methods that put a message in a chat: the ones Telegram's per-chat flood control refuses.
+_SENDING_METHODS = frozenset({"sendMessage", *_MEDIA_METHODS})
 
 # Updates getUpdates delivers when allowed_updates was never set (or set to []).
 _DEFAULT_UPDATE_TYPES = frozenset(
@@ -594,6 +603,12 @@ class _Fault:
     delivered: bool = False
 
 
+@dataclass
+class _Flood:
+    until: float
+    now: Callable[[], float]
+
+
 def _norm_chat_id(value: Any) -> int | str:
     if isinstance(value, bool):
         raise _bad_request("chat_id is empty")
@@ -664,6 +679,7 @@ class FakeBotAPI:
         self._commands: dict[tuple[str, str], list[JSONDict]] = {}
         self._callback_answers: list[JSONDict] = []
         self._faults: list[_Fault] = []
+        self._floods: dict[int | str, _Flood] = {}
         self._internal_errors: list[str] = []
 
         self._handlers: dict[str, Callable[[JSONDict], Any]] = {
@@ -916,6 +932,46 @@ class FakeBotAPI:
         """
         self._add_fault(_Fault(self._canonical(method), times, chat_id, delivered=delivered))
 
+    def flood(
+        self, chat_id: int | str, seconds: float, *, now: Callable[[], float] = time.monotonic
+    ) -> None:
+        """Refuse every message to ``chat_id`` with 429 for ``seconds`` by the clock ``now``.
+
+        ``now`` returns seconds (``lambda: clock.now().timestamp()`` for a ``ManualClock``); each
+        429 carries the seconds left, rounded up, in ``retry_after``. Replaces an earlier window
+        for the same chat.
+        """
+        with self._lock:
+            self._floods[chat_id] = _Flood(until=now() + seconds, now=now)
+
+    def flood_refusals(self, chat_id: int | str) -> int:
+        """How many sends to ``chat_id`` were refused by a flood window (see :meth:`flood`)."""
+        with self._lock:
+            return sum(
+                1
+                for call in self._calls
+                if call.method in _SENDING_METHODS
+                and call.status == 429
+                and call.params.get("chat_id") == chat_id
+            )
+
+    def _check_flood(self, method: str, params: JSONDict) -> None:
+        if method not in _SENDING_METHODS or not self._floods:
+            return
+        try:
+            chat_id = _norm_chat_id(params.get("chat_id"))
+        except _ApiError:
+            return
+        flood = self._floods.get(chat_id)
+        if flood is None:
+            return
+        left = flood.until - flood.now()
+        if left <= 0:
+            del self._floods[chat_id]
+            return
+        wait = max(1, math.ceil(left))
+        raise _ApiError(429, f"Too Many Requests: retry after {wait}", {"retry_after": wait})
+
     def _add_fault(self, fault: _Fault) -> None:
         if fault.remaining < 1:
             raise ValueError("times must be >= 1")
@@ -1081,6 +1137,7 @@ class FakeBotAPI:
 
     def _dispatch(self, method: str, params: JSONDict) -> tuple[int, JSONDict | None]:
         with self._cond:
+            self._check_flood(method, params)
             fault = self._take_fault(method, params)
             if fault is not None and fault.error is not None:
                 raise fault.error

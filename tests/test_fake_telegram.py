@@ -279,6 +279,26 @@ async def test_a_429_surfaces_as_retry_after_and_is_not_recorded_as_sent(
     assert fake.messages_to(ALICE.id) == ["hello"]
 
 
+async def test_a_flood_window_refuses_one_chat_until_its_clock_has_moved_on(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    now = {"t": 1000.0}
+    fake.flood(GROUP.id, 30, now=lambda: now["t"])
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(GROUP.id, "too soon")
+    assert caught.value.retry_after == dt.timedelta(seconds=30)
+    await bot.send_message(ALICE.id, "other chats are not limited")
+    now["t"] += 29.5
+    with pytest.raises(RetryAfter) as caught:
+        await bot.send_message(GROUP.id, "still too soon")
+    assert caught.value.retry_after == dt.timedelta(seconds=1)  # what is left, rounded up
+    now["t"] += 0.5
+    await bot.send_message(GROUP.id, "now")
+    assert fake.messages_to(GROUP.id) == ["now"]
+    assert fake.flood_refusals(GROUP.id) == 2
+    assert fake.flood_refusals(ALICE.id) == 0
+
+
 async def test_faults_can_target_one_chat_only(bot: Bot, fake: FakeBotAPI) -> None:
     fake.fail_next(
         "sendMessage", error_code=400, description="Bad Request: chat not found", chat_id=BOB.id
