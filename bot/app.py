@@ -23,7 +23,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     BaseHandler,
     CallbackQueryHandler,
@@ -46,7 +45,7 @@ from bot.outbox import Sender
 from bot.poller import Poller
 from bot.store import Store, StoreError
 from bot.telegram.handlers import TelegramHandlers
-from bot.telegram.send import TelegramMessenger
+from bot.telegram.send import ChatRateLimiter, TelegramMessenger
 from bot.telegram.updates import PerChatUpdateProcessor
 
 log = logging.getLogger(__name__)
@@ -162,7 +161,7 @@ def build_application(services: Services) -> Application[Any, Any, Any, Any, Any
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(ChatRateLimiter())  # a 429 pauses one chat, never the bot
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(
             Defaults(

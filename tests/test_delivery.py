@@ -1,18 +1,22 @@
 """Telegram's faults: a notification is delayed, never lost, and repeated only if it was in flight.
 
-The real Application and sender against the fake Bot API: flood control (429), a chat that
-blocked or removed the bot (403), a group upgraded to a supergroup, a Bot API that is down for a
-while, and a connection lost after Telegram accepted the message.
+The real Application and sender against the fake Bot API: flood control (429, which holds back
+only the chat it is about), a chat that blocked or removed the bot (403), a group upgraded to a
+supergroup, a Bot API that is down for a while, and a connection lost after Telegram accepted
+the message.
 """
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
-from tests.fake_telegram import FakeChat
+from tests.fake_telegram import FakeChat, FakeUser
 from tests.story import ANNA, World
 
 GROUP = FakeChat(id=-4001, title="Family", type="group")
+BOB = FakeUser(id=5002, first_name="Bob", language_code="en")
 
 
 async def _linked_with_group(world: World, group: FakeChat = GROUP) -> None:
@@ -30,17 +34,60 @@ async def _start_charging(world: World, tag: str) -> str:
     return f"(tag {tag})"
 
 
-async def test_flood_control_delays_a_message_but_delivers_it_once(world: World) -> None:
+async def test_a_flood_limited_group_waits_alone_and_then_gets_each_message_once(
+    world: World,
+) -> None:
     await _linked_with_group(world)
-    world.telegram.fail_next(
-        "sendMessage", error_code=429, description="Too Many Requests: retry after 1",
-        retry_after=1, chat_id=GROUP.id,
-    )  # fmt: skip
-    tag = await _start_charging(world, "FLOOD")
-    group = await world.messages(GROUP.id, 3)
-    await world.next_polls(3)
-    assert [m for m in world.telegram.messages_to(GROUP.id, plain=True) if tag in m] == [group[2]]
-    assert tag in group[2]
+    bob_token = world.sim.add_account()
+    carport = world.sim.add_charger(bob_token, "Carport")
+    world.telegram.private_message(BOB, f"/link {bob_token}")  # another family
+    await world.messages(BOB.id, 1)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    world.telegram.flood(GROUP.id, 30, now=lambda: world.clock.now().timestamp())
+
+    world.sim.start_session(world.garage, id_tag="FLOOD")
+    await world.telegram.await_for(lambda api: api.flood_refusals(GROUP.id) == 1)
+    world.sim.start_session(carport, id_tag="BOB")  # queued behind the group's refused send
+    bob = await world.messages(BOB.id, 2)
+    assert bob[1].startswith("🔌 Carport: charging started")
+    world.clock.advance(20)  # still inside the window
+    world.sim.finish_session(world.garage)
+    anna = await world.messages(ANNA.id, 3)
+    assert anna[1].startswith("🔌 Garage: charging started")
+    assert anna[2].startswith("✅ Garage: charging finished")
+    await world.next_polls(2)
+    assert len(world.telegram.messages_to(GROUP.id)) == 2  # the welcome and /subscribe only
+    assert world.telegram.flood_refusals(GROUP.id) == 1  # held, not hammered
+
+    world.clock.advance(10)  # the window is over
+    await world.messages(GROUP.id, 4)
+    await world.next_polls(2)  # time for a duplicate to show up, if there were one
+    assert world.telegram.messages_to(GROUP.id, plain=True)[2:] == anna[1:]  # once, in order
+    assert world.telegram.flood_refusals(GROUP.id) == 1
+    assert loop.time() - began < 15  # nobody slept out the 30 s
+
+
+async def test_a_reply_refused_by_a_long_flood_is_not_retried_and_holds_up_nobody(
+    world: World,
+) -> None:
+    await _linked_with_group(world)
+    loop = asyncio.get_running_loop()
+    began = loop.time()
+    world.telegram.flood(GROUP.id, 30, now=lambda: world.clock.now().timestamp())
+    world.telegram.group_message(GROUP, ANNA, "/status")
+    await world.telegram.await_for(lambda api: api.flood_refusals(GROUP.id) >= 1)
+    world.sim.start_session(world.garage, id_tag="BUSY")
+    anna = await world.messages(ANNA.id, 2)
+    assert "(tag BUSY)" in anna[1]
+    await world.next_polls(2)  # the group's notification was refused too, and now waits
+    refusals = world.telegram.flood_refusals(GROUP.id)
+    world.clock.advance(30)  # the window is over
+    await world.messages(GROUP.id, 3)
+    await world.next_polls(2)
+    assert world.telegram.messages_to(GROUP.id, plain=True)[2:] == anna[1:]  # no late /status
+    assert world.telegram.flood_refusals(GROUP.id) == refusals  # the reply was not retried
+    assert loop.time() - began < 15  # nobody slept out the 30 s
 
 
 async def test_a_group_that_removed_the_bot_gets_nothing_more_and_the_owner_is_told(

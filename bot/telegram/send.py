@@ -1,11 +1,24 @@
-"""Sending to Telegram: python-telegram-bot's errors mapped to the sender's, in one place."""
+"""Sending to Telegram: python-telegram-bot's errors mapped to the sender's, in one place.
+
+Also who answers Telegram's flood control (429 `RetryAfter`), and how. The outbox owns it for
+notifications: its sends give up on a 429 at once and the outbox postpones that chat alone, so a
+flood-limited group never holds up another family's messages. A reply to a command may wait out
+one short 429 itself; that wait holds only the request that got it (and so only that chat's
+updates), never the whole bot as python-telegram-bot's `AIORateLimiter` would.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any, Final
 
-from telegram import Bot
-from telegram.constants import ParseMode
+from aiolimiter import AsyncLimiter
+from telegram.constants import FloodLimit, ParseMode
 from telegram.error import (
     BadRequest,
     ChatMigrated,
@@ -15,28 +28,125 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import BaseRateLimiter, ExtBot
 
 from bot.outbox import ChatMoved, ChatUnreachable, DeliveryDeferred, MessageRejected
+
+log = logging.getLogger(__name__)
 
 #: Retry delay after a network failure or a timeout.
 NETWORK_RETRY_SECONDS = 10.0
 _GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
+#: Group limiters kept before idle ones are forgotten.
+_MAX_GROUP_LIMITERS: Final = 512
 
 
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
+@dataclass(frozen=True)
+class FloodPolicy:
+    """How one request answers Telegram's flood control (a 429 `RetryAfter`).
+
+    It waits out at most `retries` of them, each only if Telegram asks for `max_wait` seconds
+    or less; otherwise the `RetryAfter` goes to the caller at once.
+    """
+
+    retries: int
+    max_wait: float
+
+
+#: Outbox sends: no wait here; the outbox postpones that chat and goes on with the others.
+OUTBOX_SENDS: Final = FloodPolicy(retries=0, max_wait=0.0)
+#: Replies to commands (every request without a policy of its own): a person who just asked
+#: would rather get the answer a few seconds late than not at all, but an answer half a minute
+#: late comes after they gave up or asked again, so a longer flood drops the reply (logged).
+REPLIES: Final = FloodPolicy(retries=1, max_wait=10.0)
+
+
+class ChatRateLimiter(BaseRateLimiter[FloodPolicy]):
+    """Throttles like python-telegram-bot's `AIORateLimiter`, but a 429 pauses one request only.
+
+    Every request to a chat waits for the bot-wide budget (30 messages a second), and every
+    request to a group for that group's (20 a minute), as `AIORateLimiter` does. Unlike it, a
+    429 never halts other requests: it is answered by the request's `FloodPolicy` (passed as
+    `rate_limit_args`; `default` when there is none).
+    """
+
+    def __init__(self, default: FloodPolicy = REPLIES) -> None:
+        self._default = default
+        self._overall = AsyncLimiter(FloodLimit.MESSAGES_PER_SECOND, 1)
+        self._groups: dict[int | str, AsyncLimiter] = {}
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+    async def process_request(  # noqa: PLR0917 - python-telegram-bot's signature
+        self,
+        callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
+        args: Any,
+        kwargs: dict[str, Any],
+        endpoint: str,
+        data: dict[str, Any],
+        rate_limit_args: FloodPolicy | None,
+    ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        """Make the request within the throttle; wait out a 429 only as the policy allows."""
+        policy = rate_limit_args or self._default
+        attempt = 0
+        while True:
+            try:
+                async with self._throttle(data.get("chat_id")):
+                    return await callback(*args, **kwargs)
+            except RetryAfter as err:
+                wait = _seconds(err.retry_after)
+                if attempt >= policy.retries or wait > policy.max_wait:
+                    raise
+                attempt += 1
+                log.info("flood control on %s: trying again in %.0f s", endpoint, wait)
+                await asyncio.sleep(wait)
+
+    @contextlib.asynccontextmanager
+    async def _throttle(self, chat_id: object) -> AsyncIterator[None]:
+        if isinstance(chat_id, str):
+            with contextlib.suppress(ValueError):
+                chat_id = int(chat_id)
+        if isinstance(chat_id, str) or (isinstance(chat_id, int) and chat_id < 0):
+            async with self._group(chat_id), self._overall:  # a group, supergroup or channel
+                yield
+        elif isinstance(chat_id, int):
+            async with self._overall:
+                yield
+        else:  # not about a chat (getMe, setMyCommands): no budget to keep
+            yield
+
+    def _group(self, chat_id: int | str) -> AsyncLimiter:
+        limiter = self._groups.get(chat_id)
+        if limiter is None:
+            if len(self._groups) >= _MAX_GROUP_LIMITERS:  # forget groups with nothing in flight
+                idle = [k for k, v in self._groups.items() if v.has_capacity(v.max_rate)]
+                for key in idle:
+                    del self._groups[key]
+            limiter = AsyncLimiter(FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP, 60)
+            self._groups[chat_id] = limiter
+        return limiter
+
+
 class TelegramMessenger:
     """A `Messenger` backed by the Bot API."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: ExtBot[FloodPolicy]) -> None:
         self._bot = bot
 
     async def send(self, chat_id: int, text: str) -> int | None:
         """Send an HTML message; translate failures into `DeliveryError`s."""
         try:
-            message = await self._bot.send_message(chat_id, text, parse_mode=ParseMode.HTML)
+            message = await self._bot.send_message(
+                chat_id, text, parse_mode=ParseMode.HTML, rate_limit_args=OUTBOX_SENDS
+            )
         except RetryAfter as err:
             raise DeliveryDeferred("flood control", _seconds(err.retry_after), exact=True) from err
         except ChatMigrated as err:
