@@ -20,7 +20,16 @@ from typing import Final, Literal
 
 from bot.clock import Clock
 from bot.core.catchup import away_since, mark_while_away, poll_news
-from bot.core.diff import DiffResult, baseline, diff, finalize
+from bot.core.diff import (
+    SAME_START,
+    DiffResult,
+    LiveSession,
+    baseline,
+    diff,
+    finalize,
+    live_sessions,
+    match_records,
+)
 from bot.core.events import SessionFinished
 from bot.core.notices import outage_notice, recovery_notice, token_problem
 from bot.core.state import ChargerState, PendingEnd
@@ -281,7 +290,10 @@ class Poller:
                     account.id,
                 )
         pending = [*stored_pending, *result.ended]
-        finished = await self._finalize(token, pending, now, history) if pending else []
+        finished: dict[str, SessionFinished] = {}
+        if pending:
+            running = live_sessions(result.states)
+            finished = await self._finalize(token, pending, running, now, history)
         news = poll_news(
             result=result,
             previous=previous,
@@ -316,35 +328,39 @@ class Poller:
         self,
         token: str,
         pending: list[PendingEnd],
+        running: list[LiveSession],
         now: datetime,
         history: list[Session] | None = None,
-    ) -> list[SessionFinished]:
-        """Announce ended sessions with `/sessions`' final figures (or, late, the last ones)."""
+    ) -> dict[str, SessionFinished]:
+        """Announce ended sessions with `/sessions`' final figures (or, late, the last ones).
+
+        Returns the announcements by the pending `session_id` they resolve. A charger's ends
+        are looked up in the catch-up `history` when it holds a record of each, else fetched.
+        """
         by_charger: dict[str, list[PendingEnd]] = defaultdict(list)
         for item in pending:
             by_charger[item.charger_id].append(item)
-        finished = []
-        known_history = {s.id for s in history or ()}
+        finished: dict[str, SessionFinished] = {}
         for charger_id, items in by_charger.items():
+            busy = [s for s in running if s.charger_id == charger_id]
             sessions: list[Session] | None
-            if all(item.session_id in known_history for item in items):
+            covered = match_records([*items, *busy], history or ())
+            if history is not None and all(item.session_id in covered for item in items):
                 sessions = history
             else:
                 sessions = await self._charger_sessions(token, charger_id, items)
-            for item in items:
-                event = finalize(item, sessions, now=now, max_wait=FINAL_FIGURES_WAIT)
-                if event is not None:
-                    finished.append(event)
+            finished |= finalize(
+                items, sessions, now=now, max_wait=FINAL_FIGURES_WAIT, running=busy
+            )
         return finished
 
     async def _charger_sessions(
         self, token: str, charger_id: str, items: list[PendingEnd]
     ) -> list[Session] | None:
         """One charger's sessions since the oldest pending start, or None if unavailable."""
+        since = min(p.started_at for p in items) - SAME_START  # its record may start earlier
         try:
-            return await self._joulo.sessions(
-                token, charger_id=charger_id, since=min(p.started_at for p in items)
-            )
+            return await self._joulo.sessions(token, charger_id=charger_id, since=since)
         except JouloTokenRejected:
             raise
         except JouloError as err:

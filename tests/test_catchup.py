@@ -136,7 +136,7 @@ def test_news_come_oldest_first_and_missed_sessions_are_told_once() -> None:
         ),
         previous={},
         stored_pending=[],
-        finished=[ended],
+        finished={"s0": ended},
         history=history,
         since=since,
         recovered=recovered,
@@ -158,7 +158,7 @@ def test_an_end_older_than_a_day_is_resolved_but_not_announced() -> None:
         result=DiffResult(states={}, ended=[_pending("s0")]),
         previous={},
         stored_pending=[],
-        finished=[old],
+        finished={"s0": old},
         history=None,
         since=None,
         recovered=None,
@@ -167,3 +167,44 @@ def test_an_end_older_than_a_day_is_resolved_but_not_announced() -> None:
     assert news.events == []
     assert news.resolved == {"s0"}
     assert news.new_pending == []
+
+
+def test_an_end_announced_under_the_id_sessions_gave_it_resolves_its_pending_end() -> None:
+    finished = _finished("rec-s0", NOW - timedelta(minutes=1))  # /sessions' id for "s0"
+    news = poll_news(
+        result=DiffResult(states={}, ended=[_pending("s0"), _pending("s9")]),
+        previous={},
+        stored_pending=[],
+        finished={"s0": finished},
+        history=None,
+        since=None,
+        recovered=None,
+        now=NOW,
+    )
+    assert [getattr(e, "session_id", None) for e in news.events] == ["rec-s0"]
+    assert news.resolved == {"s0"}
+    assert [p.session_id for p in news.new_pending] == ["s9"]
+
+
+def test_a_session_seen_running_is_not_missed_under_the_other_id_sessions_gives_it() -> None:
+    started = NOW - timedelta(hours=2)
+    was_running = ChargerState(
+        charger_id="c1",
+        name="Garage",
+        status="online",
+        online=True,
+        is_charging=True,
+        session=SessionState(id="live", started_at=started, kwh=3.0),
+        observed_at=NOW - timedelta(hours=1),
+    )
+    news = poll_news(
+        result=DiffResult(states={}),
+        previous={"c1": was_running},
+        stored_pending=[],
+        finished={},
+        history=[_record("rec-live", started + timedelta(seconds=30), 1)],
+        since=NOW - timedelta(hours=6),
+        recovered=None,
+        now=NOW,
+    )
+    assert news.events == []

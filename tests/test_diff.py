@@ -5,6 +5,9 @@ from /sessions' final figures or, after max_wait, the last polled ones); offline
 `offline_grace` of continuous non-online status, back online only after an announced offline;
 unknown statuses never crash; malformed chargers keep their state; vanished chargers are
 forgotten silently; baseline() announces nothing; power is estimated from distinct readings.
+A session is found in /sessions by its id, else (the ids may differ) by its charger and the
+nearest start within two minutes, and one record is never taken for two sessions: a session
+seen live is neither left waiting for an id that never comes nor announced twice.
 """
 
 from __future__ import annotations
@@ -15,7 +18,17 @@ from typing import Any
 
 import pytest
 
-from bot.core.diff import DiffResult, baseline, diff, finalize, is_online
+from bot.core.diff import (
+    DiffResult,
+    LiveSession,
+    SeenSession,
+    baseline,
+    diff,
+    finalize,
+    is_online,
+    match_records,
+    missed_sessions,
+)
 from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
@@ -445,32 +458,47 @@ def record(**changes: Any) -> Session:
     return Session.model_validate(body)
 
 
+def finalized(
+    ended: Sequence[PendingEnd] | PendingEnd,
+    sessions: Sequence[Session] | None,
+    now: datetime,
+    *,
+    running: Sequence[LiveSession] = (),
+) -> dict[str, SessionFinished]:
+    """finalize() with the standard max_wait."""
+    items = [ended] if isinstance(ended, PendingEnd) else list(ended)
+    return finalize(items, sessions, now=now, max_wait=MAX_WAIT, running=running)
+
+
+def at(moment: datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
 def test_final_figures_come_from_the_matching_ended_sessions_record() -> None:
     other = record(id=NEXT_SESSION, kwh=99.0, ere_credits=33.0)
 
-    finished = finalize(pending(), [other, record()], now=END_SEEN + minutes(1), max_wait=MAX_WAIT)
+    finished = finalized(pending(), [other, record()], END_SEEN + minutes(1))
 
-    assert finished == SessionFinished(
-        charger_id=GARAGE,
-        charger_name="Garage",
-        session_id=SESSION,
-        started_at=T0,
-        ended_at=datetime(2026, 4, 9, 10, 20, tzinfo=UTC),
-        kwh=12.45,
-        ere_credits=4.15,
-        id_tag=TAG,
-        final=True,
-    )
+    assert finished == {
+        SESSION: SessionFinished(
+            charger_id=GARAGE,
+            charger_name="Garage",
+            session_id=SESSION,
+            started_at=T0,
+            ended_at=datetime(2026, 4, 9, 10, 20, tzinfo=UTC),
+            kwh=12.45,
+            ere_credits=4.15,
+            id_tag=TAG,
+            final=True,
+        )
+    }
 
 
 @pytest.mark.parametrize("tag", ["", None])
 def test_a_record_without_a_tag_keeps_the_tag_seen_while_charging(tag: str | None) -> None:
-    finished = finalize(
-        pending(), [record(id_tag=tag)], now=END_SEEN + minutes(1), max_wait=MAX_WAIT
-    )
+    finished = finalized(pending(), [record(id_tag=tag)], END_SEEN + minutes(1))
 
-    assert finished is not None
-    assert finished.id_tag == TAG
+    assert finished[SESSION].id_tag == TAG
 
 
 @pytest.mark.parametrize(
@@ -478,7 +506,7 @@ def test_a_record_without_a_tag_keeps_the_tag_seen_while_charging(tag: str | Non
     [
         ("still active", [record(ended_at=None, status="active", ere_credits=None)]),
         ("missing", []),
-        ("only other sessions", [record(id=NEXT_SESSION)]),
+        ("only other sessions", [record(id=NEXT_SESSION, started_at=at(T0 + minutes(90)))]),
         ("fetch failed", None),
     ],
 )
@@ -487,34 +515,35 @@ def test_without_an_ended_record_finalize_waits_until_max_wait(
 ) -> None:
     almost = END_SEEN + MAX_WAIT - timedelta(seconds=1)
 
-    assert finalize(pending(), sessions, now=almost, max_wait=MAX_WAIT) is None, case
+    assert finalized(pending(), sessions, almost) == {}, case
 
 
 @pytest.mark.parametrize(("case", "sessions"), [("missing", []), ("fetch failed", None)])
 def test_after_max_wait_the_last_polled_figures_are_announced_as_not_final(
     case: str, sessions: list[Session] | None
 ) -> None:
-    finished = finalize(pending(), sessions, now=END_SEEN + MAX_WAIT, max_wait=MAX_WAIT)
+    finished = finalized(pending(), sessions, END_SEEN + MAX_WAIT)
 
-    assert finished == SessionFinished(
-        charger_id=GARAGE,
-        charger_name="Garage",
-        session_id=SESSION,
-        started_at=T0,
-        ended_at=END_SEEN,
-        kwh=12.3,
-        ere_credits=None,
-        id_tag=TAG,
-        final=False,
-    ), case
+    assert finished == {
+        SESSION: SessionFinished(
+            charger_id=GARAGE,
+            charger_name="Garage",
+            session_id=SESSION,
+            started_at=T0,
+            ended_at=END_SEEN,
+            kwh=12.3,
+            ere_credits=None,
+            id_tag=TAG,
+            final=False,
+        )
+    }, case
 
 
 def test_after_max_wait_an_active_record_gives_its_kwh_but_no_credits() -> None:
     active = record(ended_at=None, status="active", kwh=12.4, ere_credits=1.0)
 
-    finished = finalize(pending(), [active], now=END_SEEN + MAX_WAIT, max_wait=MAX_WAIT)
+    finished = finalized(pending(), [active], END_SEEN + MAX_WAIT)[SESSION]
 
-    assert finished is not None
     assert (finished.kwh, finished.ere_credits, finished.final) == (12.4, None, False)
 
 
@@ -522,12 +551,147 @@ def test_after_max_wait_an_active_record_gives_its_kwh_but_no_credits() -> None:
 def test_an_end_seen_while_the_bot_was_away_stays_marked_as_such(
     sessions: list[Session],
 ) -> None:
-    finished = finalize(
-        pending(while_away=True), sessions, now=END_SEEN + MAX_WAIT, max_wait=MAX_WAIT
+    finished = finalized(pending(while_away=True), sessions, END_SEEN + MAX_WAIT)
+
+    assert finished[SESSION].while_away is True
+
+
+# --- finding a session in /sessions when its id there differs ---------------------------
+
+HISTORY_ID = "9e8d7c6b-5a49-4382-b1a0-fedcba987654"
+
+
+@pytest.mark.parametrize("offset", [minutes(-2), minutes(-0.5), minutes(0), minutes(2)])
+def test_a_record_under_another_id_that_starts_within_two_minutes_gives_final_figures(
+    offset: timedelta,
+) -> None:
+    joulo = record(id=HISTORY_ID, started_at=at(T0 + offset))
+
+    finished = finalized(pending(), [joulo], END_SEEN + minutes(1))
+
+    assert finished == {
+        SESSION: SessionFinished(
+            charger_id=GARAGE,
+            charger_name="Garage",
+            session_id=HISTORY_ID,  # the record's id: a catch-up reading it makes the same event
+            started_at=T0 + offset,
+            ended_at=datetime(2026, 4, 9, 10, 20, tzinfo=UTC),
+            kwh=12.45,
+            ere_credits=4.15,
+            id_tag=TAG,
+            final=True,
+        )
+    }
+
+
+@pytest.mark.parametrize(
+    ("case", "joulo"),
+    [
+        ("starts later", record(id=HISTORY_ID, started_at="2026-04-09T08:17:01Z")),
+        ("starts earlier", record(id=HISTORY_ID, started_at="2026-04-09T08:12:59Z")),
+        ("other charger", record(id=HISTORY_ID, charger_id=OPRIT)),
+    ],
+)
+def test_a_record_under_another_id_on_another_charger_or_start_is_not_the_session(
+    case: str, joulo: Session
+) -> None:
+    assert finalized(pending(), [joulo], END_SEEN + minutes(1)) == {}, case
+    late = finalized(pending(), [joulo], END_SEEN + MAX_WAIT)
+    assert (late[SESSION].kwh, late[SESSION].final) == (12.3, False), case
+
+
+def test_a_record_with_the_sessions_own_id_wins_over_a_nearer_start() -> None:
+    own = record(started_at=at(T0 + minutes(1.5)), kwh=12.45)
+    nearer = record(id=HISTORY_ID, kwh=1.0)
+
+    finished = finalized(pending(), [nearer, own], END_SEEN + minutes(1))
+
+    assert (finished[SESSION].session_id, finished[SESSION].kwh) == (SESSION, 12.45)
+
+
+def test_two_ends_close_together_each_get_the_nearest_record_and_never_the_same_one() -> None:
+    first = pending()
+    second = pending(session_id=NEXT_SESSION, started_at=T0 + minutes(1), last_kwh=0.5)
+    near_second = record(id="rec-2", started_at=at(T0 + minutes(1.25)), kwh=0.6)
+    near_first = record(id="rec-1", started_at=at(T0 + minutes(0.5)), kwh=12.45)
+
+    both = finalized([first, second], [near_second, near_first], END_SEEN + minutes(1))
+    assert {sid: event.session_id for sid, event in both.items()} == {
+        SESSION: "rec-1",
+        NEXT_SESSION: "rec-2",
+    }
+
+    only_one = finalized([first, second], [near_second], END_SEEN + minutes(1))
+    assert {sid: event.session_id for sid, event in only_one.items()} == {NEXT_SESSION: "rec-2"}
+
+
+def test_an_end_never_takes_the_record_of_a_session_still_running() -> None:
+    running = LiveSession(charger_id=GARAGE, session_id=NEXT_SESSION, started_at=T0 + minutes(1))
+    theirs = record(
+        id=HISTORY_ID, started_at=at(T0 + minutes(1)), ended_at=None, kwh=3.0, ere_credits=None
     )
 
-    assert finished is not None
-    assert finished.while_away is True
+    finished = finalized(pending(), [theirs], END_SEEN + MAX_WAIT, running=[running])
+
+    assert (finished[SESSION].kwh, finished[SESSION].final) == (12.3, False)
+
+
+def test_records_are_matched_by_id_first_then_by_the_nearest_start_on_the_same_charger() -> None:
+    seen = [
+        LiveSession(charger_id=GARAGE, session_id="live-1", started_at=T0),
+        LiveSession(charger_id=OPRIT, session_id="live-2", started_at=T0),
+        LiveSession(charger_id=GARAGE, session_id="live-3", started_at=T0 + minutes(3)),
+    ]
+    records = [
+        record(id="live-3", started_at=at(T0 + minutes(3))),
+        record(id="rec-far", started_at=at(T0 + minutes(1.5))),
+        record(id="rec-near", started_at=at(T0 + minutes(1)), charger_id=OPRIT),
+        record(id="rec-a", started_at=at(T0 - minutes(1))),
+    ]
+
+    matched = match_records(seen, records)
+
+    assert {sid: r.id for sid, r in matched.items()} == {
+        "live-1": "rec-a",
+        "live-2": "rec-near",
+        "live-3": "live-3",
+    }
+
+
+# --- sessions missed while the bot was away ---------------------------------------------
+
+AWAY_SINCE = T0 - minutes(5)
+
+
+def missed(sessions: Sequence[Session], known: Sequence[SeenSession]) -> list[str]:
+    """The ids of the records missed_sessions would announce."""
+    events = missed_sessions(
+        sessions,
+        known=known,
+        names={GARAGE: "Garage"},
+        since=AWAY_SINCE,
+        now=END_SEEN,
+        max_age=timedelta(hours=24),
+    )
+    return [event.session_id for event in events]
+
+
+def test_a_session_seen_live_is_not_missed_though_sessions_reports_it_under_another_id() -> None:
+    joulo = record(id=HISTORY_ID, started_at=at(T0 + minutes(1)))
+    elsewhere = record(id="rec-oprit", charger_id=OPRIT)
+
+    assert missed([joulo, elsewhere], [pending()]) == ["rec-oprit"]
+    assert sorted(missed([joulo, elsewhere], [])) == sorted(["rec-oprit", HISTORY_ID])
+
+
+def test_a_short_unseen_session_just_before_a_seen_one_is_still_announced() -> None:
+    # The poller knows a session seen live twice over: as a pending end and in the last state.
+    ended = pending(started_at=T0 + minutes(1.5))
+    last_state = LiveSession(charger_id=GARAGE, session_id=SESSION, started_at=T0 + minutes(1.5))
+    short = record(id="rec-short", started_at=at(T0), ended_at=at(T0 + minutes(1)), kwh=0.1)
+    theirs = record(id=HISTORY_ID, started_at=at(T0 + minutes(1.5)))
+
+    assert missed([theirs, short], [ended, last_state]) == ["rec-short"]
 
 
 # --- power estimate ---------------------------------------------------------------------

@@ -2,13 +2,16 @@
 
 A restart is a new `Poller` on the same database, as a new process would build it. Sessions
 that ended, started, or came and went during the gap are announced once, marked as late;
-nothing older than 24 hours is announced, and nothing twice. A long Joulo outage is told to
-the owner once, and its end once.
+nothing older than 24 hours is announced, and nothing twice, whether or not /sessions gives a
+session the id /chargers showed. A long Joulo outage is told to the owner once, and its end
+once.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+
+import pytest
 
 from bot.app import Services
 from bot.clock import ManualClock
@@ -19,6 +22,12 @@ from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import Poller
 
 ANNA = Person(id=7001, name="Anna", language="en")
+
+
+@pytest.fixture(params=[False, True], ids=["same ids", "other ids on /sessions"])
+def sim(clock: ManualClock, request: pytest.FixtureRequest) -> JouloSimulator:
+    """The simulator, once with /sessions using /chargers' session ids and once without."""
+    return JouloSimulator(clock, seed=1, distinct_history_ids=request.param)
 
 
 async def _linked(services: Services, sim: JouloSimulator) -> tuple[str, str, str]:
@@ -59,9 +68,12 @@ async def test_a_session_that_ended_while_the_bot_was_down_is_announced_as_finis
     clock.advance(3600)
     sim.finish_session(garage)
     clock.advance(1800)
+    asked = len(sim.requests)
     await _restart(services, clock).run_cycle()
 
     started, finished = await _events(services)
+    fetched = [r.params for r in sim.requests[asked:] if r.endpoint == "/sessions"]
+    assert [p for p in fetched if "charger_id" in p] == []  # the catch-up's history had it
     assert isinstance(finished, SessionFinished)
     assert (started.kind, started.while_away) == ("session_started", False)
     assert finished.while_away
@@ -69,6 +81,25 @@ async def test_a_session_that_ended_while_the_bot_was_down_is_announced_as_finis
     assert finished.kwh == 10.17
     text = render_event(finished, "en", services.settings.tz, clock.now())
     assert text.endswith("⏱ <i>Happened while the bot was away; reported late.</i>")
+
+
+async def test_a_session_seen_live_that_ended_while_away_is_finished_once_and_for_all(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    _, garage, _ = await _linked(services, sim)
+    sim.start_session(garage, power_kw=10.0)
+    clock.advance(60)
+    await services.poller.run_cycle()  # seen charging, then the bot goes down
+    clock.advance(120)
+    sim.finish_session(garage)
+    clock.advance(1800)
+    poller = _restart(services, clock)
+    for _ in range(15):  # past the ten minutes an end may wait for its final figures
+        await poller.run_cycle()
+        clock.advance(60)
+
+    finishes = [e for e in await _events(services) if isinstance(e, SessionFinished)]
+    assert [(e.final, e.kwh, e.while_away) for e in finishes] == [(True, 0.5, True)]
 
 
 async def test_sessions_that_started_or_came_and_went_during_downtime_are_announced(

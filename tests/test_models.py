@@ -1,9 +1,10 @@
 """Joulo's answers are parsed leniently: what the API may leave out or add never breaks a poll.
 
-Pins down: missing optional fields take defaults; `current_session` null or absent is no
-session; an empty RFID tag is no tag; unknown statuses and extra fields are tolerated; naive
-timestamps are UTC and all times end up in UTC; `YYYY-MM-01` months become `YYYY-MM`; one
-malformed charger does not hide the others, and a body of the wrong shape is a ValueError.
+Pins down: missing optional fields take defaults; a charger is called by its nickname, else
+its `name`, else its id; `current_session` null or absent is no session; an empty RFID tag is
+no tag; unknown statuses and extra fields are tolerated; naive timestamps are UTC and all
+times end up in UTC; `YYYY-MM-01` months become `YYYY-MM`; one malformed charger does not
+hide the others, and a body of the wrong shape is a ValueError.
 """
 
 from __future__ import annotations
@@ -106,6 +107,26 @@ def test_a_charger_without_a_nickname_is_called_by_its_id(nickname: str | None, 
 
 def test_a_nickname_is_trimmed() -> None:
     assert Charger.model_validate({"id": GARAGE, "nickname": "  Garage "}).name == "Garage"
+
+
+@pytest.mark.parametrize("nickname", [None, "", "   "])
+def test_a_charger_with_a_name_but_no_nickname_is_called_by_that_name(
+    nickname: str | None,
+) -> None:
+    body = {"id": GARAGE, "name": " Garage ", "nickname": nickname}
+
+    assert Charger.model_validate(body).name == "Garage"
+
+
+def test_a_nickname_wins_over_a_name() -> None:
+    body = {"id": GARAGE, "name": "EASEE-123", "nickname": "Garage"}
+
+    assert Charger.model_validate(body).name == "Garage"
+
+
+@pytest.mark.parametrize("name", [None, "", "  "])
+def test_a_blank_name_and_no_nickname_fall_back_to_the_id(name: str | None) -> None:
+    assert Charger.model_validate({"id": GARAGE, "name": name}).name == GARAGE
 
 
 @pytest.mark.parametrize(

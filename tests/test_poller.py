@@ -195,6 +195,32 @@ async def test_a_finished_session_is_announced_with_final_figures_from_sessions(
     assert finished.ere_credits == 3.63
 
 
+async def test_final_figures_go_out_at_once_when_sessions_gives_the_session_another_id(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    sim.distinct_history_ids = True
+    token = await _linked(services, sim)
+    garage = _charger(sim, token)
+    sim.start_session(garage, power_kw=11.0, id_tag="04A3B2C1")
+    clock.advance(60)
+    await services.poller.run_cycle()
+    clock.advance(3600 - 60)
+    sim.finish_session(garage)  # 11 kWh; the last poll saw only 0.18 kWh
+    clock.advance(60)
+    await services.poller.run_cycle()  # the first poll that sees the end
+
+    finished = (await services.store.pending_deliveries())[-1].event
+    assert finished.kind == "session_finished"
+    assert (finished.final, finished.kwh, finished.ere_credits) == (True, 11.0, 3.63)
+    text = render_event(finished, "en", services.settings.tz, clock.now())
+    assert text.startswith("✅ <b>Garage</b>: charging finished (tag 04A3B2C1)\n11")
+    assert "Last measured figures" not in text
+    for _ in range(15):  # nothing is announced again, final or not
+        clock.advance(60)
+        await services.poller.run_cycle()
+    assert await _kinds(services) == ["session_started", "session_finished"]
+
+
 async def test_credits_not_yet_computed_are_left_out_not_guessed(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:

@@ -2,8 +2,9 @@
 
 Pins down: Bearer-only auth (missing, wrong, ?token=, revoked, rotated all get 401), the
 /chargers, /sessions, /energy and /ere-position shapes, session figures that follow the
-injected clock only, credits that stay null for `credits_delay`, paging and filters, every
-injected fault kind, a crash-free deterministic autopilot, and the loopback HTTP server.
+injected clock only, credits that stay null for `credits_delay`, /sessions ids that differ
+from /chargers' with `distinct_history_ids`, paging and filters, every injected fault kind, a
+crash-free deterministic autopilot, and the loopback HTTP server.
 """
 
 from __future__ import annotations
@@ -287,6 +288,47 @@ def test_credits_stay_null_for_the_credits_delay_after_the_end(clock, client):
     assert credits() is None
     clock.advance(1)
     assert credits() == 1.98
+
+
+def test_by_default_sessions_shows_the_id_that_chargers_showed(sim, token):
+    garage = sim.add_charger(token, "Garage")
+    live = sim.start_session(garage)
+    (item,) = sim.chargers(token)
+    assert item["current_session"]["id"] == live
+    sim.finish_session(garage)
+    assert [s["id"] for s in sim.sessions(token)] == [live]
+
+
+def test_distinct_history_ids_give_sessions_ids_of_their_own_that_stay_put(clock):
+    sim = JouloSimulator(clock, distinct_history_ids=True)
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage")
+    oprit = sim.add_charger(token, "Oprit")
+    first = sim.start_session(garage)
+    second = sim.start_session(oprit)
+    clock.advance(600)
+    live = {c["id"]: c["current_session"]["id"] for c in sim.chargers(token)}
+    assert live == {garage: first, oprit: second}
+
+    running = {s["charger_id"]: s["id"] for s in sim.sessions(token)}
+    sim.finish_session(garage)
+    clock.advance(600)
+    ended = {s["charger_id"]: s["id"] for s in sim.sessions(token)}
+
+    assert running == ended
+    assert not set(ended.values()) & {first, second}
+    assert len(set(ended.values())) == 2
+    assert re.fullmatch(
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", ended[garage]
+    )
+
+
+def test_a_past_session_is_returned_under_the_id_sessions_shows(clock):
+    sim = JouloSimulator(clock, distinct_history_ids=True)
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage")
+    past = sim.add_past_session(garage, START - timedelta(hours=3), START - timedelta(hours=1), 9.0)
+    assert [s["id"] for s in sim.sessions(token)] == [past]
 
 
 def test_a_session_of_zero_kwh_earns_no_credits(sim, token):

@@ -8,12 +8,12 @@ older than a day is no longer worth a message. These rules used to live inside t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Final
 
-from bot.core.diff import DiffResult, missed_sessions
+from bot.core.diff import DiffResult, SeenSession, live_sessions, missed_sessions
 from bot.core.events import Event, JouloRecovered, SessionFinished, SessionStarted
 from bot.core.state import ChargerState, PendingEnd
 from bot.joulo.models import Session
@@ -74,7 +74,7 @@ def poll_news(
     result: DiffResult,
     previous: Mapping[str, ChargerState],
     stored_pending: Sequence[PendingEnd],
-    finished: Iterable[SessionFinished],
+    finished: Mapping[str, SessionFinished],
     history: Sequence[Session] | None,
     since: datetime | None,
     recovered: JouloRecovered | None,
@@ -82,16 +82,16 @@ def poll_news(
 ) -> PollNews:
     """Everything to announce, oldest news first: recovery, missed sessions, ends, the rest.
 
-    `finished` are the announcements of pending ends whose figures are final (or overdue);
-    `history` is `/sessions` since `since` when the bot was away (None if not, or unreadable).
+    `finished` are the announcements of pending ends whose figures are final (or overdue), by
+    the pending `session_id` they resolve (a final one carries `/sessions`' id, which may
+    differ); `history` is `/sessions` since `since` when the bot was away (None if not, or
+    unreadable). A session the bot saw is not missed, under whatever id `/sessions` shows it.
     """
-    finished = list(finished)
-    resolved = {event.session_id for event in finished}
+    resolved = set(finished)
     catch_up: list[SessionFinished] = []
     if since is not None:
-        known = {p.session_id for p in [*stored_pending, *result.ended]} | {
-            s.session.id for s in [*previous.values(), *result.states.values()] if s.session
-        }
+        known: list[SeenSession] = [*stored_pending, *result.ended]
+        known += [*live_sessions(previous), *live_sessions(result.states)]
         catch_up = missed_sessions(
             history or [],
             known=known,
@@ -100,7 +100,7 @@ def poll_news(
             now=now,
             max_age=MAX_CATCH_UP_AGE,
         )
-    fresh = [e for e in finished if e.ended_at >= now - MAX_CATCH_UP_AGE]
+    fresh = [e for e in finished.values() if e.ended_at >= now - MAX_CATCH_UP_AGE]
     events: list[Event] = [*([recovered] if recovered else []), *catch_up, *fresh, *result.events]
     return PollNews(
         events=events,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence, Set
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Final, Protocol
 
 from bot.core.events import (
     ChargerOffline,
@@ -19,6 +20,10 @@ from bot.joulo.models import Charger, Session
 #: Statuses that mean the charger is reachable. Anything else (offline, unavailable, unknown,
 #: values Joulo may add later) counts as "not online" for the offline alert.
 ONLINE_STATUSES = frozenset({"online", "charging", "active", "available"})
+#: A `/sessions` record on the same charger that starts at most this far from a session seen
+#: live is that session, when no record has its id: no public source says Joulo gives a
+#: session the same id on `/chargers` and on `/sessions` (joulo-api.md).
+SAME_START: Final = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -187,19 +192,102 @@ def _final(
     )
 
 
+class SeenSession(Protocol):
+    """A session the bot saw on `/chargers`: what it takes to find it again in `/sessions`."""
+
+    @property
+    def charger_id(self) -> str:
+        """The charger it ran on."""
+
+    @property
+    def session_id(self) -> str:
+        """Its `current_session.id`."""
+
+    @property
+    def started_at(self) -> datetime:
+        """When `/chargers` said it started."""
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A session a remembered charger state shows running."""
+
+    charger_id: str
+    session_id: str
+    started_at: datetime
+
+
+def live_sessions(states: Mapping[str, ChargerState]) -> list[LiveSession]:
+    """The running sessions in remembered charger states."""
+    return [
+        LiveSession(charger_id=cid, session_id=s.session.id, started_at=s.session.started_at)
+        for cid, s in states.items()
+        if s.session is not None
+    ]
+
+
+def match_records(seen: Iterable[SeenSession], records: Iterable[Session]) -> dict[str, Session]:
+    """Find the `/sessions` record of each seen session, keyed by the seen `session_id`.
+
+    A record with the seen id is that session. Failing that, a record on the same charger that
+    starts within `SAME_START` is: the nearest starts are paired first. A record belongs to one
+    seen session at most, so a session that has a record of its own never lends it to another.
+    """
+    unique: dict[str, SeenSession] = {}
+    for item in seen:
+        unique.setdefault(item.session_id, item)
+    items = list(unique.values())
+    pool = list(records)
+    by_id = {record.id: record for record in pool}
+    found = {sid: by_id[sid] for sid in unique if sid in by_id}
+    taken = set(found)
+    candidates = sorted(
+        (abs(record.started_at - item.started_at), n, m)
+        for n, item in enumerate(items)
+        if item.session_id not in found
+        for m, record in enumerate(pool)
+        if record.id not in taken
+        and record.charger_id == item.charger_id
+        and abs(record.started_at - item.started_at) <= SAME_START
+    )
+    for _, n, m in candidates:
+        item, record = items[n], pool[m]
+        if item.session_id in found or record.id in taken:
+            continue
+        found[item.session_id] = record
+        taken.add(record.id)
+    return found
+
+
 def finalize(
-    pending: PendingEnd,
+    pending: Sequence[PendingEnd],
     sessions: Sequence[Session] | None,
     *,
     now: datetime,
     max_wait: timedelta,
-) -> SessionFinished | None:
-    """Turn an ended session into its announcement, once `/sessions` has the final figures.
+    running: Iterable[SeenSession] = (),
+) -> dict[str, SessionFinished]:
+    """Announce the ended sessions whose final figures `/sessions` has, by pending `session_id`.
 
-    `sessions` is None when they could not be fetched. Returns None to try again later; after
-    `max_wait` the last polled figures are announced instead (marked as not final).
+    `sessions` is None when they could not be fetched. A pending end missing from the answer
+    is tried again later; after `max_wait` its last polled figures are announced instead
+    (marked as not final). Records are found by `match_records`; the `running` sessions take
+    part so that an end never borrows a running session's record. A final announcement carries
+    the record's id, so a later catch-up that reads the same record makes the same event.
     """
-    record = next((s for s in sessions or () if s.id == pending.session_id), None)
+    records = match_records([*pending, *running], sessions or ())
+    finished = {}
+    for item in pending:
+        event = _finalize_one(item, records.get(item.session_id), now=now, max_wait=max_wait)
+        if event is not None:
+            finished[item.session_id] = event
+    return finished
+
+
+def _finalize_one(
+    pending: PendingEnd, record: Session | None, *, now: datetime, max_wait: timedelta
+) -> SessionFinished | None:
+    """One ended session's announcement from its record, or None to wait for one."""
     if record is not None and record.ended_at is not None:
         return _final(
             record,
@@ -227,7 +315,7 @@ def finalize(
 def missed_sessions(
     sessions: Sequence[Session],
     *,
-    known: Set[str],
+    known: Iterable[SeenSession],
     names: Mapping[str, str],
     since: datetime,
     now: datetime,
@@ -235,12 +323,13 @@ def missed_sessions(
 ) -> list[SessionFinished]:
     """Sessions that started and ended while nobody was watching, oldest first.
 
-    `known` holds the session ids the bot already saw; `since` is the last successful poll.
-    Sessions that ended longer than `max_age` ago are not worth announcing any more.
+    `known` holds the sessions the bot already saw (found by `match_records`); `since` is the
+    last successful poll. Sessions that ended longer than `max_age` ago are not worth announcing.
     """
+    seen = {record.id for record in match_records(known, sessions).values()}
     found = []
     for session in sessions:
-        if session.id in known or session.ended_at is None:
+        if session.id in seen or session.ended_at is None:
             continue
         if session.started_at < since or session.ended_at < now - max_age:
             continue

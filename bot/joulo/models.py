@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -42,6 +42,8 @@ class Charger(_ApiModel):
 
     id: str
     nickname: str | None = None
+    #: What one client's types call the charger's name (joulo-api.md, confidence L).
+    api_name: str | None = Field(default=None, alias="name")
     connection_type: str | None = None
     status: str = "unknown"
     mid_certified: bool = False
@@ -59,8 +61,8 @@ class Charger(_ApiModel):
 
     @property
     def name(self) -> str:
-        """The user's nickname for the charger, or its id when it has none."""
-        return (self.nickname or "").strip() or self.id
+        """The user's nickname for the charger, else its `name`, else its id."""
+        return (self.nickname or "").strip() or (self.api_name or "").strip() or self.id
 
 
 class ChargerList(_ApiModel):

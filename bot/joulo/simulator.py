@@ -6,6 +6,8 @@ the way joulo-api.md describes (`handle`, or `transport()` for an httpx client).
 injected `Clock`; ids and tokens come from a seeded RNG, so a run is reproducible.
 Failures (5xx, HTML gateway pages, garbage, wrong shapes, timeouts) are queued with
 `inject_fault` and hit the next matching request(s) in FIFO order.
+With `distinct_history_ids`, `/sessions` gives every session an id other than the
+`current_session.id` that `/chargers` showed: no public source says the two are the same.
 """
 
 from __future__ import annotations
@@ -61,6 +63,8 @@ _HTML_502: Final = (
     "</body>\r\n</html>\r\n"
 )
 
+#: Namespace of the `/sessions` ids derived from live session ids (`distinct_history_ids`).
+_HISTORY_IDS: Final = uuid.UUID("6f1d0c52-3b7e-4a49-9c1e-5d2f7a8b9c0d")
 _MINUTE: Final = 60.0
 _HOUR: Final = 3600.0
 
@@ -221,10 +225,20 @@ class _BadRequest(Exception):
 class JouloSimulator:
     """An in-memory Joulo API: accounts, chargers, sessions, faults; all times from `clock`."""
 
-    def __init__(self, clock: Clock, *, seed: int = 0, credits_delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        clock: Clock,
+        *,
+        seed: int = 0,
+        credits_delay: float = 0.0,
+        distinct_history_ids: bool = False,
+    ) -> None:
         self._clock = clock
         self._rng = random.Random(seed)
         self.credits_delay = credits_delay
+        #: When set, `/sessions` shows each session under an id of its own (derived, stable),
+        #: not the `current_session.id` of `/chargers`. Takes effect at once for every session.
+        self.distinct_history_ids = distinct_history_ids
         self._lock = threading.RLock()
         self._accounts: list[_Account] = []
         self._token_account: dict[str, int] = {}
@@ -279,7 +293,7 @@ class JouloSimulator:
     def start_session(
         self, charger_id: str, *, id_tag: str | None = None, power_kw: float = 7.4
     ) -> str:
-        """Begin charging now and return the new session id."""
+        """Begin charging now and return the new session's id as `/chargers` shows it."""
         with self._lock:
             charger = self._charger(charger_id)
             if charger.active is not None:
@@ -358,7 +372,7 @@ class JouloSimulator:
         *,
         id_tag: str | None = None,
     ) -> str:
-        """Inject a completed session into the history and return its id."""
+        """Inject a completed session into the history and return its id as `/sessions` shows it."""
         with self._lock:
             charger = self._charger(charger_id)
             start, end = _whole_seconds(started_at), _whole_seconds(ended_at)
@@ -377,7 +391,7 @@ class JouloSimulator:
                 credits=_credits_for(final, charger.mid_certified),
             )
             self._sessions.append(session)
-            return session.id
+            return self._history_id(session)
 
     def inject_fault(self, fault: SimFault) -> None:
         """Queue a failure for the next matching request(s)."""
@@ -643,7 +657,7 @@ class JouloSimulator:
     def _session_json(self, session: _Session, now: datetime) -> dict[str, Any]:
         """Render one session as /sessions shows it."""
         item: dict[str, Any] = {
-            "id": session.id,
+            "id": self._history_id(session),
             "charger_id": session.charger.id,
             "charger_nickname": session.charger.nickname,
             "started_at": _iso(session.started_at),
@@ -656,6 +670,12 @@ class JouloSimulator:
         if session.id_tag is not None:
             item["id_tag"] = session.id_tag
         return item
+
+    def _history_id(self, session: _Session) -> str:
+        """Return the session's id as `/sessions` shows it (see `distinct_history_ids`)."""
+        if not self.distinct_history_ids:
+            return session.id
+        return str(uuid.uuid5(_HISTORY_IDS, session.id))
 
     def _sessions_payload(self, account: int, params: dict[str, str]) -> dict[str, Any]:
         """Build the /sessions answer, validating the query (raises _BadRequest)."""
