@@ -198,60 +198,89 @@ async def register_commands(
     await bot.set_my_commands(entries(menu("private"), default), scope=BotCommandScopeDefault())
 
 
+@dataclass
+class RunningBot:
+    """The parts of a running bot that tests (and shutdown) reach for."""
+
+    services: Services
+    application: Application[Any, Any, Any, Any, Any, Any]
+    sender: Sender
+
+
+@asynccontextmanager
+async def running(services: Services, *, schedule_polls: bool = True) -> AsyncIterator[RunningBot]:
+    """Telegram polling, the poll job and the outbox sender, stopped in order on exit.
+
+    Log records are redacted from here on: no bot token or Joulo token reaches a log line.
+
+    Shutdown first stops taking updates and cycles, then gives a running poll cycle
+    SHUTDOWN_GRACE seconds before abandoning it, and only then stops the Application (whose
+    job queue would otherwise wait for that cycle without any limit, e.g. on a hung request).
+    """
+    settings = services.settings
+    assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
+    install_redaction([settings.telegram_bot_token.get_secret_value()])
+    application = build_application(services)
+    sender = Sender(
+        store=services.store,
+        messenger=TelegramMessenger(application.bot),
+        clock=services.clock,
+        tz=settings.tz,
+        wakeup=services.wakeup,
+    )
+
+    async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.poller.run_cycle()  # wakes the sender when done
+
+    async with application:
+        await register_commands(application, settings.default_language)
+        await application.start()
+        assert application.updater is not None  # noqa: S101
+        assert application.job_queue is not None  # noqa: S101
+        sender_task: asyncio.Task[None] | None = None
+        poll_job = None
+        try:
+            await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+            if schedule_polls:
+                poll_job = application.job_queue.run_repeating(
+                    poll,
+                    interval=settings.poll_interval,
+                    # Soon after start-up, but not before Telegram's handshake has settled.
+                    first=min(1.0, settings.poll_interval),
+                    name="poll",
+                )
+            sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
+            services.wakeup.set()  # send whatever a previous run left in the outbox
+            log.info("bot @%s is running", application.bot.username)
+            yield RunningBot(services, application, sender)
+        finally:
+            log.info("shutting down")
+            if application.updater.running:
+                await application.updater.stop()
+            if poll_job is not None:
+                poll_job.schedule_removal()  # no new cycles
+            if not await services.poller.stop(SHUTDOWN_GRACE):
+                log.warning("abandoned the poll cycle in progress (it is safe to redo)")
+            await application.stop()  # the poll job has nothing left to wait for
+            if sender_task is not None:
+                sender_task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await sender_task
+
+
 async def serve(
     settings: Settings,
     stop: asyncio.Event,
     *,
     clock: Clock | None = None,
     joulo_transport: httpx.AsyncBaseTransport | None = None,
-    poll_first: float | None = None,
 ) -> None:
-    """Run the bot until `stop` is set: Telegram polling, the poll job and the outbox sender."""
-    if settings.telegram_bot_token is not None:
-        install_redaction([settings.telegram_bot_token.get_secret_value()])
-    async with open_services(settings, clock=clock, joulo_transport=joulo_transport) as services:
-        application = build_application(services)
-        sender = Sender(
-            store=services.store,
-            messenger=TelegramMessenger(application.bot),
-            clock=services.clock,
-            tz=settings.tz,
-            wakeup=services.wakeup,
-        )
-
-        async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
-            await services.poller.run_cycle()  # wakes the sender when done
-
-        async with application:
-            await register_commands(application, settings.default_language)
-            await application.start()
-            assert application.updater is not None  # noqa: S101
-            assert application.job_queue is not None  # noqa: S101
-            sender_task: asyncio.Task[None] | None = None
-            try:
-                await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
-                application.job_queue.run_repeating(
-                    poll,
-                    interval=settings.poll_interval,
-                    # Soon after start-up, but not before Telegram's handshake has settled.
-                    first=min(1.0, settings.poll_interval) if poll_first is None else poll_first,
-                    name="poll",
-                )
-                sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
-                services.wakeup.set()  # send whatever a previous run left in the outbox
-                log.info("bot @%s is running", application.bot.username)
-                await stop.wait()
-            finally:
-                log.info("shutting down")
-                if application.updater.running:
-                    await application.updater.stop()
-                await application.stop()  # stops the job queue: no new cycles
-                if not await services.poller.stop(SHUTDOWN_GRACE):
-                    log.warning("abandoned the poll cycle in progress (it is safe to redo)")
-                if sender_task is not None:
-                    sender_task.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await sender_task
+    """Run the bot until `stop` is set."""
+    async with (
+        open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
+        running(services),
+    ):
+        await stop.wait()
 
 
 def run(settings: Settings) -> int:
