@@ -113,18 +113,23 @@ class Poller:
         self._current: asyncio.Task[CycleReport] | None = None
         self._started_at = clock.now()
 
-    async def run_cycle(self) -> CycleReport | None:
-        """Poll every active account once. Returns None if a cycle is already running."""
+    async def run_cycle(self, *, spread: bool = True) -> CycleReport | None:
+        """Poll every active account once. Returns None if a cycle is already running.
+
+        With `spread` the accounts' polls are spread over part of the interval (the scheduled
+        cycle); without, they start at once (a cycle driven by hand, as tests do).
+        """
         if self._running.locked():
             log.warning("previous poll cycle still running; skipping this one")
             return None
         async with self._running:
-            self._current = asyncio.create_task(self._cycle(), name="poll-cycle")
+            self._current = asyncio.create_task(self._cycle(spread), name="poll-cycle")
             try:
                 report = await self._current
             except asyncio.CancelledError:
-                if self._current.cancelled():  # abandoned by stop(): not an error
-                    return None
+                me = asyncio.current_task()
+                if self._current.cancelled() and me is not None and not me.cancelling():
+                    return None  # abandoned by stop(), and nobody cancelled us: not an error
                 raise
             finally:
                 self._current = None
@@ -160,10 +165,10 @@ class Poller:
         if removed:
             log.info("forgot %d notification(s) older than %d days", removed, RETENTION.days)
 
-    async def _cycle(self) -> CycleReport:
+    async def _cycle(self, spread: bool) -> CycleReport:
         accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)
         gate = asyncio.Semaphore(self._concurrency)
-        step = self._interval * SPREAD_SHARE / max(len(accounts), 1)
+        step = self._interval * SPREAD_SHARE / max(len(accounts), 1) if spread else 0.0
         results: list[int | None] = [None] * len(accounts)
 
         async def one(index: int, account: Account) -> None:
