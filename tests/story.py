@@ -1,4 +1,9 @@
-"""A running bot for handler-level tests: the real Application against the fakes."""
+"""A running bot for handler-level tests: the real Application against the fakes.
+
+The bot runs for real (Telegram polling, handlers, the outbox sender), except that its poll
+cycles are driven by the test harness instead of the job queue's timer: back to back, a few
+milliseconds apart, against the hand-cranked clock. Nothing waits for a real poll interval.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
-from bot.app import serve
+from bot.app import RunningBot, open_services, running
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
@@ -31,18 +36,21 @@ class World:
     token: str
     garage: str
     driveway: str
+    bot: RunningBot
 
     def polls(self) -> int:
         """How many times the bot has asked Joulo for the chargers."""
         return sum(1 for r in self.sim.requests if r.endpoint == "/chargers")
 
     async def next_polls(self, count: int = 2) -> None:
-        """Wait until the bot has polled `count` more times (so it saw the latest change)."""
+        """Wait until the bot has polled `count` more times (so it saw the latest change),
+        and until the outbox has sent what those polls produced."""
         target = self.polls() + count
-        for _ in range(200):
+        for _ in range(1000):
             if self.polls() >= target:
+                await self.bot.sender.drain()
                 return
-            await asyncio.sleep(0.05)
+            await asyncio.sleep(0.005)
         raise AssertionError(f"the bot did not poll {count} more time(s)")
 
     async def messages(self, chat_id: int, count: int) -> list[str]:
@@ -70,14 +78,21 @@ async def world(
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
-    stop = asyncio.Event()
-    task = asyncio.create_task(
-        serve(settings, stop, clock=clock, joulo_transport=joulo_transport, poll_first=0.1)
-    )
-    await fake_bot.await_for(lambda api: bool(api.calls_to("deleteWebhook")))  # polling next
-    try:
-        yield World(fake_bot, sim, clock, settings, token, garage, driveway)
-    finally:
-        stop.set()
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=10)
+    async with (
+        open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
+        running(services, schedule_polls=False) as bot,
+    ):
+        ticker = asyncio.create_task(_tick(bot), name="test-poll-ticker")
+        try:
+            yield World(fake_bot, sim, clock, settings, token, garage, driveway, bot)
+        finally:
+            ticker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await ticker
+
+
+async def _tick(bot: RunningBot) -> None:
+    """Poll cycles back to back, instead of one per POLL_INTERVAL of real time."""
+    while True:
+        await bot.services.poller.run_cycle(spread=False)
+        await asyncio.sleep(0.005)
