@@ -49,6 +49,7 @@ class Terminal:
     settings: Settings
     lang: Language
     names: dict[int, str] = field(default_factory=dict)
+    _sent: int = 0
 
     def _plain(self, text: str) -> str:
         bold = self.out.isatty()
@@ -64,10 +65,17 @@ class Terminal:
         body = self._plain(text).replace("\n", "\n" + " " * 4)
         print(f"[{stamp}] {chat}\n    {body}\n", file=self.out, flush=True)
 
-    async def send(self, chat_id: int, text: str) -> int | None:
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """The `Messenger` interface: a notification arrives in a chat."""
-        self.show(self.names.get(chat_id, str(chat_id)), text)
-        return None
+        chat = self.names.get(chat_id, str(chat_id))
+        self.show(f"{chat} 🔕 (silently)" if silent else chat, text)
+        self._sent += 1
+        return self._sent
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """The `Messenger` interface: a sent message is changed in place."""
+        chat = self.names.get(chat_id, str(chat_id))
+        self.show(f"{chat} ✏️ (message {message_id} updated)", text)
 
 
 @dataclass(frozen=True)
