@@ -25,6 +25,7 @@ import aiosqlite
 from bot.core.events import (
     Event,
     JouloUnreachable,
+    MonthlyDigest,
     SessionFinished,
     SessionStarted,
     TokenRejected,
@@ -823,6 +824,11 @@ class Store:
                 "UPDATE outbox SET edited_at = ?, card = ? WHERE id = ?",
                 (_ts(now), "closed" if closed else "live", delivery_id),
             )
+
+    async def record_digest(self, account_id: int, digest: MonthlyDigest, now: datetime) -> bool:
+        """Record an account's monthly digest with its outbox rows; False if it already was."""
+        async with self._transaction() as db:
+            return await self._add_events(db, account_id, [digest], now) > 0
 
     async def has_event(self, account_id: int, key: str) -> bool:
         """Whether this account's event `key` was already recorded."""

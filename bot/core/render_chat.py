@@ -35,8 +35,12 @@ def settings_menu(
     now: datetime,
     *,
     private: bool,
+    chat_language: Language,
 ) -> Reply:
-    """`/settings`: a summary and a keyboard; every button's data is `set:<what>`."""
+    """`/settings`: a summary and a keyboard; every button's data is `set:<what>`.
+
+    `lang` is the reader's language; `chat_language` the one the chat's notifications use.
+    """
     lines = [t(lang, "settings_title")]
     wanted = [
         t(lang, f"topic_{topic}") for topic in TOPICS if settings.wants(topic, private=private)
@@ -53,7 +57,7 @@ def settings_menu(
         lines.append(
             t(lang, "settings_muted_until", time=fmt_time(settings.muted_until, lang, tz, now))
         )
-    lines.append(t(lang, "settings_language", language=t(lang, f"language_{lang}")))
+    lines.append(t(lang, "settings_language", language=t(lang, f"language_{chat_language}")))
     lines.append(t(lang, "settings_hint"))
 
     rows: list[tuple[Button, ...]] = []
@@ -85,7 +89,8 @@ def settings_menu(
     rows.append(
         tuple(
             Button(
-                f"{'✅ ' if code == lang else ''}{t(lang, f'language_{code}')}", f"set:lang:{code}"
+                f"{'✅ ' if code == chat_language else ''}{t(lang, f'language_{code}')}",
+                f"set:lang:{code}",
             )
             for code in LANGUAGES
         )
