@@ -486,14 +486,14 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     },
     "digest": {
         "en": "📅 <b>{month}</b> in short\n"
-        "{kwh} kWh{kwh_change} · {sessions} sessions{sessions_change} · "
+        "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE credits{credits_change}\n"
-        "<i>{previous}: {previous_kwh} kWh · {previous_sessions} sessions · "
+        "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
         "{previous_credits} ERE credits</i>",
         "nl": "📅 <b>{month}</b> in het kort\n"
-        "{kwh} kWh{kwh_change} · {sessions} sessies{sessions_change} · "
+        "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE-credits{credits_change}\n"
-        "<i>{previous}: {previous_kwh} kWh · {previous_sessions} sessies · "
+        "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
         "{previous_credits} ERE-credits</i>",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},

@@ -10,7 +10,16 @@ from datetime import datetime, tzinfo
 from html import escape
 
 from bot.core.events import MonthlyDigest, SessionFinished, SessionStalled, SessionStarted
-from bot.core.i18n import LANGUAGES, Language, fmt_duration, fmt_number, fmt_time, month_name, t
+from bot.core.i18n import (
+    LANGUAGES,
+    Language,
+    fmt_duration,
+    fmt_number,
+    fmt_time,
+    month_name,
+    plural,
+    t,
+)
 from bot.core.policy import TOPICS, ChatSettings
 from bot.core.reply import Button, Reply
 from bot.core.state import ChargerState, estimate_power_kw
@@ -168,11 +177,11 @@ def digest(event: MonthlyDigest, lang: Language) -> str:
         previous=month_name(event.previous_month, lang),
         kwh=fmt_number(event.kwh, lang),
         kwh_change=_change(event.kwh, event.previous_kwh, lang),
-        sessions=event.sessions,
+        sessions=plural(lang, "sessions", event.sessions),
         sessions_change=_change(event.sessions, event.previous_sessions, lang),
         credits=fmt_number(event.credits, lang, 2),
         credits_change=_change(event.credits, event.previous_credits, lang),
         previous_kwh=fmt_number(event.previous_kwh, lang),
-        previous_sessions=event.previous_sessions,
+        previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),
     )
