@@ -497,6 +497,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "{previous_credits} ERE-credits</i>",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},
+    "demo_menu_hint": {
+        "en": "(type a number to press that button)",
+        "nl": "(typ een nummer om op die knop te drukken)",
+    },
 }
 
 #: Descriptions for Telegram's command menu, per language.
