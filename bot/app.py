@@ -113,6 +113,8 @@ async def open_services(
             clock=clock,
             poll_interval=settings.poll_interval,
             offline_grace=settings.offline_grace,
+            stall_after=settings.stall_after,
+            tz=settings.tz,
             after_cycle=wakeup.set,
         )
         yield Services(settings, clock, store, http, joulo, cipher, answers, poller, wakeup)

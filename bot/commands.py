@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, tzinfo
 from html import escape
 from typing import Final, Literal
@@ -19,8 +19,10 @@ from typing import Final, Literal
 from bot.clock import Clock
 from bot.core import render
 from bot.core.diff import baseline
-from bot.core.i18n import Language, fmt_number, month_name, plural, t
+from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_number, fmt_time, month_name, plural, t
+from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
 from bot.core.render import message
+from bot.core.render_chat import settings_menu
 from bot.core.reply import Reply
 from bot.crypto import TokenCipher, TokenUndecryptable, token_fingerprint
 from bot.joulo.client import (
@@ -105,6 +107,10 @@ class Command:
     secret_args: bool = False
 
 
+_ON: Final = frozenset({"on", "aan", "1", "yes", "ja"})
+_OFF: Final = frozenset({"off", "uit", "0", "no", "nee"})
+
+
 @dataclass(frozen=True)
 class LinkOutcome:
     """A reply to a link attempt, and whether a token was stored."""
@@ -176,8 +182,10 @@ class Answers:
 
     async def press(self, asked: Asked, data: str) -> Reply | None:
         """A button was pressed; None when it belongs to no current message (an old button)."""
-        log.debug("button %r has no handler", data[:64])
-        return None
+        reply = await self.press_setting(asked, data)
+        if reply is None:
+            log.debug("button %r has no handler", data[:64])
+        return reply
 
     @staticmethod
     def stale_button(lang: Language) -> str:
@@ -391,6 +399,167 @@ class Answers:
         )
         return Reply(text)
 
+    # --- what this chat gets: /settings, /language, /quiet, /live, /mute, /unmute -----------
+
+    async def _chat_language(
+        self, place: Place, settings: ChatSettings, fallback: Language
+    ) -> Language:
+        if settings.language is not None:
+            return settings.language
+        chat = await self._store.chat(place.id)
+        return as_lang(chat.language, fallback) if chat is not None else fallback
+
+    async def _chargers(self, person: Person, place: Place) -> list[tuple[str, str]]:
+        chargers: list[tuple[str, str]] = []
+        for account in await self.visible_accounts(person, place):
+            states = await self._store.charger_states(account.id)
+            chargers.extend((s.charger_id, s.name) for s in states.values())
+        return sorted(chargers, key=lambda pair: pair[1].lower())
+
+    async def settings(self, asked: Asked) -> Reply:
+        """The chat's settings as a summary with a keyboard that changes them."""
+        current = await self._store.chat_settings(asked.place.id)
+        return await self._menu(asked.person, asked.place, current)
+
+    async def _menu(self, person: Person, place: Place, current: ChatSettings) -> Reply:
+        chat_language = await self._chat_language(place, current, person.language)
+        return settings_menu(
+            current,
+            await self._chargers(person, place),
+            person.language,
+            self._tz,
+            self._clock.now(),
+            private=place.is_private,
+            chat_language=chat_language,
+        )
+
+    async def _change(
+        self,
+        asked: Asked,
+        change: Callable[[ChatSettings], ChatSettings],
+    ) -> ChatSettings | None:
+        """Apply `change` to the chat's settings; None (and nothing changes) for a non-admin.
+
+        A private chat belongs to its person. In a group, Telegram is asked at this moment.
+        """
+        person, place = asked.person, asked.place
+        if not place.is_private and not await asked.is_admin():
+            return None
+        updated = change(await self._store.chat_settings(place.id))
+        await self._store.save_chat_settings(
+            chat_id=place.id,
+            kind=place.kind,
+            title=place.title,
+            language=person.language,
+            settings=updated,
+            now=self._clock.now(),
+        )
+        return updated
+
+    async def press_setting(self, asked: Asked, data: str) -> Reply | None:
+        """A `/settings` button (`set:…`): the menu redrawn; None when it is no such button.
+
+        A non-admin in a group gets the menu unchanged, with a short notice why.
+        """
+        person, place, lang = asked.person, asked.place, asked.language
+        change = self._button_change(
+            data, await self._chargers(person, place), private=place.is_private
+        )
+        if change is None:
+            return None
+        updated = await self._change(asked, change)
+        if updated is None:
+            current = await self._menu(person, place, await self._store.chat_settings(place.id))
+            return replace(current, notice=t(lang, "settings_admins_only"))
+        return replace(await self._menu(person, place, updated), notice=t(lang, "settings_saved"))
+
+    @staticmethod
+    def _button_change(
+        data: str, chargers: list[tuple[str, str]], *, private: bool
+    ) -> Callable[[ChatSettings], ChatSettings] | None:
+        command, _, argument = data.partition(":")
+        if command != "set":
+            return None
+        what, _, value = argument.partition(":")
+        if what == "t" and value in TOPICS:
+            topic: Topic = value
+
+            def toggle(s: ChatSettings) -> ChatSettings:
+                on = s.wants(topic, private=private)
+                return s.model_copy(update={"topics": {**s.topics, topic: not on}})
+
+            return toggle
+        if what == "c" and value in {cid for cid, _ in chargers}:
+            return lambda s: s.model_copy(update={"muted_chargers": s.muted_chargers ^ {value}})
+        if what == "live" and not value:
+            return lambda s: s.model_copy(update={"live": not s.live})
+        if what == "lang" and value in LANGUAGES:
+            return lambda s: s.model_copy(update={"language": as_lang(value)})
+        if what == "q":
+            quiet = None if value == "off" else parse_quiet(value)
+            if quiet is None and value != "off":
+                return None
+            return lambda s: s.model_copy(update={"quiet": quiet})
+        return None
+
+    async def set_language(self, asked: Asked) -> Reply:
+        """`/language nl|en`: the language of this chat's notifications."""
+        person, code = asked.person, " ".join(asked.args).strip().lower()
+        if code not in LANGUAGES:
+            return Reply(t(person.language, "language_usage"))
+        chosen = as_lang(code)
+        updated = await self._change(asked, lambda s: s.model_copy(update={"language": chosen}))
+        if updated is None:
+            return Reply(t(person.language, "settings_admins_only"))
+        return Reply(t(chosen, "language_set"))
+
+    async def quiet(self, asked: Asked) -> Reply:
+        """`/quiet HH:MM-HH:MM` (may cross midnight) or `/quiet off`."""
+        lang, text = asked.language, " ".join(asked.args).strip().lower()
+        window = None if text in _OFF else parse_quiet(text)
+        if window is None and text not in _OFF:
+            return Reply(t(lang, "quiet_usage"))
+        updated = await self._change(asked, lambda s: s.model_copy(update={"quiet": window}))
+        if updated is None:
+            return Reply(t(lang, "settings_admins_only"))
+        if window is None:
+            return Reply(t(lang, "quiet_off"))
+        return Reply(t(lang, "quiet_set", window=window.label()))
+
+    async def live(self, asked: Asked) -> Reply:
+        """`/live on|off`: the "started" message becomes a card edited while the session runs."""
+        lang, text = asked.language, " ".join(asked.args).strip().lower()
+        if text not in _ON | _OFF:
+            return Reply(t(lang, "live_usage"))
+        on = text in _ON
+        updated = await self._change(asked, lambda s: s.model_copy(update={"live": on}))
+        if updated is None:
+            return Reply(t(lang, "settings_admins_only"))
+        return Reply(t(lang, "live_on" if on else "live_off"))
+
+    async def mute(self, asked: Asked) -> Reply:
+        """`/mute [30m|2h|1d]` (default one hour): nothing is sent here until then."""
+        lang = asked.language
+        span = parse_mute(" ".join(asked.args))
+        if span is None:
+            return Reply(t(lang, "mute_usage"))
+        now = self._clock.now()
+        until = now + span
+        updated = await self._change(asked, lambda s: s.model_copy(update={"muted_until": until}))
+        if updated is None:
+            return Reply(t(lang, "settings_admins_only"))
+        return Reply(t(lang, "mute_set", time=fmt_time(until, lang, self._tz, now)))
+
+    async def unmute(self, asked: Asked) -> Reply:
+        """`/unmute`: notifications are back right away."""
+        lang = asked.language
+        if not (await self._store.chat_settings(asked.place.id)).muted(self._clock.now()):
+            return Reply(t(lang, "not_muted"))
+        updated = await self._change(asked, lambda s: s.model_copy(update={"muted_until": None}))
+        if updated is None:
+            return Reply(t(lang, "settings_admins_only"))
+        return Reply(t(lang, "unmuted"))
+
     # --- /stats -----------------------------------------------------------------------------
 
     def _forget_energy(self, account_id: int) -> None:
@@ -503,6 +672,12 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("unsubscribe", "group", False, Answers.unsubscribe, _GROUP),
         Command("status", "anywhere", False, lambda a, q: a.status(q.person, q.place), _BOTH),
         Command("stats", "anywhere", False, lambda a, q: a.stats(q.person, q.place), _BOTH),
+        Command("settings", "anywhere", False, Answers.settings, _BOTH),
+        Command("mute", "anywhere", True, Answers.mute, _BOTH),
+        Command("unmute", "anywhere", False, Answers.unmute, _BOTH),
+        Command("quiet", "anywhere", True, Answers.quiet, _BOTH),
+        Command("live", "anywhere", True, Answers.live, _BOTH),
+        Command("language", "anywhere", True, Answers.set_language, _BOTH),
         Command("help", "anywhere", False, lambda a, q: _ready(a.help(q.language)), _BOTH),
     )
 }

@@ -53,6 +53,7 @@ class Settings(BaseSettings):
     encryption_key: SecretStr | None = None
     poll_interval: PositiveFloat = 60.0
     offline_grace: Annotated[float, Field(ge=0)] = 300.0
+    stall_after: PositiveFloat = 1800.0
     allowed_users: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Amsterdam"
     default_language: Language = "nl"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import html
+import inspect
 import os
 import random
 import re
@@ -29,7 +30,8 @@ from bot.app import open_services
 from bot.clock import ScaledClock, SystemClock
 from bot.commands import Answers, Asked, Person, Place
 from bot.config import Settings
-from bot.core.i18n import Language, fmt_time
+from bot.core.i18n import Language, fmt_time, t
+from bot.core.reply import Button, Reply
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
 from bot.outbox import Sender
@@ -49,6 +51,7 @@ class Terminal:
     settings: Settings
     lang: Language
     names: dict[int, str] = field(default_factory=dict)
+    _sent: int = 0
 
     def _plain(self, text: str) -> str:
         bold = self.out.isatty()
@@ -64,10 +67,17 @@ class Terminal:
         body = self._plain(text).replace("\n", "\n" + " " * 4)
         print(f"[{stamp}] {chat}\n    {body}\n", file=self.out, flush=True)
 
-    async def send(self, chat_id: int, text: str) -> int | None:
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """The `Messenger` interface: a notification arrives in a chat."""
-        self.show(self.names.get(chat_id, str(chat_id)), text)
-        return None
+        chat = self.names.get(chat_id, str(chat_id))
+        self.show(f"{chat} 🔕 (silently)" if silent else chat, text)
+        self._sent += 1
+        return self._sent
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """The `Messenger` interface: a sent message is changed in place."""
+        chat = self.names.get(chat_id, str(chat_id))
+        self.show(f"{chat} ✏️ (message {message_id} updated)", text)
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,32 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
         terminal.show("🤖 bot → Family group", (await answers.subscribe(person, group)).text)
 
         stop = asyncio.Event()
+        #: The buttons of the last reply, numbered: typing a number presses one.
+        menu: list[Button] = []
+
+        async def anna_is_admin() -> bool:
+            return True  # she created the family group
+
+        def show_reply(reply: Reply) -> None:
+            text = reply.text if reply.notice is None else f"({reply.notice})\n{reply.text}"
+            menu[:] = [button for row in reply.buttons for button in row]
+            lines = [f"{number}. {b.text}" for number, b in enumerate(menu, start=1)]
+            if lines:
+                text += "\n" + "\n".join(lines) + "\n" + t(lang, "demo_menu_hint")
+            terminal.show("🤖 bot → Family group", text)
+
+        async def say(line: str) -> None:
+            words = line.strip().split()
+            terminal.show("👪 Anna → Family group", line.strip())
+            asked = Asked(person, group, tuple(words[1:]), is_admin=anna_is_admin)
+            if words[0].isdigit() and 1 <= int(words[0]) <= len(menu):
+                reply = await answers.press(asked, menu[int(words[0]) - 1].data)
+            elif words[0].startswith("/"):
+                reply = await answers.command(words[0].lower().removeprefix("/"), asked)
+            else:
+                reply = answers.unknown_command(lang)
+            if reply is not None:
+                show_reply(reply)
 
         async def on_line(line: str) -> bool:
             words = line.strip().split()
@@ -165,14 +201,12 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
             if words[0].lower() in ("/quit", "/exit", "quit", "exit"):
                 stop.set()
                 return False
-            terminal.show("👪 Anna → Family group", line.strip())
-            name = words[0].lower().removeprefix("/")
-            if words[0].startswith("/"):
-                reply = await answers.command(name, Asked(person, group, tuple(words[1:])))
-            else:
-                reply = answers.unknown_command(lang)
-            terminal.show("🤖 bot → Family group", reply.text)
+            await say(line)
             return True
+
+        # The family turns on the live card and looks at its settings (a numbered menu here).
+        await say("/live on")
+        await say("/settings")
 
         async def input_loop() -> None:
             await _read_lines(on_line, sys.stdin)
@@ -181,12 +215,17 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
 
         async def world_loop() -> None:
             script = _script(sim, garage, driveway)
+            # A scripted bedtime: the group is muted and gets quiet hours (both visible below).
+            script.insert(3, Step(timedelta(minutes=15), lambda: say("/mute 30m")))
+            script.insert(4, Step(timedelta(minutes=16), lambda: say("/quiet 22:00-07:00")))
             started = clock.now()
             rng = random.Random(seed)  # noqa: S311  (a simulation, not security)
             while True:
                 elapsed = clock.now() - started
                 while script and script[0].after <= elapsed:
-                    script.pop(0).action()
+                    done = script.pop(0).action()
+                    if inspect.isawaitable(done):
+                        await done
                 if not script:
                     sim.autopilot(rng)
                 await services.poller.run_cycle()

@@ -22,10 +22,13 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Final, Protocol
 
 from bot.clock import Clock
+from bot.core.events import SessionCredited, SessionStarted
 from bot.core.i18n import as_lang
 from bot.core.notices import group_lost_notices
+from bot.core.policy import decide
 from bot.core.render import render_event
-from bot.store import Account, Store
+from bot.core.render_chat import live_card
+from bot.store import Account, Delivery, LiveCard, Store
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +38,11 @@ IDLE_CHECK_SECONDS: Final = 5.0
 MAX_UNCERTAIN_ATTEMPTS: Final = 3
 #: Longest wait between retries while Telegram is unreachable.
 MAX_RETRY_DELAY: Final = 600.0
+#: Live session cards in one chat are edited at most this often (Telegram allows ~20 a minute
+#: per group for sends and edits together; one a minute leaves room for everything else).
+CARD_EDIT_INTERVAL: Final = timedelta(seconds=60)
+#: A card whose session vanished without a "finished" (the charger was removed) stops here.
+CARD_GIVE_UP: Final = timedelta(days=2)
 
 
 class DeliveryError(Exception):
@@ -82,8 +90,12 @@ class ChatMoved(ChatUnreachable):
 class Messenger(Protocol):
     """Something that can put a text in front of a chat (Telegram, or the demo's terminal)."""
 
-    async def send(self, chat_id: int, text: str) -> int | None:
-        """Send HTML `text`; return the message id if there is one, or raise DeliveryError."""
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+        """Send HTML `text` (without a sound if `silent`); return its id, or raise DeliveryError."""
+        ...
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Replace a sent message's text; an unchanged text is not an error. Or DeliveryError."""
         ...
 
 
@@ -133,9 +145,11 @@ class Sender:
                 log.exception("unexpected error while sending the outbox")
 
     async def drain(self) -> int:
-        """Send every message that is due; returns how many were sent."""
+        """Send every message that is due, then redraw live cards; returns how many were sent."""
         async with self._drain_lock:
-            return await self._drain()
+            sent = await self._drain()
+            await self._refresh_cards()
+            return sent
 
     async def _drain(self) -> int:
         sent = 0
@@ -147,10 +161,22 @@ class Sender:
             if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
                 held.add(delivery.chat_id)
                 continue
+            # The one place where a chat's settings decide a notification's fate (see policy).
+            decision = decide(
+                delivery.event,
+                delivery.settings,
+                private=delivery.kind == "private",
+                now=now,
+                tz=self._tz,
+            )
+            if decision.action == "drop":
+                log.debug("chat %s: not sending %s: %s", delivery.chat_id, delivery.id, decision)
+                await self._store.mark_dropped(delivery.id, decision.reason)
+                continue
             lang = as_lang(delivery.language)
             text = render_event(delivery.event, lang, self._tz, now)
             try:
-                message_id = await self._messenger.send(delivery.chat_id, text)
+                message_id = await self._deliver(delivery, text, silent=decision.action == "silent")
             except DeliveryDeferred as err:
                 held.add(delivery.chat_id)
                 await self._deferred(delivery.id, delivery.chat_id, delivery.attempts, err)
@@ -176,9 +202,66 @@ class Sender:
                 )
                 await self._store.mark_dropped(delivery.id, str(err))
             else:
-                await self._store.mark_sent(delivery.id, message_id, self._clock.now())
+                card = isinstance(delivery.event, SessionStarted) and delivery.settings.live
+                await self._store.mark_sent(delivery.id, message_id, self._clock.now(), card=card)
                 sent += 1
         return sent
+
+    async def _deliver(self, delivery: Delivery, text: str, *, silent: bool) -> int | None:
+        """Send the message, or for late credits edit the chat's "finished" message once."""
+        event = delivery.event
+        if not isinstance(event, SessionCredited):
+            return await self._messenger.send(delivery.chat_id, text, silent=silent)
+        finished_key = event.finished.key
+        message_id = await self._store.sent_message_id(
+            delivery.account_id, finished_key, delivery.chat_id
+        )
+        if message_id is None:
+            raise MessageRejected("no finished message to add the credits to")
+        await self._messenger.edit(delivery.chat_id, message_id, text)
+        return message_id
+
+    async def _refresh_cards(self) -> None:
+        """Redraw live session cards: at most once per `CARD_EDIT_INTERVAL` per chat."""
+        edited: set[int] = set()
+        for card in await self._store.live_cards():
+            now = self._clock.now()
+            if card.chat_id in edited or (
+                card.chat_edited_at is not None and now - card.chat_edited_at < CARD_EDIT_INTERVAL
+            ):
+                continue
+            if card.finished is None and not self._card_running(card):
+                if now - card.started.started_at > CARD_GIVE_UP:
+                    await self._store.card_edited(card.delivery_id, now, closed=True)
+                continue
+            if not card.settings.live or card.settings.muted(now):
+                if card.finished is not None:  # switched off meanwhile: leave it as it is
+                    await self._store.card_edited(card.delivery_id, now, closed=True)
+                continue
+            text = live_card(
+                card.started,
+                card.state,
+                card.finished,
+                lang=as_lang(card.language),
+                tz=self._tz,
+                now=now,
+            )
+            try:
+                await self._messenger.edit(card.chat_id, card.message_id, text)
+            except DeliveryDeferred as err:
+                log.info("chat %s: card edit deferred: %s", card.chat_id, err)
+                return  # Telegram wants a pause: try all cards again next drain
+            except DeliveryError as err:  # the message is gone or too old to edit
+                log.info("chat %s: live card %s closed: %s", card.chat_id, card.message_id, err)
+                await self._store.card_edited(card.delivery_id, now, closed=True)
+                continue
+            edited.add(card.chat_id)
+            await self._store.card_edited(card.delivery_id, now, closed=card.finished is not None)
+
+    @staticmethod
+    def _card_running(card: LiveCard) -> bool:
+        session = card.state.session if card.state is not None else None
+        return session is not None and session.id == card.started.session_id
 
     async def _deferred(
         self, delivery_id: int, chat_id: int, attempts: int, err: DeliveryDeferred

@@ -14,8 +14,8 @@ import logging
 import random
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Final, Literal
 
 from bot.clock import Clock
@@ -30,8 +30,10 @@ from bot.core.diff import (
     live_sessions,
     match_records,
 )
+from bot.core.digest import build_digest, digest_due
 from bot.core.events import SessionFinished
 from bot.core.notices import outage_notice, recovery_notice, token_problem
+from bot.core.stall import stalled_sessions
 from bot.core.state import ChargerState, PendingEnd
 from bot.crypto import TokenCipher, TokenUndecryptable
 from bot.joulo.client import (
@@ -95,6 +97,8 @@ class Poller:
         clock: Clock,
         poll_interval: float,
         offline_grace: float,
+        stall_after: float = 1800.0,
+        tz: tzinfo = UTC,
         after_cycle: Callable[[], None] = lambda: None,
         concurrency: int = 8,
         rng: random.Random | None = None,
@@ -105,6 +109,8 @@ class Poller:
         self._clock = clock
         self._interval = poll_interval
         self._grace = timedelta(seconds=offline_grace)
+        self._stall_after = timedelta(seconds=stall_after)
+        self._tz = tz
         self._after_cycle = after_cycle
         self._concurrency = concurrency
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
@@ -135,6 +141,7 @@ class Poller:
                 self._current = None
         now = self._clock.now()
         await self._store.set_meta(HEARTBEAT_KEY, now.isoformat())
+        await self._monthly_digests(now)
         await self._prune_daily(now)
         self._after_cycle()  # e.g. wake the sender: new events, or retries that fell due
         return report
@@ -155,6 +162,33 @@ class Poller:
         with contextlib.suppress(asyncio.CancelledError):
             await cycle
         return False
+
+    async def _monthly_digests(self, now: datetime) -> int:
+        """On the 1st from 09:00, record each account's digest of last month (once: keyed).
+
+        Runs after every cycle, the first of which comes right after start-up, so a bot that
+        was down at 09:00 sends it when it is back that day. Returns how many were recorded.
+        """
+        due = digest_due(now, self._tz)
+        if due is None:
+            return 0
+        month, previous = due
+        created = 0
+        for account in await self._store.accounts_to_poll(now, RECHECK_REJECTED):
+            if account.status != "active":
+                continue
+            if await self._store.has_event(account.id, f"digest:{month}"):
+                continue
+            try:
+                energy = await self._joulo.energy(self._cipher.decrypt(account.token_enc))
+            except (JouloError, TokenUndecryptable) as err:
+                log.info("account %s: monthly digest not ready (%s); next cycle", account.id, err)
+                continue
+            digest = build_digest(energy, month, previous)
+            created += await self._store.record_digest(account.id, digest, now)
+        if created:
+            log.info("recorded %d monthly digest(s) for %s", created, month)
+        return created
 
     async def _prune_daily(self, now: datetime) -> None:
         last = await self._store.meta(PRUNED_KEY)
@@ -275,6 +309,8 @@ class Poller:
                 offline_grace=self._grace,
                 keep=found.malformed_ids,
             )
+            stalled = stalled_sessions(result.states, now=now, after=self._stall_after)
+            result = replace(result, events=[*result.events, *stalled])
         stored_pending = await self._store.pending_ends(account.id)
         since = away_since(
             last_success_at=account.last_success_at,

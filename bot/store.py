@@ -15,7 +15,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -25,10 +25,14 @@ import aiosqlite
 from bot.core.events import (
     Event,
     JouloUnreachable,
+    MonthlyDigest,
+    SessionFinished,
+    SessionStarted,
     TokenRejected,
     event_from_json,
     event_to_json,
 )
+from bot.core.policy import ChatSettings
 from bot.core.state import ChargerState, PendingEnd
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
@@ -110,6 +114,16 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE accounts ADD COLUMN outage_announced INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE accounts ADD COLUMN checked_at TEXT;
     """,
+    # 3: each chat decides (settings per chat; live session cards edited in place)
+    """
+    CREATE TABLE chat_settings (
+        chat_id INTEGER PRIMARY KEY
+                REFERENCES chats(id) ON DELETE CASCADE ON UPDATE CASCADE,
+        data    TEXT    NOT NULL                -- ChatSettings as JSON
+    );
+    ALTER TABLE outbox ADD COLUMN card TEXT;    -- 'live' while edited in place, then 'closed'
+    ALTER TABLE outbox ADD COLUMN edited_at TEXT;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -154,7 +168,7 @@ class Chat:
 
 @dataclass(frozen=True)
 class Delivery:
-    """One event waiting to be sent to one chat."""
+    """One event waiting to be sent to one chat, with what that chat wants."""
 
     id: int
     chat_id: int
@@ -163,6 +177,27 @@ class Delivery:
     attempts: int
     next_attempt_at: datetime | None
     event: Event
+    kind: ChatKind = "private"
+    settings: ChatSettings = field(default_factory=ChatSettings)
+
+
+@dataclass(frozen=True)
+class LiveCard:
+    """A "started" message being edited in place while its session runs."""
+
+    delivery_id: int
+    chat_id: int
+    account_id: int
+    message_id: int
+    language: str
+    settings: ChatSettings
+    started: SessionStarted
+    #: The charger as last polled (None if the account no longer has it).
+    state: ChargerState | None
+    #: The session's "finished" announcement, once there is one.
+    finished: SessionFinished | None
+    #: The last edit of any card in this chat (edits are throttled per chat).
+    chat_edited_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -198,6 +233,10 @@ def _account(row: sqlite3.Row) -> Account:
         failing_since=_dt(row["failing_since"]),
         outage_announced=bool(row["outage_announced"]),
     )
+
+
+def _settings(raw: str | None) -> ChatSettings:
+    return ChatSettings() if raw is None else ChatSettings.model_validate_json(raw)
 
 
 def _chat(row: sqlite3.Row) -> Chat:
@@ -356,7 +395,42 @@ class Store:
             await db.execute(
                 "UPDATE OR IGNORE outbox SET chat_id = ? WHERE chat_id = ?", (new_id, old_id)
             )
+            # The settings made in the old group win over the defaults the new id may have.
+            await db.execute(
+                """INSERT INTO chat_settings (chat_id, data)
+                   SELECT ?, data FROM chat_settings WHERE chat_id = ?
+                   ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data""",
+                (new_id, old_id),
+            )
             await db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
+
+    async def chat_settings(self, chat_id: int) -> ChatSettings:
+        """What this chat wants to hear (the defaults if it never changed anything)."""
+        row = await self._fetchone("SELECT data FROM chat_settings WHERE chat_id = ?", (chat_id,))
+        return _settings(None if row is None else str(row["data"]))
+
+    async def save_chat_settings(
+        self,
+        *,
+        chat_id: int,
+        kind: ChatKind,
+        title: str | None,
+        language: str,
+        settings: ChatSettings,
+        now: datetime,
+    ) -> None:
+        """Store a chat's settings (registering the chat first if the bot did not know it)."""
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO chats (id, kind, title, language, active, updated_at)
+                   VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT (id) DO NOTHING""",
+                (chat_id, kind, title, language, _ts(now)),
+            )
+            await db.execute(
+                """INSERT INTO chat_settings (chat_id, data) VALUES (?, ?)
+                   ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data""",
+                (chat_id, settings.model_dump_json()),
+            )
 
     async def reactivate_chat(self, chat_id: int, now: datetime) -> None:
         """Mark a chat as reachable again (the bot was unblocked or re-added)."""
@@ -648,36 +722,120 @@ class Store:
         """Unsent messages, oldest first (callers keep per-chat order)."""
         rows = await self._fetchall(
             """SELECT outbox.id, outbox.chat_id, outbox.attempts, outbox.next_attempt_at,
-                      events.account_id, events.payload, chats.language
+                      events.account_id, events.payload, chats.language, chats.kind,
+                      chat_settings.data AS settings
                FROM outbox
                JOIN events ON events.id = outbox.event_id
                JOIN chats ON chats.id = outbox.chat_id
+               LEFT JOIN chat_settings ON chat_settings.chat_id = outbox.chat_id
                WHERE outbox.status = 'pending'
                ORDER BY outbox.id LIMIT ?""",
             (limit,),
         )
-        return [
-            Delivery(
-                id=row["id"],
-                chat_id=row["chat_id"],
-                account_id=row["account_id"],
-                language=row["language"],
-                attempts=row["attempts"],
-                next_attempt_at=_dt(row["next_attempt_at"]),
-                event=event_from_json(row["payload"]),
+        deliveries = []
+        for row in rows:
+            settings = _settings(row["settings"])
+            deliveries.append(
+                Delivery(
+                    id=row["id"],
+                    chat_id=row["chat_id"],
+                    account_id=row["account_id"],
+                    language=settings.language or row["language"],
+                    attempts=row["attempts"],
+                    next_attempt_at=_dt(row["next_attempt_at"]),
+                    event=event_from_json(row["payload"]),
+                    kind=row["kind"],
+                    settings=settings,
+                )
             )
-            for row in rows
-        ]
+        return deliveries
 
-    async def mark_sent(self, delivery_id: int, message_id: int | None, now: datetime) -> None:
-        """Record that Telegram accepted a message."""
+    async def mark_sent(
+        self, delivery_id: int, message_id: int | None, now: datetime, *, card: bool = False
+    ) -> None:
+        """Record that Telegram accepted a message (`card`: it will be edited while live)."""
         async with self._transaction() as db:
             await db.execute(
                 """UPDATE outbox SET status = 'sent', sent_at = ?, message_id = ?,
-                       attempts = attempts + 1, error = NULL
+                       attempts = attempts + 1, error = NULL, card = ?
                    WHERE id = ?""",
-                (_ts(now), message_id, delivery_id),
+                (_ts(now), message_id, "live" if card and message_id else None, delivery_id),
             )
+
+    async def sent_message_id(self, account_id: int, key: str, chat_id: int) -> int | None:
+        """The message id under which this account's event `key` was delivered to a chat."""
+        row = await self._fetchone(
+            """SELECT outbox.message_id FROM outbox
+               JOIN events ON events.id = outbox.event_id
+               WHERE events.account_id = ? AND events.key = ? AND outbox.chat_id = ?
+                 AND outbox.status = 'sent'""",
+            (account_id, key, chat_id),
+        )
+        return None if row is None or row["message_id"] is None else int(row["message_id"])
+
+    async def live_cards(self) -> list[LiveCard]:
+        """Every "started" message still edited in place, with what is needed to redraw it."""
+        rows = await self._fetchall(
+            """SELECT outbox.id, outbox.chat_id, outbox.message_id, events.account_id,
+                      events.payload, chats.language, chat_settings.data AS settings,
+                      (SELECT state FROM charger_states
+                        WHERE charger_states.account_id = events.account_id
+                          AND charger_states.charger_id = json_extract(events.payload,
+                                                                       '$.charger_id')) AS state,
+                      (SELECT payload FROM events AS fin
+                        WHERE fin.account_id = events.account_id
+                          AND fin.key = 'finish:' || substr(events.key, 7)) AS finished,
+                      (SELECT MAX(edited_at) FROM outbox AS other
+                        WHERE other.chat_id = outbox.chat_id) AS chat_edited_at
+               FROM outbox
+               JOIN events ON events.id = outbox.event_id
+               JOIN chats ON chats.id = outbox.chat_id
+               LEFT JOIN chat_settings ON chat_settings.chat_id = outbox.chat_id
+               WHERE outbox.card = 'live' AND chats.active = 1
+               ORDER BY outbox.id"""
+        )
+        cards = []
+        for row in rows:
+            started = event_from_json(row["payload"])
+            finished = event_from_json(row["finished"]) if row["finished"] else None
+            if not isinstance(started, SessionStarted):
+                continue
+            settings = _settings(row["settings"])
+            cards.append(
+                LiveCard(
+                    delivery_id=row["id"],
+                    chat_id=row["chat_id"],
+                    account_id=row["account_id"],
+                    message_id=row["message_id"],
+                    language=settings.language or row["language"],
+                    settings=settings,
+                    started=started,
+                    state=ChargerState.model_validate_json(row["state"]) if row["state"] else None,
+                    finished=finished if isinstance(finished, SessionFinished) else None,
+                    chat_edited_at=_dt(row["chat_edited_at"]),
+                )
+            )
+        return cards
+
+    async def card_edited(self, delivery_id: int, now: datetime, *, closed: bool) -> None:
+        """Record an edit of a live card; `closed` ends its editing (final figures shown)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET edited_at = ?, card = ? WHERE id = ?",
+                (_ts(now), "closed" if closed else "live", delivery_id),
+            )
+
+    async def record_digest(self, account_id: int, digest: MonthlyDigest, now: datetime) -> bool:
+        """Record an account's monthly digest with its outbox rows; False if it already was."""
+        async with self._transaction() as db:
+            return await self._add_events(db, account_id, [digest], now) > 0
+
+    async def has_event(self, account_id: int, key: str) -> bool:
+        """Whether this account's event `key` was already recorded."""
+        row = await self._fetchone(
+            "SELECT 1 FROM events WHERE account_id = ? AND key = ?", (account_id, key)
+        )
+        return row is not None
 
     async def mark_dropped(self, delivery_id: int, reason: str) -> None:
         """Give up on a message that can never be delivered."""

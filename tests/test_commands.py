@@ -132,5 +132,6 @@ async def test_every_command_obeys_where_it_may_be_used_and_whether_it_takes_arg
 
 
 def test_the_menus_list_each_command_where_it_can_be_used() -> None:
-    assert menu("private") == ("start", "link", "unlink", "status", "stats", "help")
-    assert menu("group") == ("subscribe", "unsubscribe", "status", "stats", "help")
+    chat = ("settings", "mute", "unmute", "quiet", "live", "language")
+    assert menu("private") == ("start", "link", "unlink", "status", "stats", *chat, "help")
+    assert menu("group") == ("subscribe", "unsubscribe", "status", "stats", *chat, "help")

@@ -29,7 +29,7 @@ class ScriptedMessenger:
         self.tries: list[tuple[int, str]] = []
         self.delivered: list[tuple[int, str]] = []
 
-    async def send(self, chat_id: int, text: str) -> int | None:
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """Record the try; raise the scripted error or accept."""
         self.tries.append((chat_id, text))
         error = self.script(chat_id, len(self.tries))

@@ -23,7 +23,10 @@ from bot.core.events import (
     GroupLost,
     JouloRecovered,
     JouloUnreachable,
+    MonthlyDigest,
+    SessionCredited,
     SessionFinished,
+    SessionStalled,
     SessionStarted,
     TokenRejected,
 )
@@ -450,6 +453,25 @@ EVERY_KIND: list[Event] = [
     JouloUnreachable(since=STARTED),
     JouloRecovered(since=STARTED, at=NOW),
     GroupLost(chat_id=-100123, title="Family", at=NOW),
+    SessionStalled(
+        charger_id=GARAGE,
+        charger_name="Garage",
+        session_id=SESSION,
+        started_at=STARTED,
+        since=STARTED,
+        kwh=3.0,
+    ),
+    SessionCredited(charger_id=GARAGE, session_id=SESSION, finished=finished(ere_credits=1.5)),
+    MonthlyDigest(
+        month="2026-03",
+        previous_month="2026-02",
+        kwh=120.0,
+        sessions=10,
+        credits=12.0,
+        previous_kwh=100.0,
+        previous_sessions=8,
+        previous_credits=10.0,
+    ),
 ]
 
 

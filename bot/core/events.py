@@ -72,6 +72,60 @@ class SessionFinished(EventBase):
     while_away: bool = False
 
 
+class SessionStalled(EventBase):
+    """A running session whose energy has not grown for a while: the car stopped drawing power.
+
+    Announced once per session (the key has no time in it), and only if it did not pick up
+    again before the threshold.
+    """
+
+    key_prefix = "stalled"
+    key_fields = ("charger_id", "session_id")
+
+    kind: Literal["session_stalled"] = "session_stalled"
+    charger_id: str
+    charger_name: str
+    session_id: str
+    started_at: datetime
+    #: When the energy reading last grew (or the session was first seen).
+    since: datetime
+    kwh: float
+
+
+class SessionCredited(EventBase):
+    """Joulo filled in a finished session's ERE credits only after its end.
+
+    Delivered as an edit of the chat's "finished" message, once, not as a new message.
+    """
+
+    key_prefix = "credited"
+    key_fields = ("charger_id", "session_id")
+
+    kind: Literal["session_credited"] = "session_credited"
+    charger_id: str
+    session_id: str
+    #: The finished announcement as it should read now, credits included.
+    finished: SessionFinished
+
+
+class MonthlyDigest(EventBase):
+    """Last month's charging compared with the month before, sent on the 1st."""
+
+    key_prefix = "digest"
+    key_fields = ("month",)
+
+    kind: Literal["monthly_digest"] = "monthly_digest"
+    #: `YYYY-MM` of the month summed up, and of the month before it.
+    month: str
+    previous_month: str
+    kwh: float
+    sessions: int
+    credits: float
+    previous_kwh: float
+    previous_sessions: int
+    previous_credits: float
+
+
 class ChargerOffline(EventBase):
     """A charger has reported a non-online status for longer than the grace period."""
 
@@ -151,6 +205,9 @@ class GroupLost(EventBase):
 Event = Annotated[
     SessionStarted
     | SessionFinished
+    | SessionStalled
+    | SessionCredited
+    | MonthlyDigest
     | ChargerOffline
     | ChargerOnline
     | TokenRejected

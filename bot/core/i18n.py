@@ -126,6 +126,12 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/status — chargers now: online, charging, kWh so far, power\n"
         "/stats — kWh, sessions and ERE credits: this month, last month, lifetime\n"
         "/help — this list\n\n"
+        "<b>What this chat gets</b> (in a group: admins change it)\n"
+        "/settings — which notifications, per-charger mute, live card, quiet hours, language\n"
+        "/mute 2h — nothing here for a while (30m, 2h, 1d; /unmute ends it)\n"
+        "/quiet 22:00-07:00 — messages arrive silently then (/quiet off)\n"
+        "/live on|off — the started message shows the session live\n"
+        "/language nl|en — the language of this chat's notifications\n\n"
         "<b>In a private chat</b>\n"
         "/start — how to get going\n"
         "/link &lt;token&gt; — link your Joulo account (Joulo dashboard → Settings → API)\n"
@@ -137,6 +143,12 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/status — laadpalen nu: online, aan het laden, kWh tot nu toe, vermogen\n"
         "/stats — kWh, sessies en ERE-credits: deze maand, vorige maand, totaal\n"
         "/help — dit overzicht\n\n"
+        "<b>Wat deze chat krijgt</b> (in een groep: beheerders wijzigen het)\n"
+        "/settings — welke meldingen, laadpaal dempen, live kaart, stille uren, taal\n"
+        "/mute 2u — hier even niets (30m, 2u, 1d; /unmute stopt het)\n"
+        "/quiet 22:00-07:00 — berichten komen dan stil binnen (/quiet off)\n"
+        "/live on|off — het startbericht toont de sessie live\n"
+        "/language nl|en — de taal van de meldingen in deze chat\n\n"
         "<b>In een privéchat</b>\n"
         "/start — zo begin je\n"
         "/link &lt;token&gt; — koppel je Joulo-account (Joulo-dashboard → Instellingen → API)\n"
@@ -367,6 +379,128 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "/{command} takes no arguments. /help lists what I can do.",
         "nl": "/{command} heeft geen argumenten nodig. /help laat zien wat ik kan.",
     },
+    # --- each chat decides: /settings, /mute, /quiet, /live, /language, cards, stall, digest ---
+    "settings_title": {
+        "en": "⚙️ <b>Settings for this chat</b>",
+        "nl": "⚙️ <b>Instellingen voor deze chat</b>",
+    },
+    "settings_topics": {"en": "Notifications: {topics}", "nl": "Meldingen: {topics}"},
+    "settings_none": {"en": "none", "nl": "geen"},
+    "topic_start": {"en": "start", "nl": "start"},
+    "topic_finish": {"en": "finish", "nl": "klaar"},
+    "topic_offline": {"en": "offline/online", "nl": "offline/online"},
+    "topic_stalled": {"en": "stalled", "nl": "gestopt"},
+    "topic_digest": {"en": "monthly digest", "nl": "maandoverzicht"},
+    "settings_muted_chargers": {
+        "en": "Muted chargers: {names}",
+        "nl": "Gedempte laadpalen: {names}",
+    },
+    "settings_live_on": {"en": "Live session card: on", "nl": "Live sessiekaart: aan"},
+    "settings_live_off": {"en": "Live session card: off", "nl": "Live sessiekaart: uit"},
+    "settings_quiet": {"en": "Quiet hours: {window}", "nl": "Stille uren: {window}"},
+    "settings_quiet_none": {"en": "none", "nl": "geen"},
+    "settings_muted_until": {"en": "🔇 Muted until {time}", "nl": "🔇 Gedempt tot {time}"},
+    "settings_language": {"en": "Language: {language}", "nl": "Taal: {language}"},
+    "settings_hint": {
+        "en": "<i>Tap to change. Also: /quiet 22:00-07:00, /mute 2h, /live on, /language nl.</i>",
+        "nl": "<i>Tik om te wijzigen. Of: /quiet 22:00-07:00, /mute 2u, /live aan, "
+        "/language en.</i>",
+    },
+    "language_en": {"en": "English", "nl": "Engels"},
+    "language_nl": {"en": "Dutch", "nl": "Nederlands"},
+    "button_charger": {"en": "{charger}", "nl": "{charger}"},
+    "button_live": {"en": "Live card", "nl": "Live kaart"},
+    "button_quiet_off": {"en": "No quiet hours", "nl": "Geen stille uren"},
+    "settings_admins_only": {
+        "en": "Only a group admin can change this chat's settings.",
+        "nl": "Alleen een groepsbeheerder kan de instellingen van deze chat wijzigen.",
+    },
+    "settings_saved": {"en": "Saved.", "nl": "Opgeslagen."},
+    "language_set": {
+        "en": "🌐 This chat now gets its notifications in English.",
+        "nl": "🌐 Deze chat krijgt de meldingen nu in het Nederlands.",
+    },
+    "language_usage": {
+        "en": "Choose a language: <code>/language nl</code> or <code>/language en</code>.",
+        "nl": "Kies een taal: <code>/language nl</code> of <code>/language en</code>.",
+    },
+    "quiet_set": {
+        "en": "🌙 Quiet hours {window}: messages then arrive without a sound.",
+        "nl": "🌙 Stille uren {window}: berichten komen dan zonder geluid binnen.",
+    },
+    "quiet_off": {
+        "en": "🔔 No quiet hours: every message makes a sound again.",
+        "nl": "🔔 Geen stille uren: elk bericht maakt weer geluid.",
+    },
+    "quiet_usage": {
+        "en": "Set quiet hours like <code>/quiet 22:00-07:00</code> (may cross midnight), or "
+        "<code>/quiet off</code>.",
+        "nl": "Stel stille uren in met <code>/quiet 22:00-07:00</code> (mag over middernacht), "
+        "of <code>/quiet off</code>.",
+    },
+    "live_on": {
+        "en": "📟 Live card on: a started session's message shows kWh, power and time while it "
+        "runs (updated at most once a minute).",
+        "nl": "📟 Live kaart aan: het bericht van een gestarte sessie toont kWh, vermogen en tijd "
+        "zolang die loopt (hooguit eens per minuut bijgewerkt).",
+    },
+    "live_off": {"en": "📟 Live card off.", "nl": "📟 Live kaart uit."},
+    "live_usage": {
+        "en": "Use <code>/live on</code> or <code>/live off</code>.",
+        "nl": "Gebruik <code>/live on</code> of <code>/live off</code>.",
+    },
+    "mute_set": {
+        "en": "🔇 Muted until {time}. Nothing is sent here until then (/unmute ends it early); "
+        "afterwards /status tells how things are.",
+        "nl": "🔇 Gedempt tot {time}. Tot dan stuur ik hier niets (/unmute stopt het eerder); "
+        "daarna vertelt /status hoe het ervoor staat.",
+    },
+    "mute_usage": {
+        "en": "Mute like <code>/mute 30m</code>, <code>/mute 2h</code> or <code>/mute 1d</code> "
+        "(without an argument: one hour; at most 31 days).",
+        "nl": "Demp met <code>/mute 30m</code>, <code>/mute 2u</code> of <code>/mute 1d</code> "
+        "(zonder argument: een uur; hooguit 31 dagen).",
+    },
+    "unmuted": {
+        "en": "🔔 Unmuted: notifications are back.",
+        "nl": "🔔 Dempen opgeheven: de meldingen zijn terug.",
+    },
+    "not_muted": {"en": "This chat isn't muted.", "nl": "Deze chat is niet gedempt."},
+    "card_live": {
+        "en": "🔌 <b>{charger}</b>: charging since {time}{tag}",
+        "nl": "🔌 <b>{charger}</b>: aan het laden sinds {time}{tag}",
+    },
+    "card_figures": {
+        "en": "\n⚡ {kwh} kWh{power} · {duration}\n<i>Updated {updated}</i>",
+        "nl": "\n⚡ {kwh} kWh{power} · {duration}\n<i>Bijgewerkt {updated}</i>",
+    },
+    "card_done": {
+        "en": "🔌 <b>{charger}</b>: charged {start}–{end}{tag}\n✅ {kwh} kWh in {duration}",
+        "nl": "🔌 <b>{charger}</b>: geladen {start}–{end}{tag}\n✅ {kwh} kWh in {duration}",
+    },
+    "stalled": {
+        "en": "⏸ <b>{charger}</b>: charging seems to have stopped — no energy since {time} "
+        "({kwh} kWh so far). Is the car full, or did something come loose?",
+        "nl": "⏸ <b>{charger}</b>: het laden lijkt gestopt — geen energie sinds {time} "
+        "({kwh} kWh tot nu toe). Is de auto vol, of zit er iets los?",
+    },
+    "digest": {
+        "en": "📅 <b>{month}</b> in short\n"
+        "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
+        "{credits} ERE credits{credits_change}\n"
+        "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
+        "{previous_credits} ERE credits</i>",
+        "nl": "📅 <b>{month}</b> in het kort\n"
+        "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
+        "{credits} ERE-credits{credits_change}\n"
+        "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
+        "{previous_credits} ERE-credits</i>",
+    },
+    "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},
+    "demo_menu_hint": {
+        "en": "(type a number to press that button)",
+        "nl": "(typ een nummer om op die knop te drukken)",
+    },
 }
 
 #: Descriptions for Telegram's command menu, per language.
@@ -379,6 +513,12 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "status": {"en": "Chargers right now", "nl": "Laadpalen nu"},
     "stats": {"en": "Energy and ERE credits", "nl": "Energie en ERE-credits"},
     "help": {"en": "What this bot can do", "nl": "Wat deze bot kan"},
+    "settings": {"en": "What this chat gets", "nl": "Wat deze chat krijgt"},
+    "mute": {"en": "Silence this chat for a while", "nl": "Deze chat even dempen"},
+    "unmute": {"en": "End the mute", "nl": "Dempen opheffen"},
+    "quiet": {"en": "Quiet hours, e.g. 22:00-07:00", "nl": "Stille uren, bv. 22:00-07:00"},
+    "live": {"en": "Live session card on/off", "nl": "Live sessiekaart aan/uit"},
+    "language": {"en": "Language of this chat (nl/en)", "nl": "Taal van deze chat (nl/en)"},
 }
 
 

@@ -19,11 +19,15 @@ from bot.core.events import (
     GroupLost,
     JouloRecovered,
     JouloUnreachable,
+    MonthlyDigest,
+    SessionCredited,
     SessionFinished,
+    SessionStalled,
     SessionStarted,
     TokenRejected,
 )
 from bot.core.i18n import Language, fmt_duration, fmt_number, fmt_time, plural, t
+from bot.core.render_chat import digest, stalled
 from bot.core.state import ChargerState, estimate_power_kw
 from bot.joulo.models import Charger
 
@@ -82,6 +86,12 @@ def render_event(event: Event, lang: Language, tz: tzinfo, now: datetime) -> str
                 text += t(lang, "credits", credits=fmt_number(event.ere_credits, lang, 2))
             if not event.final:
                 text += t(lang, "not_final")
+        case SessionCredited():
+            return render_event(event.finished, lang, tz, now)
+        case SessionStalled():
+            return stalled(event, lang, tz, now)
+        case MonthlyDigest():
+            return digest(event, lang)
         case ChargerOffline():
             return t(
                 lang,

@@ -41,3 +41,5 @@ class Reply:
     text: str
     buttons: tuple[tuple[Button, ...], ...] = ()
     attachment: Attachment | None = None
+    #: For a pressed button: a short note shown to whoever pressed it (plain text).
+    notice: str | None = None

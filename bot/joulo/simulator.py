@@ -149,13 +149,17 @@ class _Session:
     ended_at: datetime | None = None
     final_kwh: float | None = None
     credits: float | None = None
+    #: Energy drawn before the last power change, and when that change happened.
+    kwh_before: float = 0.0
+    power_since: datetime | None = None
 
     def kwh(self, now: datetime) -> float:
         """Energy so far (unrounded) while active; the final figure once ended."""
         if self.final_kwh is not None:
             return self.final_kwh
-        hours = max(0.0, (now - self.started_at).total_seconds()) / _HOUR
-        return self.power_kw * hours
+        since = self.power_since or self.started_at
+        hours = max(0.0, (now - since).total_seconds()) / _HOUR
+        return self.kwh_before + self.power_kw * hours
 
 
 @dataclass
@@ -325,6 +329,17 @@ class JouloSimulator:
             session.credits = _credits_for(kwh, session.counts_for_ere)
             charger.delivered_kwh += kwh
             charger.active = None
+
+    def set_power(self, charger_id: str, power_kw: float) -> None:
+        """Change the running session's power from now on (0: the car stops drawing energy)."""
+        with self._lock:
+            session = self._charger(charger_id).active
+            if session is None:
+                raise SimulatorError(f"charger {charger_id} is not charging")
+            now = self._clock.now()
+            session.kwh_before = session.kwh(now)
+            session.power_since = now
+            session.power_kw = power_kw
 
     def set_status(self, charger_id: str, status: str) -> None:
         """Set the charger's reported status (any string: online, offline, unavailable...)."""

@@ -168,7 +168,7 @@ class TelegramHandlers:
             if reply is None or not isinstance(message, Message):
                 await query.answer(self._answers.stale_button(language))
                 return
-            await query.answer()
+            await query.answer(reply.notice)
             await self._edit(message, reply)
         except BadRequest as err:  # expired query, or "message is not modified"
             log.debug("could not answer a button press: %s", err.message)

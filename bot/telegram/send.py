@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Final
@@ -36,6 +36,7 @@ log = logging.getLogger(__name__)
 
 #: Retry delay after a network failure or a timeout.
 NETWORK_RETRY_SECONDS = 10.0
+_NOT_MODIFIED = "message is not modified"
 _GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
 #: Group limiters kept before idle ones are forgotten.
 _MAX_GROUP_LIMITERS: Final = 512
@@ -141,28 +142,52 @@ class TelegramMessenger:
     def __init__(self, bot: ExtBot[FloodPolicy]) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: int, text: str) -> int | None:
-        """Send an HTML message; translate failures into `DeliveryError`s."""
-        try:
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+        """Send an HTML message (without a sound if `silent`); map failures to DeliveryErrors."""
+        with _delivery_errors():
             message = await self._bot.send_message(
-                chat_id, text, parse_mode=ParseMode.HTML, rate_limit_args=OUTBOX_SENDS
+                chat_id,
+                text,
+                parse_mode=ParseMode.HTML,
+                disable_notification=silent,
+                rate_limit_args=OUTBOX_SENDS,
             )
-        except RetryAfter as err:
-            raise DeliveryDeferred("flood control", _seconds(err.retry_after), exact=True) from err
-        except ChatMigrated as err:
-            raise ChatMoved("group became a supergroup", err.new_chat_id) from err
-        except Forbidden as err:
-            raise ChatUnreachable(err.message) from err
-        except BadRequest as err:  # a NetworkError subclass: must come before it
-            if any(marker in err.message.lower() for marker in _GONE_MARKERS):
-                raise ChatUnreachable(err.message) from err
-            raise MessageRejected(err.message) from err
-        except TimedOut as err:
-            raise DeliveryDeferred(
-                "timed out", NETWORK_RETRY_SECONDS, maybe_delivered=True
-            ) from err
-        except NetworkError as err:
-            raise DeliveryDeferred(f"network: {err.message}", NETWORK_RETRY_SECONDS) from err
-        except TelegramError as err:
-            raise MessageRejected(err.message) from err
         return message.message_id
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        """Replace a message's HTML text; "not modified" counts as done."""
+        try:
+            with _delivery_errors():
+                await self._bot.edit_message_text(
+                    text,
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    parse_mode=ParseMode.HTML,
+                    rate_limit_args=OUTBOX_SENDS,
+                )
+        except MessageRejected as err:
+            if _NOT_MODIFIED not in str(err).lower():
+                raise
+
+
+@contextlib.contextmanager
+def _delivery_errors() -> Iterator[None]:
+    """Translate python-telegram-bot's errors into the sender's, in this one place."""
+    try:
+        yield
+    except RetryAfter as err:
+        raise DeliveryDeferred("flood control", _seconds(err.retry_after), exact=True) from err
+    except ChatMigrated as err:
+        raise ChatMoved("group became a supergroup", err.new_chat_id) from err
+    except Forbidden as err:
+        raise ChatUnreachable(err.message) from err
+    except BadRequest as err:  # a NetworkError subclass: must come before it
+        if any(marker in err.message.lower() for marker in _GONE_MARKERS):
+            raise ChatUnreachable(err.message) from err
+        raise MessageRejected(err.message) from err
+    except TimedOut as err:
+        raise DeliveryDeferred("timed out", NETWORK_RETRY_SECONDS, maybe_delivered=True) from err
+    except NetworkError as err:
+        raise DeliveryDeferred(f"network: {err.message}", NETWORK_RETRY_SECONDS) from err
+    except TelegramError as err:
+        raise MessageRejected(err.message) from err

@@ -1,0 +1,48 @@
+"""The monthly digest: when it is due, and what it says. Pure; `now` is an argument.
+
+It is due on the 1st of a month from 09:00 local time until the end of that day, so a bot that
+was down at 09:00 still sends it when it is back that day. It is an event keyed by the month,
+so however often the scheduled check runs (at start-up and every poll cycle) and however often
+the bot restarts, the store records it once per account and month.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, tzinfo
+from typing import Final
+
+from bot.core.events import MonthlyDigest
+from bot.joulo.models import Energy
+
+#: Local time on the 1st from which the digest goes out.
+DIGEST_TIME: Final = time(9, 0)
+
+
+def _month_before(year: int, month: int) -> tuple[int, int]:
+    return (year, month - 1) if month > 1 else (year - 1, 12)
+
+
+def digest_due(now: datetime, tz: tzinfo) -> tuple[str, str] | None:
+    """`(last month, the month before)` as `YYYY-MM` when the digest is due at `now`, else None."""
+    local = now.astimezone(tz)
+    if local.day != 1 or local.time().replace(tzinfo=None) < DIGEST_TIME:
+        return None
+    last = _month_before(local.year, local.month)
+    before = _month_before(*last)
+    return f"{last[0]:04d}-{last[1]:02d}", f"{before[0]:04d}-{before[1]:02d}"
+
+
+def build_digest(energy: Energy, month: str, previous_month: str) -> MonthlyDigest:
+    """The digest of `month` compared with `previous_month`, from Joulo's `/energy` figures."""
+    last = energy.month(month)
+    before = energy.month(previous_month)
+    return MonthlyDigest(
+        month=month,
+        previous_month=previous_month,
+        kwh=last.kwh if last else 0.0,
+        sessions=last.sessions if last else 0,
+        credits=(last.ere_credits or 0.0) if last else 0.0,
+        previous_kwh=before.kwh if before else 0.0,
+        previous_sessions=before.sessions if before else 0,
+        previous_credits=(before.ere_credits or 0.0) if before else 0.0,
+    )

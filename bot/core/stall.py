@@ -1,0 +1,40 @@
+"""Charging that seems to have stopped: a running session whose kWh has not grown for a while.
+
+Pure, like `bot.core.diff`, and applied to its result. A session is reported once: the event's
+key names only the charger and the session, so the store records it a single time however
+many polls keep seeing the stall. A session whose energy grows again before the threshold is
+never reported, because the last *distinct* reading (`SessionState.samples`) moves forward.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+
+from bot.core.events import SessionStalled
+from bot.core.state import ChargerState
+
+
+def stalled_sessions(
+    states: Mapping[str, ChargerState], *, now: datetime, after: timedelta
+) -> list[SessionStalled]:
+    """Sessions still running whose last energy increase is at least `after` old."""
+    found = []
+    for state in states.values():
+        session = state.session
+        if session is None or not state.is_charging or not session.samples:
+            continue
+        since = session.samples[-1].at
+        if now - since < after:
+            continue
+        found.append(
+            SessionStalled(
+                charger_id=state.charger_id,
+                charger_name=state.name,
+                session_id=session.id,
+                started_at=session.started_at,
+                since=since,
+                kwh=session.kwh,
+            )
+        )
+    return sorted(found, key=lambda event: event.charger_id)

@@ -1,0 +1,159 @@
+"""What a chat sees of its settings, its live card, a stall and the digest, in English and Dutch.
+
+Pins down: the settings summary and keyboard (state marks, `set:` data within Telegram's 64
+bytes, charger names escaped), the live card while running and finalised, the stall notice
+and the digest's comparison with the month before (no percentage against an empty month).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.events import MonthlyDigest, SessionFinished, SessionStarted
+from bot.core.policy import ChatSettings, QuietHours
+from bot.core.render_chat import digest, live_card, settings_menu
+from bot.core.reply import MAX_BUTTON_DATA
+from bot.core.state import ChargerState, Sample, SessionState
+
+
+@pytest.fixture(autouse=True)
+def _no_dotenv() -> None:
+    """Overrides conftest's per-test env scrub and chdir: this pure code reads no settings."""
+
+
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+NOW = datetime(2026, 4, 9, 10, 0, tzinfo=UTC)  # 12:00 in Amsterdam
+CHARGER = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+START = SessionStarted(
+    charger_id=CHARGER,
+    charger_name="Garage",
+    session_id="s1",
+    started_at=NOW - timedelta(minutes=45),
+)
+
+
+def test_the_settings_menu_shows_the_state_and_offers_every_change() -> None:
+    settings = ChatSettings(
+        topics={"offline": False},
+        muted_chargers=frozenset({CHARGER}),
+        quiet=QuietHours(start=time(22), end=time(7)),
+        muted_until=NOW + timedelta(hours=2),
+    )
+
+    reply = settings_menu(
+        settings,
+        [(CHARGER, "<Garage>")],
+        "en",
+        AMSTERDAM,
+        NOW,
+        private=False,
+        chat_language="nl",
+    )
+
+    assert reply.text.splitlines() == [
+        "⚙️ <b>Settings for this chat</b>",
+        "Notifications: start, finish, stalled",
+        "Muted chargers: &lt;Garage&gt;",
+        "Live session card: off",
+        "Quiet hours: 22:00–07:00",
+        "🔇 Muted until 14:00",
+        "Language: Dutch",
+        "<i>Tap to change. Also: /quiet 22:00-07:00, /mute 2h, /live on, /language nl.</i>",
+    ]
+    buttons = [b for row in reply.buttons for b in row]
+    assert [b.text for b in buttons] == [
+        "✅ start",
+        "✅ finish",
+        "▫️ offline/online",
+        "✅ stalled",
+        "▫️ monthly digest",
+        "▫️ <Garage>",
+        "▫️ Live card",
+        "✅ 🌙 22:00–07:00",
+        "🌙 23:00–08:00",
+        "▫️ No quiet hours",
+        "English",
+        "✅ Dutch",
+    ]
+    assert all(b.data.startswith("set:") for b in buttons)
+    assert max(len(b.data.encode()) for b in buttons) <= MAX_BUTTON_DATA
+
+
+def test_the_settings_menu_reads_in_dutch_with_the_private_digest_default() -> None:
+    reply = settings_menu(
+        ChatSettings(), [], "nl", AMSTERDAM, NOW, private=True, chat_language="nl"
+    )
+
+    assert reply.text.splitlines()[:2] == [
+        "⚙️ <b>Instellingen voor deze chat</b>",
+        "Meldingen: start, klaar, offline/online, gestopt, maandoverzicht",
+    ]
+
+
+def _running(kwh: float) -> ChargerState:
+    return ChargerState(
+        charger_id=CHARGER,
+        name="Garage",
+        status="charging",
+        online=True,
+        is_charging=True,
+        observed_at=NOW,
+        session=SessionState(
+            id="s1",
+            started_at=START.started_at,
+            kwh=kwh,
+            samples=(
+                Sample(at=NOW - timedelta(minutes=10), kwh=kwh - 1.2),
+                Sample(at=NOW, kwh=kwh),
+            ),
+        ),
+    )
+
+
+def test_a_live_card_shows_the_session_so_far() -> None:
+    assert live_card(START, _running(5.4), None, lang="en", tz=AMSTERDAM, now=NOW) == (
+        "🔌 <b>Garage</b>: charging since 11:15\n⚡ 5.40 kWh · ~7.2 kW · 45 min\n"
+        "<i>Updated 12:00</i>"
+    )
+    assert live_card(START, _running(5.4), None, lang="nl", tz=AMSTERDAM, now=NOW) == (
+        "🔌 <b>Garage</b>: aan het laden sinds 11:15\n⚡ 5,40 kWh · ~7,2 kW · 45 min\n"
+        "<i>Bijgewerkt 12:00</i>"
+    )
+
+
+def test_a_finished_live_card_shows_the_end_figures_and_credits() -> None:
+    finished = SessionFinished(
+        charger_id=CHARGER,
+        charger_name="Garage",
+        session_id="s1",
+        started_at=START.started_at,
+        ended_at=NOW,
+        kwh=5.5,
+        ere_credits=1.82,
+    )
+
+    assert live_card(START, None, finished, lang="en", tz=AMSTERDAM, now=NOW) == (
+        "🔌 <b>Garage</b>: charged 11:15–12:00\n✅ 5.50 kWh in 45 min\nERE credits: 1.82"
+    )
+
+
+def test_the_digest_compares_with_the_month_before_only_when_it_had_charging() -> None:
+    event = MonthlyDigest(
+        month="2026-03",
+        previous_month="2026-02",
+        kwh=90.0,
+        sessions=6,
+        credits=29.7,
+        previous_kwh=120.0,
+        previous_sessions=0,
+        previous_credits=0.0,
+    )
+
+    assert digest(event, "nl") == (
+        "📅 <b>maart 2026</b> in het kort\n"
+        "90,0 kWh (−25%) · 6 sessies · 29,70 ERE-credits\n"
+        "<i>februari 2026: 120,0 kWh · 0 sessies · 0,00 ERE-credits</i>"
+    )

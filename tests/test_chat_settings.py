@@ -1,0 +1,276 @@
+"""Each chat decides what it hears, through the real Application and the fake Bot API.
+
+Pins down: a /settings button changes what later notifications do, and the menu is redrawn in
+place; in a group only an admin (asked of Telegram at the moment of the change) may change
+anything, anyone else gets a short explanation and nothing changes; a muted chat gets nothing
+while other chats do, and what it missed is not sent afterwards; quiet hours deliver silently
+(`disable_notification`) and outside them a message is not silent; settings survive a group's
+upgrade to a supergroup; a stalled session is reported once; a live card is edited at most
+once a minute and ends with the final figures while "finished" is still sent.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from tests.fake_telegram import FakeChat, FakeUser, SentMessage
+from tests.story import ANNA, FAMILY, World
+
+BERT = FakeUser(id=5002, first_name="Bert", language_code="en")
+STARTED = "🔌 Garage: charging started at {time}"
+
+
+async def _say(world: World, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> str:
+    before = len(world.telegram.messages_to(chat.id))
+    if isinstance(chat, FakeChat):
+        world.telegram.group_message(chat, user, text)
+    else:
+        world.telegram.private_message(user, text)
+    return (await world.messages(chat.id, before + 1))[before]
+
+
+async def _family(world: World) -> None:
+    """Anna links her account; the family group (Anna is its admin) gets its notifications."""
+    await _say(world, ANNA, ANNA, f"/link {world.token}")
+    world.telegram.set_admin(FAMILY, ANNA)
+    world.telegram.add_bot_to_group(FAMILY, by=ANNA)
+    await world.messages(FAMILY.id, 1)
+    await _say(world, FAMILY, ANNA, "/subscribe")
+
+
+def _last_sent(world: World, chat_id: int) -> SentMessage:
+    return [m for m in world.telegram.sent() if m.chat_id == chat_id][-1]
+
+
+def _button(message: SentMessage | dict[str, object], data: str) -> str:
+    markup = message.reply_markup if isinstance(message, SentMessage) else message["reply_markup"]
+    assert isinstance(markup, dict)
+    labels = [
+        b["text"] for row in markup["inline_keyboard"] for b in row if b["callback_data"] == data
+    ]
+    assert len(labels) == 1, data
+    return str(labels[0])
+
+
+async def _start_charging(world: World) -> None:
+    """Charging starts at 10:01; returns once the owner's private chat (unmuted) heard it."""
+    before = len(world.telegram.messages_to(ANNA.id))
+    world.clock.advance(60)
+    world.sim.start_session(world.garage, power_kw=7.2)
+    world.clock.advance(30)
+    await world.messages(ANNA.id, before + 1)
+
+
+async def test_a_settings_button_changes_what_later_notifications_do(world: World) -> None:
+    await _family(world)
+    await _say(world, FAMILY, ANNA, "/settings")
+    menu = _last_sent(world, FAMILY.id)
+    assert menu.plain_text.startswith("⚙️ Settings for this chat\nNotifications: start, finish")
+    assert _button(menu, "set:t:start") == "✅ start"
+
+    world.telegram.press_button(FAMILY, ANNA, menu.message_id, "set:t:start")
+    await world.telegram.await_for(lambda api: len(api.edits()) == 1)
+    redrawn = world.telegram.message(FAMILY.id, menu.message_id)
+    assert redrawn is not None
+    assert _button(redrawn, "set:t:start") == "▫️ start"
+    assert world.telegram.callback_answers()[-1]["text"] == "Saved."
+
+    before = len(world.telegram.messages_to(FAMILY.id))
+    await _start_charging(world)
+    await world.next_polls()
+    assert len(world.telegram.messages_to(FAMILY.id)) == before  # no start in the group
+    world.clock.advance(600)
+    world.sim.finish_session(world.garage)
+    world.clock.advance(30)
+    finished = (await world.messages(FAMILY.id, before + 1))[before]
+    assert finished.startswith("✅ Garage: charging finished")
+
+
+async def test_a_non_admin_cannot_change_a_groups_settings(world: World) -> None:
+    await _family(world)
+    await _say(world, FAMILY, ANNA, "/settings")
+    menu = _last_sent(world, FAMILY.id)
+
+    world.telegram.press_button(FAMILY, BERT, menu.message_id, "set:t:start")
+    await world.telegram.await_for(lambda api: len(api.callback_answers()) == 1)
+    assert world.telegram.callback_answers()[0]["text"] == (
+        "Only a group admin can change this chat's settings."
+    )
+    assert world.telegram.edits() == []
+    reply = await _say(world, FAMILY, BERT, "/mute 2h")
+    assert reply == "Only a group admin can change this chat's settings."
+
+    before = len(world.telegram.messages_to(FAMILY.id))
+    await _start_charging(world)
+    started = (await world.messages(FAMILY.id, before + 1))[before]
+    assert started == STARTED.format(time="10:01")
+
+
+async def test_a_muted_chat_gets_nothing_while_the_others_do(world: World) -> None:
+    await _family(world)
+    reply = await _say(world, FAMILY, ANNA, "/mute 1h")
+    assert reply.startswith("🔇 Muted until 11:00. Nothing is sent here until then")
+    before = len(world.telegram.messages_to(FAMILY.id))
+
+    await _start_charging(world)
+    assert world.telegram.messages_to(ANNA.id, plain=True)[-1] == STARTED.format(time="10:01")
+    await world.next_polls()
+    assert len(world.telegram.messages_to(FAMILY.id)) == before
+
+    world.clock.advance(3600)  # the mute is over; what was missed is not sent afterwards
+    await world.next_polls()
+    assert len(world.telegram.messages_to(FAMILY.id)) == before
+    status = await _say(world, FAMILY, ANNA, "/status")
+    assert "Garage — ⚡ charging" in status
+    world.sim.finish_session(world.garage)
+    world.clock.advance(30)
+    assert (await world.messages(FAMILY.id, before + 2))[before + 1].startswith(
+        "✅ Garage: charging finished"
+    )
+
+
+async def test_unmute_ends_the_mute_early(world: World) -> None:
+    await _family(world)
+    await _say(world, ANNA, ANNA, "/mute 1d")
+    assert await _say(world, ANNA, ANNA, "/unmute") == "🔔 Unmuted: notifications are back."
+    assert await _say(world, ANNA, ANNA, "/unmute") == "This chat isn't muted."
+    await _start_charging(world)
+    assert world.telegram.messages_to(ANNA.id, plain=True)[-1] == STARTED.format(time="10:01")
+
+
+async def test_quiet_hours_deliver_silently_and_only_inside_the_window(world: World) -> None:
+    await _family(world)
+    reply = await _say(world, FAMILY, ANNA, "/quiet 09:30-10:30")
+    assert reply == "🌙 Quiet hours 09:30–10:30: messages then arrive without a sound."
+
+    await _start_charging(world)
+    await world.messages(FAMILY.id, 4)
+    in_group, in_private = _last_sent(world, FAMILY.id), _last_sent(world, ANNA.id)
+    assert in_group.plain_text == in_private.plain_text == STARTED.format(time="10:01")
+    assert in_group.params.get("disable_notification") is True
+    assert not in_private.params.get("disable_notification")
+
+    world.clock.advance(3600)  # 11:01: outside the window
+    world.sim.finish_session(world.garage)
+    world.clock.advance(30)
+    await world.messages(FAMILY.id, 5)
+    assert not _last_sent(world, FAMILY.id).params.get("disable_notification")
+
+
+async def test_typed_settings_explain_their_arguments(world: World) -> None:
+    assert (await _say(world, ANNA, ANNA, "/quiet tonight")).startswith(
+        "Set quiet hours like /quiet 22:00-07:00"
+    )
+    assert await _say(world, ANNA, ANNA, "/live maybe") == "Use /live on or /live off."
+    assert (await _say(world, ANNA, ANNA, "/mute forever")).startswith("Mute like /mute 30m")
+    assert await _say(world, ANNA, ANNA, "/language de") == (
+        "Choose a language: /language nl or /language en."
+    )
+    assert await _say(world, ANNA, ANNA, "/quiet off") == (
+        "🔔 No quiet hours: every message makes a sound again."
+    )
+
+
+async def test_a_chat_language_changes_its_notifications(world: World) -> None:
+    await _family(world)
+    reply = await _say(world, FAMILY, ANNA, "/language nl")
+    assert reply == "🌐 Deze chat krijgt de meldingen nu in het Nederlands."
+    await _start_charging(world)
+    assert (await world.messages(FAMILY.id, 4))[3] == "🔌 Garage: laden gestart om 10:01"
+    assert world.telegram.messages_to(ANNA.id, plain=True)[-1] == STARTED.format(time="10:01")
+
+
+async def test_settings_follow_a_group_that_becomes_a_supergroup(world: World) -> None:
+    family = FakeChat(id=-4242, title="Family", type="group")
+    await _say(world, ANNA, ANNA, f"/link {world.token}")
+    world.telegram.set_admin(family, ANNA)
+    world.telegram.add_bot_to_group(family, by=ANNA)
+    await world.messages(family.id, 1)
+    await _say(world, family, ANNA, "/subscribe")
+    await _say(world, family, ANNA, "/quiet 22:00-07:00")
+
+    supergroup = world.telegram.migrate_group(family)
+    await world.next_polls()
+    with sqlite3.connect(world.settings.database_path) as db:
+        rows = db.execute("SELECT chat_id, data FROM chat_settings").fetchall()
+    assert [chat_id for chat_id, _ in rows] == [supergroup.id]
+    assert '"22:00:00"' in rows[0][1]
+
+
+async def test_a_stalled_session_is_reported_once(world: World) -> None:
+    await _family(world)
+    await _start_charging(world)
+    world.clock.advance(600)
+    await world.next_polls()
+    world.sim.set_power(world.garage, 0.0)  # the car stops drawing power at 10:11
+    world.clock.advance(29 * 60)
+    await world.next_polls()
+    assert len(world.telegram.messages_to(ANNA.id)) == 2  # not yet: 29 minutes
+
+    world.clock.advance(2 * 60)
+    messages = await world.messages(ANNA.id, 3)
+    assert messages[2] == (
+        "⏸ Garage: charging seems to have stopped — no energy since 10:11 (1.26 kWh so far). "
+        "Is the car full, or did something come loose?"
+    )
+    world.clock.advance(3600)
+    await world.next_polls(3)
+    assert len(world.telegram.messages_to(ANNA.id)) == 3
+
+
+async def test_a_session_that_picks_up_again_is_not_reported(world: World) -> None:
+    await _family(world)
+    await _start_charging(world)
+    world.sim.set_power(world.garage, 0.0)
+    world.clock.advance(20 * 60)
+    await world.next_polls()
+    world.sim.set_power(world.garage, 7.2)
+    world.clock.advance(20 * 60)
+    await world.next_polls()
+    world.clock.advance(20 * 60)
+    await world.next_polls()
+    assert len(world.telegram.messages_to(ANNA.id)) == 2
+
+
+async def test_a_live_card_is_edited_at_most_once_a_minute_and_ends_with_the_figures(
+    world: World,
+) -> None:
+    await _family(world)
+    assert (await _say(world, FAMILY, ANNA, "/live on")).startswith("📟 Live card on")
+    await _start_charging(world)
+    await world.messages(FAMILY.id, 4)
+    card = _last_sent(world, FAMILY.id)
+    assert card.plain_text == STARTED.format(time="10:01")
+
+    await world.telegram.await_for(lambda api: len(api.edits()) == 1)  # drawn at once
+    world.clock.advance(30)
+    await world.next_polls(3)
+    assert len(world.telegram.edits()) == 1  # 30 seconds later: not yet
+    world.clock.advance(31)
+    await world.telegram.await_for(lambda api: len(api.edits()) == 2)
+
+    for _ in range(10):  # five more minutes in 30-second steps, several polls each
+        world.clock.advance(30)
+        await world.next_polls()
+    edits = world.telegram.edits()
+    assert 2 + 3 <= len(edits) <= 2 + 5
+    assert {(e.chat_id, e.message_id) for e in edits} == {(FAMILY.id, card.message_id)}
+    assert edits[-1].plain_text.startswith("🔌 Garage: charging since 10:01\n⚡ 0.")
+    world.clock.advance(30 * 60)
+    world.sim.finish_session(world.garage)
+    world.clock.advance(30)
+    finished = (await world.messages(FAMILY.id, 5))[4]
+    assert finished.startswith("✅ Garage: charging finished")
+    world.clock.advance(60)
+    await world.telegram.await_for(
+        lambda api: "charged" in (api.message(FAMILY.id, card.message_id) or {}).get("text", "")
+    )
+    final = world.telegram.message(FAMILY.id, card.message_id)
+    assert final is not None
+    assert final["text"] == (
+        "🔌 Garage: charged 10:01–10:37\n✅ 4.38 kWh in 37 min\nERE credits: 1.45"
+    )
+    count = len(world.telegram.edits())
+    world.clock.advance(600)
+    await world.next_polls(3)
+    assert len(world.telegram.edits()) == count  # closed: no more edits

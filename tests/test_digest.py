@@ -1,0 +1,129 @@
+"""The monthly digest goes out once: on the 1st from 09:00 local time, even if the bot was down
+at 09:00, and never twice across restarts (it is a durable event keyed by the month).
+
+The bot runs for real (python-telegram-bot against the fake Bot API, the simulator as Joulo)
+and is restarted on the same database file; the clock is hand-cranked.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+from bot.app import serve
+from bot.clock import ManualClock
+from bot.config import Settings
+from bot.joulo.simulator import JouloSimulator
+from tests.fake_telegram import FakeBotAPI
+from tests.story import ANNA, FAMILY
+
+#: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).
+BEFORE_NINE = datetime(2026, 5, 1, 6, 59, tzinfo=UTC)
+DIGEST = (
+    "📅 April 2026 in short\n"
+    "30.0 kWh (+50%) · 2 sessions (+100%) · 9.90 ERE credits (+50%)\n"
+    "March 2026: 20.0 kWh · 1 session · 6.60 ERE credits"
+)
+
+
+@contextlib.asynccontextmanager
+async def _running(
+    settings: Settings, clock: ManualClock, sim: JouloSimulator, fake_bot: FakeBotAPI
+) -> AsyncIterator[None]:
+    stop = asyncio.Event()
+    polls_before = len(fake_bot.calls_to("deleteWebhook"))
+    task = asyncio.create_task(
+        serve(settings, stop, clock=clock, joulo_transport=sim.transport(), poll_first=0.1)
+    )
+    await fake_bot.await_for(lambda api: len(api.calls_to("deleteWebhook")) > polls_before)
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, timeout=10)
+
+
+async def _polls(sim: JouloSimulator, count: int = 3) -> None:
+    def seen() -> int:
+        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
+
+    target = seen() + count
+    for _ in range(200):
+        if seen() >= target:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the bot did not poll")
+
+
+def _digests(fake_bot: FakeBotAPI, chat_id: int) -> list[str]:
+    return [m for m in fake_bot.messages_to(chat_id, plain=True) if m.startswith("📅")]
+
+
+async def test_the_digest_goes_out_once_even_across_restarts_around_nine(
+    fake_bot: FakeBotAPI, sim: JouloSimulator, clock: ManualClock, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage", mid_certified=True)
+    for start, kwh in ((datetime(2026, 3, 10, 18, tzinfo=UTC), 20.0),
+                       (datetime(2026, 4, 3, 18, tzinfo=UTC), 10.0),
+                       (datetime(2026, 4, 20, 18, tzinfo=UTC), 20.0)):  # fmt: skip
+        sim.add_past_session(garage, start, start + timedelta(hours=3), kwh)
+    clock.set(BEFORE_NINE)
+
+    async with _running(settings, clock, sim, fake_bot):
+        fake_bot.private_message(ANNA, f"/link {token}")
+        await fake_bot.await_for(lambda api: len(api.messages_to(ANNA.id)) == 1)
+        fake_bot.add_bot_to_group(FAMILY, by=ANNA)
+        fake_bot.group_message(FAMILY, ANNA, "/subscribe")
+        await fake_bot.await_for(lambda api: len(api.messages_to(FAMILY.id)) == 2)
+        await _polls(sim)
+        assert _digests(fake_bot, ANNA.id) == []  # 08:59: not yet
+
+    clock.set(BEFORE_NINE + timedelta(minutes=90))  # the bot was down at 09:00; back at 10:29
+    async with _running(settings, clock, sim, fake_bot):
+        await fake_bot.await_for(lambda api: len(_digests(api, ANNA.id)) == 1)
+        await _polls(sim)
+
+    clock.advance(3600)
+    async with _running(settings, clock, sim, fake_bot):  # and once more, later that day
+        await _polls(sim)
+
+    assert _digests(fake_bot, ANNA.id) == [DIGEST]
+    assert _digests(fake_bot, FAMILY.id) == []  # groups opt in
+
+
+async def test_a_group_that_opted_in_gets_the_digest_at_nine(
+    fake_bot: FakeBotAPI, sim: JouloSimulator, clock: ManualClock, settings: Settings
+) -> None:
+    settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
+    token = sim.add_account()
+    sim.add_charger(token, "Garage")
+    clock.set(BEFORE_NINE)
+
+    async with _running(settings, clock, sim, fake_bot):
+        fake_bot.private_message(ANNA, f"/link {token}")
+        await fake_bot.await_for(lambda api: len(api.messages_to(ANNA.id)) == 1)
+        fake_bot.set_admin(FAMILY, ANNA)
+        fake_bot.add_bot_to_group(FAMILY, by=ANNA)
+        fake_bot.group_message(FAMILY, ANNA, "/subscribe")
+        fake_bot.group_message(FAMILY, ANNA, "/settings")
+        await fake_bot.await_for(lambda api: len(api.messages_to(FAMILY.id)) == 3)
+        menu = [m for m in fake_bot.sent() if m.chat_id == FAMILY.id][-1]
+        fake_bot.press_button(FAMILY, ANNA, menu.message_id, "set:t:digest")
+        await fake_bot.await_for(lambda api: len(api.edits()) == 1)
+        await _polls(sim)
+        assert _digests(fake_bot, FAMILY.id) == []
+
+        clock.advance(60)  # 09:00
+        await fake_bot.await_for(lambda api: len(_digests(api, FAMILY.id)) == 1)
+        await _polls(sim)
+
+    assert _digests(fake_bot, FAMILY.id) == [
+        "📅 April 2026 in short\n"
+        "0.0 kWh · 0 sessions · 0.00 ERE credits\n"
+        "March 2026: 0.0 kWh · 0 sessions · 0.00 ERE credits"
+    ]
+    assert len(_digests(fake_bot, ANNA.id)) == 1
