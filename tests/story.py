@@ -78,13 +78,22 @@ async def world(
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
+    async with bot_running(settings, clock, joulo_transport) as bot:
+        yield World(fake_bot, sim, clock, settings, token, garage, driveway, bot)
+
+
+@contextlib.asynccontextmanager
+async def bot_running(
+    settings: Settings, clock: ManualClock, joulo_transport: httpx.AsyncBaseTransport
+) -> AsyncIterator[RunningBot]:
+    """The whole bot on `settings`, its poll cycles run back to back by a test ticker."""
     async with (
         open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
         running(services, schedule_polls=False) as bot,
     ):
         ticker = asyncio.create_task(_tick(bot), name="test-poll-ticker")
         try:
-            yield World(fake_bot, sim, clock, settings, token, garage, driveway, bot)
+            yield bot
         finally:
             ticker.cancel()
             with contextlib.suppress(asyncio.CancelledError):

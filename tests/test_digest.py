@@ -12,12 +12,11 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from bot.app import serve
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import FakeBotAPI
-from tests.story import ANNA, FAMILY
+from tests.story import ANNA, FAMILY, bot_running
 
 #: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).
 BEFORE_NINE = datetime(2026, 5, 1, 6, 59, tzinfo=UTC)
@@ -32,17 +31,10 @@ DIGEST = (
 async def _running(
     settings: Settings, clock: ManualClock, sim: JouloSimulator, fake_bot: FakeBotAPI
 ) -> AsyncIterator[None]:
-    stop = asyncio.Event()
     polls_before = len(fake_bot.calls_to("deleteWebhook"))
-    task = asyncio.create_task(
-        serve(settings, stop, clock=clock, joulo_transport=sim.transport(), poll_first=0.1)
-    )
-    await fake_bot.await_for(lambda api: len(api.calls_to("deleteWebhook")) > polls_before)
-    try:
+    async with bot_running(settings, clock, sim.transport()):
+        await fake_bot.await_for(lambda api: len(api.calls_to("deleteWebhook")) > polls_before)
         yield
-    finally:
-        stop.set()
-        await asyncio.wait_for(task, timeout=10)
 
 
 async def _polls(sim: JouloSimulator, count: int = 3) -> None:
@@ -50,10 +42,10 @@ async def _polls(sim: JouloSimulator, count: int = 3) -> None:
         return sum(1 for r in sim.requests if r.endpoint == "/chargers")
 
     target = seen() + count
-    for _ in range(200):
+    for _ in range(1000):
         if seen() >= target:
             return
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.005)
     raise AssertionError("the bot did not poll")
 
 
