@@ -437,6 +437,11 @@ def fmt_time(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str
     return f"{local.day} {_MONTHS[lang][local.month - 1]} {clock}"
 
 
+def month_abbreviation(month: int, lang: Language) -> str:
+    """1 → `Jan` / `jan`; 3 → `Mar` / `mrt`."""
+    return _MONTHS[lang][month - 1]
+
+
 def month_name(year_month: str, lang: Language) -> str:
     """`2026-04` → `April 2026` / `april 2026`."""
     year, month = year_month.split("-")
