@@ -47,7 +47,17 @@ async def test_the_command_menu_is_registered_in_english_and_dutch(world: World)
     menus = world.telegram.commands
     private_nl = [c["command"] for c in menus[("all_private_chats", "nl")]]
     group_en = {c["command"]: c["description"] for c in menus[("all_group_chats", "en")]}
-    assert private_nl == ["start", "link", "unlink", "status", "stats", "help"]
+    assert private_nl == [
+        "start",
+        "link",
+        "unlink",
+        "status",
+        "stats",
+        "sessions",
+        "export",
+        "tag",
+        "help",
+    ]
     assert group_en["subscribe"] == "Send notifications to this group"
     assert menus[("all_group_chats", "nl")][0]["description"] == "Meldingen naar deze groep"
 

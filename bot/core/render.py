@@ -14,7 +14,6 @@ from html import escape
 from typing import Literal
 
 from bot.core.chart import Bar, ChartText, MonthFigures, all_time, last_months
-
 from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
