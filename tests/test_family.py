@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import struct
 import subprocess
 import sys
@@ -361,3 +362,26 @@ def test_an_idle_bot_has_not_imported_matplotlib(tmp_path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+def test_the_demo_writes_the_chart_and_the_csv_and_pages_sessions(tmp_path) -> None:
+    out = tmp_path / "out"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--out", str(out)],
+        input="/stats\n/stats all\n/sessions\n/sessions older\n/export\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "DEFAULT_LANGUAGE": "en"},
+    )
+    assert result.returncode == 0, result.stderr
+    chart, csv_file = out / "joulo-stats.png", out / next(out.glob("*.csv")).name
+    assert f"📎 {chart} (" in result.stdout
+    assert f"📎 {csv_file} (" in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG")
+    assert csv_file.read_bytes().startswith("\ufeffStart,End,Charger".encode())
+    assert "[• 12 months •]  [All time]" in result.stdout
+    assert "[12 months]  [• All time •]" in result.stdout
+    assert "🕘 Charging sessions 1–10" in result.stdout
+    assert "🕘 Charging sessions 11–20" in result.stdout
