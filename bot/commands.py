@@ -26,6 +26,7 @@ from bot.core.export import ExportRow, parse_period, sessions_csv
 from bot.core.i18n import Language, t
 from bot.core.render import message
 from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
+from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
 from bot.crypto import TokenCipher, TokenUndecryptable, token_fingerprint
 from bot.joulo.client import (
@@ -56,6 +57,10 @@ CHART_FILENAME: Final = "joulo-stats.png"
 #: Telegram's limit for a photo caption, in UTF-16 code units of the text without markup.
 MAX_CAPTION: Final = 1024
 _TAGS: Final = re.compile(r"<[^>]+>")
+
+
+#: An account's tag names and charger states, read once per reply.
+_Lookup = tuple[dict[str, str], dict[str, ChargerState]]
 
 
 def caption_length(text: str) -> int:
@@ -176,6 +181,7 @@ class Answers:
         self._on_events = on_events
         self._energy_cache: dict[tuple[int, int], tuple[datetime, Energy]] = {}
         self._position_cache: dict[tuple[int, int], tuple[datetime, ErePosition | None]] = {}
+        self._chart_lock = asyncio.Lock()
 
     # --- the rules every command goes through ------------------------------------------------
 
@@ -490,7 +496,10 @@ class Answers:
             return Reply(text)
         bars = render.chart_bars(figures, period, lang, now, self._tz)
         try:
-            png = await asyncio.to_thread(draw_chart, bars, render.chart_text(period, lang), lang)
+            async with self._chart_lock:  # matplotlib is not thread-safe: one chart at a time
+                png = await asyncio.to_thread(
+                    draw_chart, bars, render.chart_text(period, lang), lang
+                )
         except Exception:  # any drawing failure: the figures still go out
             log.exception("/stats: could not draw the chart")
             return Reply(text)
@@ -580,7 +589,8 @@ class Answers:
         merged.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
         window = merged if single else merged[offset:]
         page, more = window[:SESSIONS_PAGE], len(window) > SESSIONS_PAGE
-        views = [await self._view(session, account) for session, account in page]
+        lookups: dict[int, _Lookup] = {}
+        views = [await self._view(session, account, lookups) for session, account in page]
         text = render.render_sessions(
             views,
             offset=offset,
@@ -591,9 +601,16 @@ class Answers:
         )
         return Reply(text, buttons=self._paging(offset, more, wanted, charger_ids, lang))
 
-    async def _view(self, session: Session, account: Account) -> render.SessionView:
-        names = await self._store.tag_names(account.id)
-        states = await self._store.charger_states(account.id)
+    async def _view(
+        self, session: Session, account: Account, lookups: dict[int, _Lookup]
+    ) -> render.SessionView:
+        """A session with its charger's and tag's names (read once per account into `lookups`)."""
+        if account.id not in lookups:
+            lookups[account.id] = (
+                await self._store.tag_names(account.id),
+                await self._store.charger_states(account.id),
+            )
+        names, states = lookups[account.id]
         state = states.get(session.charger_id)
         charger = (session.charger_nickname or "").strip() or (
             state.name if state else session.charger_id
@@ -628,6 +645,7 @@ class Answers:
         if period is None:
             return Reply(message(lang, "export_usage"))
         rows: list[ExportRow] = []
+        lookups: dict[int, _Lookup] = {}
         try:
             for account in accounts:
                 token = self._cipher.decrypt(account.token_enc)
@@ -639,7 +657,7 @@ class Answers:
                 )
                 for session in found:
                     if period.start <= session.started_at < period.end:
-                        view = await self._view(session, account)
+                        view = await self._view(session, account, lookups)
                         rows.append(ExportRow(session, view.charger, view.tag_name))
         except (JouloTokenRejected, TokenUndecryptable):
             return Reply(message(lang, "stats_rejected"))

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.commands import Asked, Person, Place, menu
+from bot.commands import Asked, Person, Place, caption_length, menu
 from bot.joulo.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
@@ -264,3 +264,8 @@ def test_the_menus_list_each_command_where_it_can_be_used() -> None:
         "export",
         "help",
     )
+
+
+def test_a_caption_is_measured_as_telegram_counts_it() -> None:
+    assert caption_length("<b>a &amp; b</b>") == 5
+    assert caption_length("📊 <i>x</i>") == 4  # the emoji is two UTF-16 code units
