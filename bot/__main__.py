@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 # python-telegram-bot 22 reports durations as timedelta when this is set (and warns otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -30,6 +31,13 @@ def _parser() -> argparse.ArgumentParser:
         "--speed", type=float, default=120.0, help="simulated seconds per real second"
     )
     demo.add_argument("--seed", type=int, default=None, help="random seed for the simulation")
+    demo.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder for the files the bot sends (/stats chart, /export CSV); "
+        "default: joulo-demo in the temporary directory",
+    )
     commands.add_parser(
         "healthcheck", help="exit 0 if the poller completed a cycle recently (for Docker)"
     )
@@ -55,7 +63,9 @@ def main(argv: list[str] | None = None) -> int:
     if command == "demo":
         from bot.demo import run_demo
 
-        return run_demo(settings, duration=args.duration, speed=args.speed, seed=args.seed)
+        return run_demo(
+            settings, duration=args.duration, speed=args.speed, seed=args.seed, out_dir=args.out
+        )
     if command == "healthcheck":
         from bot.health import check
 

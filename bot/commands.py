@@ -8,30 +8,37 @@ sends the `Reply` back. The demo console calls the same methods.
 
 from __future__ import annotations
 
+import asyncio
+import html
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, tzinfo
+from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
 from typing import Final, Literal
 
 from bot.clock import Clock
 from bot.core import render
+from bot.core.chart import draw_chart
 from bot.core.diff import baseline
-from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_number, fmt_time, month_name, plural, t
+from bot.core.export import ExportRow, parse_period, sessions_csv
+from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time, t
 from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
 from bot.core.render import message
 from bot.core.render_chat import settings_menu
-from bot.core.reply import Reply
+from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
+from bot.core.state import ChargerState
+from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
 from bot.crypto import TokenCipher, TokenUndecryptable, token_fingerprint
 from bot.joulo.client import (
+    SESSIONS_PAGE_LIMIT,
     JouloClient,
     JouloError,
     JouloTokenRejected,
     normalize_token,
 )
-from bot.joulo.models import Energy, MonthEnergy
+from bot.joulo.models import Energy, ErePosition, Session
 from bot.outbox import lose_chat
 from bot.store import Account, ChatKind, FingerprintTaken, Store
 
@@ -41,7 +48,27 @@ log = logging.getLogger(__name__)
 TOKEN_PATTERN: Final = re.compile(r"(?:\bbearer\s+)?\b(joulo_[A-Za-z0-9]{32})\b", re.IGNORECASE)
 #: What `/link` accepts before asking Joulo: one word of token characters.
 _TOKEN_CHARS: Final = re.compile(r"[A-Za-z0-9_\-.~+/=]{8,256}")
-ENERGY_CACHE_TTL: Final = timedelta(minutes=5)
+#: How long /energy and /ere-position answers are reused per account (Joulo: "about hourly").
+ENERGY_CACHE_TTL: Final = timedelta(minutes=10)
+#: Sessions per /sessions page, and how far back the paging buttons go.
+SESSIONS_PAGE: Final = 10
+MAX_SESSIONS_OFFSET: Final = 1000
+#: Cap on /sessions pages read for one /export (100 sessions each).
+EXPORT_MAX_PAGES: Final = 50
+CHART_FILENAME: Final = "joulo-stats.png"
+#: Telegram's limit for a photo caption, in UTF-16 code units of the text without markup.
+MAX_CAPTION: Final = 1024
+_TAGS: Final = re.compile(r"<[^>]+>")
+
+
+#: An account's tag names and charger states, read once per reply.
+_Lookup = tuple[dict[str, str], dict[str, ChargerState]]
+
+
+def caption_length(text: str) -> int:
+    """How long Telegram counts an HTML text: markup stripped, entities decoded, UTF-16 units."""
+    plain = html.unescape(_TAGS.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
 
 
 @dataclass(frozen=True)
@@ -159,6 +186,8 @@ class Answers:
         self._allowed_users = allowed_users
         self._on_events = on_events
         self._energy_cache: dict[tuple[int, int], tuple[datetime, Energy]] = {}
+        self._position_cache: dict[tuple[int, int], tuple[datetime, ErePosition | None]] = {}
+        self._chart_lock = asyncio.Lock()
 
     # --- the rules every command goes through ------------------------------------------------
 
@@ -182,6 +211,14 @@ class Answers:
 
     async def press(self, asked: Asked, data: str) -> Reply | None:
         """A button was pressed; None when it belongs to no current message (an old button)."""
+        command, _, argument = data.partition(":")
+        if command == "stats" and argument in render.STATS_PERIODS:
+            period: render.StatsPeriod = "all" if argument == "all" else "12m"
+            return await self.stats(asked.person, asked.place, period)
+        if command == "sessions":
+            offset, _, charger = argument.partition(":")
+            if offset.isdigit():
+                return await self.sessions(asked.person, asked.place, charger, int(offset))
         reply = await self.press_setting(asked, data)
         if reply is None:
             log.debug("button %r has no handler", data[:64])
@@ -563,10 +600,12 @@ class Answers:
     # --- /stats -----------------------------------------------------------------------------
 
     def _forget_energy(self, account_id: int) -> None:
-        for key in [k for k in self._energy_cache if k[0] == account_id]:
-            del self._energy_cache[key]
+        for cache in (self._energy_cache, self._position_cache):
+            for key in [k for k in cache if k[0] == account_id]:
+                del cache[key]
 
     async def _energy(self, account: Account) -> Energy:
+        """`/energy` for an account, asked at most once per ENERGY_CACHE_TTL."""
         key = (account.id, account.link_seq)
         now = self._clock.now()
         cached = self._energy_cache.get(key)
@@ -577,80 +616,273 @@ class Answers:
         self._energy_cache[key] = (now, energy)
         return energy
 
-    async def stats(self, person: Person, place: Place) -> Reply:
-        """This month, last month and lifetime kWh, sessions and ERE credits per account."""
+    async def _position(self, account: Account) -> ErePosition | None:
+        """`/ere-position` for an account, or None when it does not answer; cached like /energy.
+
+        A failure is cached too: the money side is optional, and asking again on every button
+        press would only slow /stats down.
+        """
+        key = (account.id, account.link_seq)
+        now = self._clock.now()
+        cached = self._position_cache.get(key)
+        if cached is not None and now - cached[0] < ENERGY_CACHE_TTL:
+            return cached[1]
+        position: ErePosition | None
+        try:
+            position = await self._joulo.ere_position(self._cipher.decrypt(account.token_enc))
+        except (JouloError, TokenUndecryptable) as err:
+            log.info("/stats: no ERE position for account %s: %s", account.id, err)
+            position = None
+        self._position_cache[key] = (now, position)
+        return position
+
+    async def _account_stats(self, account: Account) -> render.AccountStats:
+        try:
+            energy = await self._energy(account)
+        except (JouloTokenRejected, TokenUndecryptable):
+            return render.AccountStats(account.owner_name, None, problem="rejected")
+        except JouloError as err:
+            log.warning("/stats: Joulo failed for account %s: %s", account.id, err)
+            return render.AccountStats(account.owner_name, None, problem="unavailable")
+        return render.AccountStats(account.owner_name, energy, await self._position(account))
+
+    async def stats(
+        self, person: Person, place: Place, period: render.StatsPeriod = "12m"
+    ) -> Reply:
+        """A chart of the months, and this month, last month, this year and lifetime in text.
+
+        The chart comes as a photo with the text as its caption and buttons for the period;
+        if it cannot be drawn (or the caption would be too long), the text comes alone.
+        """
         lang = person.language
         accounts = await self.visible_accounts(person, place)
         if not accounts:
             return self._nothing_to_show(place, lang)
         now = self._clock.now()
-        blocks = []
-        for account in accounts:
-            title = t(lang, "stats_title")
-            if len(accounts) > 1:
-                title += f" — {escape(account.owner_name)}"
-            try:
-                energy = await self._energy(account)
-            except (JouloTokenRejected, TokenUndecryptable):
-                blocks.append(f"{title}\n{t(lang, 'stats_rejected')}")
-                continue
-            except JouloError as err:
-                log.warning("/stats: Joulo failed for account %s: %s", account.id, err)
-                blocks.append(f"{title}\n{t(lang, 'stats_unavailable')}")
-                continue
-            blocks.append(f"{title}\n{self._stats_block(energy, lang, now)}")
-        return Reply("\n\n".join(blocks))
-
-    def _stats_block(self, energy: Energy, lang: Language, now: datetime) -> str:
-        this_key = _month_key(now, self._tz)
-        last_key = _previous_month_key(now, self._tz)
-        rows = [
-            (t(lang, "this_month", month=month_name(this_key, lang)), energy.month(this_key)),
-            (t(lang, "last_month", month=month_name(last_key, lang)), energy.month(last_key)),
-        ]
-        lines = [
-            t(lang, "stats_row", label=label, body=self._figures(month, lang))
-            for label, month in rows
-        ]
-        lifetime = t(
-            lang,
-            "stats_body",
-            kwh=fmt_number(energy.total_kwh, lang),
-            sessions=plural(lang, "sessions", energy.total_sessions),
-            credits=fmt_number(energy.total_ere_credits or 0.0, lang, 2),
+        figures = [await self._account_stats(account) for account in accounts]
+        text = render.render_stats(figures, lang, now, self._tz)
+        if all(f.energy is None for f in figures) or caption_length(text) > MAX_CAPTION:
+            return Reply(text)
+        bars = render.chart_bars(figures, period, lang, now, self._tz)
+        try:
+            async with self._chart_lock:  # matplotlib is not thread-safe: one chart at a time
+                png = await asyncio.to_thread(
+                    draw_chart, bars, render.chart_text(period, lang), lang
+                )
+        except Exception:  # any drawing failure: the figures still go out
+            log.exception("/stats: could not draw the chart")
+            return Reply(text)
+        return Reply(
+            text,
+            buttons=render.stats_buttons(period, lang),
+            attachment=Attachment("photo", CHART_FILENAME, png),
         )
-        lines.append(t(lang, "stats_row", label=t(lang, "lifetime"), body=lifetime))
-        if energy.total_kwh_all is not None and energy.total_kwh_all != energy.total_kwh:
-            lines.append(
-                t(
-                    lang,
-                    "stats_all",
-                    kwh=fmt_number(energy.total_kwh_all, lang),
-                    sessions=plural(lang, "sessions", energy.total_sessions_all or 0),
-                ).lstrip("\n")
+
+    # --- /sessions --------------------------------------------------------------------------
+
+    async def _charger_filter(
+        self, accounts: list[Account], wanted: str, lang: Language
+    ) -> tuple[str, dict[int, str]] | Reply:
+        """The charger called (or with id) `wanted`: its name and its id per account."""
+        found: dict[int, str] = {}
+        name = wanted
+        known: list[str] = []
+        for account in accounts:
+            for state in (await self._store.charger_states(account.id)).values():
+                known.append(state.name)
+                if wanted.casefold() in (state.name.casefold(), state.charger_id.casefold()):
+                    found[account.id] = state.charger_id
+                    name = state.name
+        if found:
+            return name, found
+        return Reply(
+            message(
+                lang,
+                "sessions_unknown_charger",
+                name=wanted,
+                names=", ".join(sorted(set(known), key=str.casefold)) or "—",
             )
-        lines.append(t(lang, "stats_note"))
-        return "\n".join(lines)
+        )
+
+    async def _newest(
+        self, account: Account, count: int, offset: int, charger_id: str | None
+    ) -> list[Session]:
+        """`count` sessions of one account from `offset`, newest first (paging as needed)."""
+        token = self._cipher.decrypt(account.token_enc)
+        found: list[Session] = []
+        while len(found) < count:
+            limit = min(SESSIONS_PAGE_LIMIT, count - len(found))
+            page = await self._joulo.session_page(
+                token, offset=offset + len(found), limit=limit, charger_id=charger_id
+            )
+            found.extend(page.sessions)
+            if len(page.sessions) < limit:
+                break
+        return found
+
+    async def sessions(
+        self, person: Person, place: Place, charger: str = "", offset: int = 0
+    ) -> Reply:
+        """The last sessions this chat may see, newest first, a page at a time."""
+        lang = person.language
+        accounts = await self.visible_accounts(person, place)
+        if not accounts:
+            return self._nothing_to_show(place, lang)
+        offset = max(0, min(offset, MAX_SESSIONS_OFFSET))
+        wanted = " ".join(charger.split())
+        charger_name: str | None = None
+        charger_ids: dict[int, str] = {}
+        if wanted:
+            resolved = await self._charger_filter(accounts, wanted, lang)
+            if isinstance(resolved, Reply):
+                return resolved
+            charger_name, charger_ids = resolved
+            accounts = [a for a in accounts if a.id in charger_ids]
+        # One account pages at Joulo; several are merged, so each gives its newest ones.
+        single = len(accounts) == 1
+        merged: list[tuple[Session, Account]] = []
+        try:
+            for account in accounts:
+                found = await self._newest(
+                    account,
+                    SESSIONS_PAGE + 1 + (0 if single else offset),
+                    offset if single else 0,
+                    charger_ids.get(account.id),
+                )
+                merged.extend((session, account) for session in found)
+        except (JouloTokenRejected, TokenUndecryptable):
+            return Reply(message(lang, "stats_rejected"))
+        except JouloError as err:
+            log.warning("/sessions: Joulo failed: %s", err)
+            return Reply(message(lang, "joulo_busy"))
+        merged.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
+        window = merged if single else merged[offset:]
+        page, more = window[:SESSIONS_PAGE], len(window) > SESSIONS_PAGE
+        lookups: dict[int, _Lookup] = {}
+        views = [await self._view(session, account, lookups) for session, account in page]
+        text = render.render_sessions(
+            views,
+            offset=offset,
+            charger=charger_name,
+            lang=lang,
+            tz=self._tz,
+            now=self._clock.now(),
+        )
+        return Reply(text, buttons=self._paging(offset, more, wanted, charger_ids, lang))
+
+    async def _view(
+        self, session: Session, account: Account, lookups: dict[int, _Lookup]
+    ) -> render.SessionView:
+        """A session with its charger's and tag's names (read once per account into `lookups`)."""
+        if account.id not in lookups:
+            lookups[account.id] = (
+                await self._store.tag_names(account.id),
+                await self._store.charger_states(account.id),
+            )
+        names, states = lookups[account.id]
+        state = states.get(session.charger_id)
+        charger = (session.charger_nickname or "").strip() or (
+            state.name if state else session.charger_id
+        )
+        return render.SessionView(session, charger, tag_name(names, session.id_tag))
 
     @staticmethod
-    def _figures(month: MonthEnergy | None, lang: Language) -> str:
-        if month is None:  # Joulo leaves out months without charging
-            month = MonthEnergy(month="0000-00")
-        body = t(
-            lang,
-            "stats_body",
-            kwh=fmt_number(month.kwh, lang),
-            sessions=plural(lang, "sessions", month.sessions),
-            credits=fmt_number(month.ere_credits or 0.0, lang, 2),
-        )
-        if month.kwh_all is not None and month.kwh_all != month.kwh:
-            body += t(
-                lang,
-                "stats_all",
-                kwh=fmt_number(month.kwh_all, lang),
-                sessions=plural(lang, "sessions", month.sessions_all or 0),
+    def _paging(
+        offset: int, more: bool, wanted: str, charger_ids: dict[int, str], lang: Language
+    ) -> tuple[tuple[Button, ...], ...]:
+        suffix = f":{wanted}" if wanted else ""
+        if len(f"sessions:{MAX_SESSIONS_OFFSET}{suffix}".encode()) > MAX_BUTTON_DATA:
+            suffix = f":{next(iter(charger_ids.values()))}"  # a long name: the id fits
+        row = []
+        if offset > 0:
+            newer = max(0, offset - SESSIONS_PAGE)
+            row.append(Button(t(lang, "sessions_newer"), f"sessions:{newer}{suffix}"))
+        if more and offset + SESSIONS_PAGE <= MAX_SESSIONS_OFFSET:
+            older = offset + SESSIONS_PAGE
+            row.append(Button(t(lang, "sessions_older"), f"sessions:{older}{suffix}"))
+        return (tuple(row),) if row else ()
+
+    # --- /export ----------------------------------------------------------------------------
+
+    async def export(self, person: Person, place: Place, argument: str = "") -> Reply:
+        """A CSV file of every session that started in a month or a year (default: last month)."""
+        lang = person.language
+        accounts = await self.visible_accounts(person, place)
+        if not accounts:
+            return self._nothing_to_show(place, lang)
+        period = parse_period(argument, self._clock.now(), self._tz)
+        if period is None:
+            return Reply(message(lang, "export_usage"))
+        rows: list[ExportRow] = []
+        lookups: dict[int, _Lookup] = {}
+        try:
+            for account in accounts:
+                token = self._cipher.decrypt(account.token_enc)
+                found = await self._joulo.sessions(
+                    token,
+                    since=period.start,
+                    until=period.end - timedelta(seconds=1),
+                    max_pages=EXPORT_MAX_PAGES,
+                )
+                for session in found:
+                    if period.start <= session.started_at < period.end:
+                        view = await self._view(session, account, lookups)
+                        rows.append(ExportRow(session, view.charger, view.tag_name))
+        except (JouloTokenRejected, TokenUndecryptable):
+            return Reply(message(lang, "stats_rejected"))
+        except JouloError as err:
+            log.warning("/export: Joulo failed: %s", err)
+            return Reply(message(lang, "joulo_busy"))
+        label = render.period_name(period.label, lang)
+        if not rows:
+            return Reply(message(lang, "export_empty", period=label))
+        content = sessions_csv(rows, lang, self._tz)
+        caption = render.render_export_caption(rows, period.label, lang)
+        return Reply(caption, attachment=Attachment("document", period.filename, content))
+
+    # --- /tag -------------------------------------------------------------------------------
+
+    async def tag(self, person: Person, args: tuple[str, ...]) -> Reply:
+        """List the charge cards with their names, name one, or remove a name."""
+        lang = person.language
+        account = await self._store.account_for_owner(person.id)
+        if account is None:
+            return Reply(message(lang, "not_linked"))
+        if not args:
+            return await self._tag_list(account, lang)
+        tag = tag_key(args[0])
+        if not TAG_ID.fullmatch(tag):
+            return Reply(message(lang, "tag_bad_name", max=MAX_TAG_NAME))
+        if len(args) == 1:
+            removed = await self._store.remove_tag_name(account.id, tag)
+            return Reply(message(lang, "tag_unnamed" if removed else "tag_had_no_name", tag=tag))
+        name = clean_name(" ".join(args[1:]))
+        if name is None:
+            return Reply(message(lang, "tag_bad_name", max=MAX_TAG_NAME))
+        await self._store.set_tag_name(account.id, tag, name, self._clock.now())
+        return Reply(message(lang, "tag_named", tag=tag, name=name))
+
+    async def _tag_list(self, account: Account, lang: Language) -> Reply:
+        names = await self._store.tag_names(account.id)
+        last_used: dict[str, datetime] = {}
+        note = ""
+        try:
+            page = await self._joulo.session_page(
+                self._cipher.decrypt(account.token_enc), limit=SESSIONS_PAGE_LIMIT
             )
-        return body
+            for session in page.sessions:
+                if session.id_tag:
+                    key = tag_key(session.id_tag)
+                    last_used[key] = max(last_used.get(key, session.started_at), session.started_at)
+        except (JouloError, TokenUndecryptable) as err:
+            log.info("/tag: could not read recent sessions: %s", err)
+            note = "\n" + message(lang, "joulo_busy")
+        seen = [
+            render.TagSeen(tag, names.get(tag), last_used.get(tag))
+            for tag in sorted(set(last_used) | set(names))
+        ]
+        seen.sort(key=lambda s: s.last_used or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return Reply(render.render_tags(seen, lang, self._tz, self._clock.now()) + note)
 
 
 _BOTH: Final[frozenset[Menu]] = frozenset({"private", "group"})
@@ -672,6 +904,21 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("unsubscribe", "group", False, Answers.unsubscribe, _GROUP),
         Command("status", "anywhere", False, lambda a, q: a.status(q.person, q.place), _BOTH),
         Command("stats", "anywhere", False, lambda a, q: a.stats(q.person, q.place), _BOTH),
+        Command(
+            "sessions",
+            "anywhere",
+            True,
+            lambda a, q: a.sessions(q.person, q.place, " ".join(q.args)),
+            _BOTH,
+        ),
+        Command(
+            "export",
+            "anywhere",
+            True,
+            lambda a, q: a.export(q.person, q.place, " ".join(q.args)),
+            _BOTH,
+        ),
+        Command("tag", "private", True, lambda a, q: a.tag(q.person, q.args), _PRIVATE),
         Command("settings", "anywhere", False, Answers.settings, _BOTH),
         Command("mute", "anywhere", True, Answers.mute, _BOTH),
         Command("unmute", "anywhere", False, Answers.unmute, _BOTH),

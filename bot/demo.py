@@ -18,10 +18,10 @@ import stat
 import sys
 import tempfile
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
-from datetime import timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import Final, TextIO
 
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
@@ -67,6 +67,20 @@ class Terminal:
         body = self._plain(text).replace("\n", "\n" + " " * 4)
         print(f"[{stamp}] {chat}\n    {body}\n", file=self.out, flush=True)
 
+    def show_reply(self, chat: str, reply: Reply, out_dir: Path) -> None:
+        """Print a reply; its file (a chart, a CSV) is written to `out_dir` and its path shown."""
+        text = reply.text
+        if reply.attachment is not None:
+            out_dir.mkdir(parents=True, exist_ok=True)
+            path = out_dir / reply.attachment.filename
+            path.write_bytes(reply.attachment.content)
+            size = len(reply.attachment.content)
+            text += f"\n📎 {html.escape(str(path))} ({size:,} bytes)"
+        if reply.buttons:
+            labels = "  ".join(f"[{button.text}]" for row in reply.buttons for button in row)
+            text += f"\n{html.escape(labels)}"
+        self.show(chat, text)
+
     async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """The `Messenger` interface: a notification arrives in a chat."""
         chat = self.names.get(chat_id, str(chat_id))
@@ -102,6 +116,41 @@ def _script(sim: JouloSimulator, garage: str, driveway: str) -> list[Step]:
     ]
 
 
+def _past(
+    sim: JouloSimulator, garage: str, driveway: str, now: datetime, rng: random.Random
+) -> None:
+    """Fourteen months of history: the Garage (MID) most evenings, the driveway now and then."""
+    for days_ago in range(425, 0, -1):
+        if rng.random() < 0.3:
+            hours = rng.uniform(1.0, 5.0)
+            start = now - timedelta(days=days_ago, hours=rng.uniform(2, 8))
+            tag = rng.choice(("04A3B2C1", "04A3B2C1", "04F19A7E", None))
+            kwh = hours * rng.uniform(6.5, 11.0)
+            sim.add_past_session(garage, start, start + timedelta(hours=hours), kwh, id_tag=tag)
+        if rng.random() < 0.06:
+            start = now - timedelta(days=days_ago, hours=rng.uniform(10, 14))
+            sim.add_past_session(
+                driveway, start, start + timedelta(hours=2), rng.uniform(5, 14), id_tag="04F19A7E"
+            )
+
+
+#: English names for the buttons, so `/sessions older` also works in a Dutch demo.
+_BUTTON_ALIASES: Final = {"older": "ouder", "newer": "nieuwer", "all": "alles", "12m": "12"}
+
+
+def _button(reply: Reply | None, words: list[str]) -> str | None:
+    """The data of the button of `reply` whose label holds `words` ("older", "all"), if any."""
+    wanted = " ".join(words).casefold()
+    if reply is None or not wanted:
+        return None
+    names = (wanted, _BUTTON_ALIASES.get(wanted, wanted))
+    for row in reply.buttons:
+        for button in row:
+            if any(name in button.text.casefold() for name in names):
+                return button.data
+    return None
+
+
 async def _read_lines(on_line: Callable[[str], Awaitable[bool]], stdin: TextIO | None) -> None:
     """Feed stdin lines to `on_line` until end of input or until it returns False."""
     if stdin is None or stdin.closed:
@@ -127,7 +176,9 @@ async def _read_lines(on_line: Callable[[str], Awaitable[bool]], stdin: TextIO |
         transport.close()
 
 
-async def _demo(settings: Settings, duration: float | None, speed: float, seed: int) -> int:
+async def _demo(
+    settings: Settings, duration: float | None, speed: float, seed: int, out_dir: Path
+) -> int:
     lang = settings.default_language
     clock = ScaledClock(SystemClock().now(), speed)
     sim = JouloSimulator(clock, seed=seed)
@@ -136,10 +187,7 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
     driveway = sim.add_charger(
         token, "Oprit" if lang == "nl" else "Driveway", connection_type="ocpp", mid_certified=False
     )
-    now = clock.now()
-    for days_ago, hours, kwh in ((3, 3.0, 24.6), (12, 5.5, 38.2), (35, 2.0, 14.9), (41, 6.0, 40.1)):
-        start = now - timedelta(days=days_ago, hours=hours + 2)
-        sim.add_past_session(garage, start, start + timedelta(hours=hours), kwh)
+    _past(sim, garage, driveway, clock.now(), random.Random(seed))  # noqa: S311  (a simulation)
 
     terminal = Terminal(sys.stdout, clock, settings, lang, {OWNER: "📱 Anna (private chat)"})
     terminal.names[GROUP] = "👪 Family group"
@@ -157,42 +205,55 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
         )
         print(
             f"Joulo bot demo — simulated time runs {speed:g}× faster than real time.\n"
-            "Type /status, /stats or /help (answered as in the family group); "
-            "/quit, Ctrl-D or Ctrl-C ends it.\n",
+            "Type /status, /stats, /sessions, /export or /help (answered as in the family "
+            "group); a button is pressed by its number, or by naming it, as in /sessions older.\n"
+            f"Charts and CSV files are written to {out_dir}. /quit, Ctrl-D or Ctrl-C ends it.\n",
             flush=True,
         )
         terminal.show("📱 Anna → bot", f"/link {token[:10]}…")
         terminal.show("🤖 bot → Anna", (await answers.link(person, token)).reply.text)
+        terminal.show("📱 Anna → bot", "/tag 04A3B2C1 Anna")
+        terminal.show("🤖 bot → Anna", (await answers.tag(person, ("04A3B2C1", "Anna"))).text)
         terminal.show("👪 Anna → Family group", "/subscribe")
         terminal.show("🤖 bot → Family group", (await answers.subscribe(person, group)).text)
 
         stop = asyncio.Event()
         #: The buttons of the last reply, numbered: typing a number presses one.
         menu: list[Button] = []
+        last: dict[str, Reply] = {}  # per command, the reply whose buttons can be named
 
         async def anna_is_admin() -> bool:
             return True  # she created the family group
 
         def show_reply(reply: Reply) -> None:
-            text = reply.text if reply.notice is None else f"({reply.notice})\n{reply.text}"
+            shown = reply.text if reply.notice is None else f"({reply.notice})\n{reply.text}"
             menu[:] = [button for row in reply.buttons for button in row]
             lines = [f"{number}. {b.text}" for number, b in enumerate(menu, start=1)]
             if lines:
-                text += "\n" + "\n".join(lines) + "\n" + t(lang, "demo_menu_hint")
-            terminal.show("🤖 bot → Family group", text)
+                shown += "\n" + "\n".join(lines) + "\n" + t(lang, "demo_menu_hint")
+            terminal.show_reply(
+                "🤖 bot → Family group", replace(reply, text=shown, buttons=()), out_dir
+            )
 
         async def say(line: str) -> None:
             words = line.strip().split()
             terminal.show("👪 Anna → Family group", line.strip())
+            name = words[0].lower().removeprefix("/")
             asked = Asked(person, group, tuple(words[1:]), is_admin=anna_is_admin)
+            pressed = None
             if words[0].isdigit() and 1 <= int(words[0]) <= len(menu):
-                reply = await answers.press(asked, menu[int(words[0]) - 1].data)
+                pressed = menu[int(words[0]) - 1].data
             elif words[0].startswith("/"):
-                reply = await answers.command(words[0].lower().removeprefix("/"), asked)
+                pressed = _button(last.get(name), words[1:])
+            if pressed is not None:
+                reply = await answers.press(asked, pressed) or answers.unknown_command(lang)
+            elif words[0].startswith("/"):
+                reply = await answers.command(name, asked)
             else:
                 reply = answers.unknown_command(lang)
-            if reply is not None:
-                show_reply(reply)
+            if reply.buttons and words[0].startswith("/"):
+                last[name] = reply
+            show_reply(reply)
 
         async def on_line(line: str) -> bool:
             words = line.strip().split()
@@ -254,8 +315,20 @@ async def _demo(settings: Settings, duration: float | None, speed: float, seed: 
     return 0
 
 
-def run_demo(settings: Settings, *, duration: float | None, speed: float, seed: int | None) -> int:
-    """Run the demo in a throw-away database; returns the exit code."""
+def run_demo(
+    settings: Settings,
+    *,
+    duration: float | None,
+    speed: float,
+    seed: int | None,
+    out_dir: Path | None = None,
+) -> int:
+    """Run the demo in a throw-away database; returns the exit code.
+
+    Files the bot would send (the /stats chart, /export's CSV) are written to `out_dir`
+    (by default `joulo-demo` in the system's temporary directory).
+    """
+    out = out_dir if out_dir is not None else Path(tempfile.gettempdir()) / "joulo-demo"
     setup_logging("WARNING")
     with tempfile.TemporaryDirectory(prefix="joulo-demo-") as folder:
         demo_settings = settings.model_copy(
@@ -266,4 +339,5 @@ def run_demo(settings: Settings, *, duration: float | None, speed: float, seed: 
                 "allowed_users": frozenset(),
             }
         )
-        return asyncio.run(_demo(demo_settings, duration, speed, seed if seed is not None else 7))
+        chosen_seed = seed if seed is not None else 7
+        return asyncio.run(_demo(demo_settings, duration, speed, chosen_seed, out))

@@ -1,5 +1,8 @@
 """Drains the outbox: render each waiting event for its chat, send it, then mark it sent.
 
+Rendering happens at send time, with the account's current names for its charge cards, so a
+card renamed before a message goes out is already shown with its new name.
+
 Delivery is at-least-once: a row is marked sent only after the messenger returned, so a crash
 between the two may repeat that one message, and nothing is ever lost. Messages to one chat go
 out in order: when one has to wait, the later ones for that chat wait behind it.
@@ -154,6 +157,7 @@ class Sender:
     async def _drain(self) -> int:
         sent = 0
         held: set[int] = set()  # chats whose earlier message has to wait
+        tag_names: dict[int, dict[str, str]] = {}  # per account, read once per drain
         for delivery in await self._store.pending_deliveries():
             if delivery.chat_id in held:
                 continue
@@ -174,7 +178,10 @@ class Sender:
                 await self._store.mark_dropped(delivery.id, decision.reason)
                 continue
             lang = as_lang(delivery.language)
-            text = render_event(delivery.event, lang, self._tz, now)
+            if delivery.account_id not in tag_names:
+                tag_names[delivery.account_id] = await self._store.tag_names(delivery.account_id)
+            names = tag_names[delivery.account_id]
+            text = render_event(delivery.event, lang, self._tz, now, names)
             try:
                 message_id = await self._deliver(delivery, text, silent=decision.action == "silent")
             except DeliveryDeferred as err:

@@ -124,6 +124,16 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE outbox ADD COLUMN card TEXT;    -- 'live' while edited in place, then 'closed'
     ALTER TABLE outbox ADD COLUMN edited_at TEXT;
     """,
+    # 4: names for charge cards (RFID tags), per account
+    """
+    CREATE TABLE tag_names (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        tag        TEXT    NOT NULL,               -- the tag id, as bot.core.tags.tag_key has it
+        name       TEXT    NOT NULL,
+        updated_at TEXT    NOT NULL,
+        PRIMARY KEY (account_id, tag)
+    );
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -715,6 +725,33 @@ class Store:
                 (_ts(now), _ts(now), account_id),
             )
             return created
+
+    # --- names for charge cards ---------------------------------------------------------
+
+    async def set_tag_name(self, account_id: int, tag: str, name: str, now: datetime) -> None:
+        """Name (or rename) one of an account's RFID tags."""
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO tag_names (account_id, tag, name, updated_at) VALUES (?, ?, ?, ?)
+                   ON CONFLICT (account_id, tag) DO UPDATE
+                   SET name = excluded.name, updated_at = excluded.updated_at""",
+                (account_id, tag, name, _ts(now)),
+            )
+
+    async def remove_tag_name(self, account_id: int, tag: str) -> bool:
+        """Forget a tag's name. False if it had none."""
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "DELETE FROM tag_names WHERE account_id = ? AND tag = ?", (account_id, tag)
+            )
+            return cursor.rowcount > 0
+
+    async def tag_names(self, account_id: int) -> dict[str, str]:
+        """An account's tag names by tag."""
+        rows = await self._fetchall(
+            "SELECT tag, name FROM tag_names WHERE account_id = ? ORDER BY tag", (account_id,)
+        )
+        return {row["tag"]: row["name"] for row in rows}
 
     # --- outbox ---------------------------------------------------------------------------
 

@@ -52,6 +52,7 @@ really gone: new requests get "connection refused".
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import html
 import json
@@ -693,6 +694,8 @@ class FakeBotAPI:
             "sendMessage": self._send_message,
             "editMessageText": self._edit_message_text,
             "editMessageReplyMarkup": self._edit_message_reply_markup,
+            "editMessageCaption": self._edit_message_caption,
+            "editMessageMedia": self._edit_message_media,
             "answerCallbackQuery": self._answer_callback_query,
             "deleteMessage": self._delete_message,
             "getChat": self._get_chat,
@@ -991,7 +994,7 @@ class FakeBotAPI:
             return list(self._sent)
 
     def edits(self) -> list[SentMessage]:
-        """Every successful editMessageText / editMessageReplyMarkup, in order."""
+        """Every successful editMessage{Text,Caption,Media,ReplyMarkup}, in order."""
         with self._lock:
             return list(self._edits)
 
@@ -1536,6 +1539,69 @@ class FakeBotAPI:
             markup=markup,
         )
 
+    def _edit_message_caption(self, params: JSONDict) -> JSONDict:
+        chat_id, message = self._message_to_edit(params)
+        if not any(key in message for key in _MEDIA_METHODS.values()):
+            raise _bad_request("there is no caption in the message to edit")
+        raw, plain = self._formatted(
+            params, "caption", MAX_CAPTION_LENGTH, "message caption is too long"
+        )
+        markup = self._check_markup(params)
+        old_raw = self._raw_texts.get((chat_id, message["message_id"]), message.get("caption"))
+        if old_raw == raw and message.get("reply_markup") == markup:
+            raise _bad_request(NOT_MODIFIED)
+        return self._record_edit(
+            "editMessageCaption",
+            chat_id=chat_id,
+            message=message,
+            params=params,
+            raw=raw,
+            plain=plain,
+            markup=markup,
+        )
+
+    def _edit_message_media(self, params: JSONDict) -> JSONDict:
+        chat_id, message = self._message_to_edit(params)
+        media = params.get("media")
+        if not isinstance(media, dict) or media.get("type") not in ("photo", "document"):
+            raise _bad_request("can't parse InputMedia JSON object")
+        kind = str(media["type"])
+        if "text" in message:
+            raise _bad_request("there is no media in the message to edit")
+        reference = media.get("media")
+        upload = (
+            params.get(reference.removeprefix("attach://"))
+            if isinstance(reference, str) and reference.startswith("attach://")
+            else None
+        )
+        if not isinstance(upload, UploadedFile):
+            raise _bad_request("wrong file identifier/HTTP URL specified")
+        raw, plain = self._formatted(
+            media, "caption", MAX_CAPTION_LENGTH, "message caption is too long"
+        )
+        for key in _MEDIA_METHODS.values():
+            message.pop(key, None)
+        file_id = f"fake-{kind}-{chat_id}-{message['message_id']}-{len(self._edits)}"
+        file_json: JSONDict = {
+            "file_id": file_id,
+            "file_unique_id": file_id[-16:],
+            "file_size": len(upload.data),
+        }
+        message[kind] = (
+            [{**file_json, "width": 800, "height": 600}] if kind == "photo" else file_json
+        )
+        edited = self._record_edit(
+            "editMessageMedia",
+            chat_id=chat_id,
+            message=message,
+            params={**params, "caption": raw},
+            raw=raw,
+            plain=plain,
+            markup=self._check_markup(params),
+        )
+        self._edits[-1] = dataclasses.replace(self._edits[-1], media_bytes=len(upload.data))
+        return edited
+
     def _record_edit(
         self,
         method: str,
@@ -1549,6 +1615,12 @@ class FakeBotAPI:
     ) -> JSONDict:
         if method == "editMessageText":
             message["text"] = plain
+            self._raw_texts[(chat_id, message["message_id"])] = raw
+        elif method in ("editMessageCaption", "editMessageMedia"):
+            if raw:
+                message["caption"] = plain
+            else:
+                message.pop("caption", None)
             self._raw_texts[(chat_id, message["message_id"])] = raw
         if markup is None:
             message.pop("reply_markup", None)

@@ -1,5 +1,9 @@
 """/status and /stats read exactly what a person would want to know, in their language.
 
+/stats claims the MID/ERE split only when Joulo sends the `*_all` fields; its money side shows
+Joulo's own euros; /energy and /ere-position are asked at most once per 10 minutes per account;
+when no chart can be drawn the figures still come.
+
 The answers are chat-agnostic (the Telegram handlers and the demo print the same text); they
 run here on the real store and Joulo client against the simulator.
 """
@@ -10,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.clock import ManualClock
-from bot.commands import Asked, Person, Place, menu
+from bot.commands import Asked, Person, Place, caption_length, menu
 from bot.joulo.simulator import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
@@ -41,7 +45,7 @@ def _history(sim: JouloSimulator, token: str, clock: ManualClock) -> None:
     assert clock.now().month == 4
 
 
-async def test_stats_shows_this_month_last_month_and_lifetime(
+async def test_stats_shows_this_month_last_month_this_year_lifetime_and_the_money(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     token = await _link(services, sim, ANNA, "Garage")
@@ -49,11 +53,51 @@ async def test_stats_shows_this_month_last_month_and_lifetime(
     reply = await services.answers.stats(ANNA, HOME)
     assert reply.text == (
         "📊 <b>Charging</b>\n"
-        "<b>This month (April 2026)</b>: 35.0 kWh · 2 sessions · 11.55 ERE credits\n"
-        "<b>Last month (March 2026)</b>: 38.0 kWh · 1 session · 12.54 ERE credits\n"
-        "<b>Lifetime</b>: 1,307.5 kWh · 4 sessions · 431.47 ERE credits\n"
-        "<i>kWh and credits count MID-metered (ERE) charging.</i>"
+        "<b>This month (April 2026)</b>: 35.0 kWh · 2 sessions\n"
+        "   ERE: 35.0 kWh · 11.55 credits\n"
+        "<b>Last month (March 2026)</b>: 38.0 kWh · 1 session\n"
+        "   ERE: 38.0 kWh · 12.54 credits\n"
+        "<b>This year (2026)</b>: 1,307.5 kWh · 4 sessions\n"
+        "   ERE: 1,307.5 kWh · 431.47 credits\n"
+        "<b>Lifetime</b>: 1,307.5 kWh · 4 sessions\n"
+        "   ERE: 1,307.5 kWh · 431.47 credits\n"
+        "💶 ERE in euros: €124.93 paid so far · €128.36 expected for 2026 "
+        "<i>(Joulo's forecast)</i>\n"
+        "<i>ERE: the MID-metered part, which earns ERE credits.</i>"
     )
+
+
+async def test_stats_separates_all_charging_from_the_ere_part_when_joulo_does(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage", "Shed")
+    shed = next(c["id"] for c in sim.chargers(token) if c.get("nickname") == "Shed")
+    start = datetime(2026, 4, 3, 18, 0, tzinfo=UTC)
+    sim.add_past_session(shed, start, start + timedelta(hours=2), 8.0)
+    _history(sim, token, clock)
+    reply = await services.answers.stats(ANNA, HOME)
+    assert (
+        "<b>This month (April 2026)</b>: 43.0 kWh · 3 sessions\n   ERE: 35.0 kWh · 11.55 credits"
+    ) in reply.text
+
+
+async def test_without_the_all_fields_stats_makes_no_mid_claim(
+    services: Services, sim: JouloSimulator
+) -> None:
+    """Issue 6, defect 6: "kWh and credits count MID-metered (ERE) charging" was claimed even
+    when Joulo's answer could not tell."""
+    await _link(services, sim, ANNA, "Garage")
+    plain = {
+        "total_kwh": 120.0,
+        "total_ere_credits": 39.6,
+        "total_sessions": 5,
+        "months": [{"month": "2026-04-01", "kwh": 20.0, "ere_credits": 6.6, "sessions": 1}],
+    }
+    sim.inject_fault(SimFault(kind="wrong_shape", path="/energy", body=plain))
+    reply = await services.answers.stats(ANNA, HOME)
+    assert "MID" not in reply.text
+    assert "<b>This month (April 2026)</b>: 20.0 kWh · 1 session · 6.60 ERE credits" in reply.text
+    assert "<b>Lifetime</b>: 120.0 kWh · 5 sessions · 39.60 ERE credits" in reply.text
 
 
 async def test_stats_speaks_dutch_numbers_to_a_dutch_speaker(
@@ -62,8 +106,12 @@ async def test_stats_speaks_dutch_numbers_to_a_dutch_speaker(
     token = await _link(services, sim, ANNA_NL, "Garage")
     _history(sim, token, clock)
     reply = await services.answers.stats(ANNA_NL, HOME)
-    assert "<b>Deze maand (april 2026)</b>: 35,0 kWh · 2 sessies · 11,55 ERE-credits" in reply.text
-    assert "<b>Totaal</b>: 1.307,5 kWh · 4 sessies · 431,47 ERE-credits" in reply.text
+    assert "<b>Deze maand (april 2026)</b>: 35,0 kWh · 2 sessies\n" in reply.text
+    assert "<b>Totaal</b>: 1.307,5 kWh · 4 sessies\n   ERE: 1.307,5 kWh · 431,47 credits" in (
+        reply.text
+    )
+    assert "💶 ERE in euro's: € 124,93 al uitbetaald · € 128,36 verwacht over 2026" in reply.text
+    assert "<i>(prognose van Joulo)</i>" in reply.text
 
 
 async def test_a_month_without_charging_shows_zeros(
@@ -71,21 +119,85 @@ async def test_a_month_without_charging_shows_zeros(
 ) -> None:
     await _link(services, sim, ANNA, "Garage")
     reply = await services.answers.stats(ANNA, HOME)
-    assert "<b>Last month (March 2026)</b>: 0.0 kWh · 0 sessions · 0.00 ERE credits" in reply.text
+    assert "<b>Last month (March 2026)</b>: 0.0 kWh · 0 sessions\n   ERE: 0.0 kWh" in reply.text
 
 
-async def test_stats_is_cached_for_a_few_minutes_and_says_so_when_joulo_fails(
+async def test_stats_comes_with_a_chart_and_period_buttons(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token, clock)
+    reply = await services.answers.stats(ANNA, HOME)
+    assert reply.attachment is not None
+    assert reply.attachment.kind == "photo"
+    assert reply.attachment.content.startswith(b"\x89PNG")
+    assert [[(b.text, b.data) for b in row] for row in reply.buttons] == [
+        [("• 12 months •", "stats:12m"), ("All time", "stats:all")]
+    ]
+    pressed = await services.answers.press(Asked(ANNA, HOME), "stats:all")
+    assert pressed is not None
+    assert [b.text for b in pressed.buttons[0]] == ["12 months", "• All time •"]
+    assert pressed.text == reply.text
+
+
+async def test_stats_without_a_chart_still_sends_the_figures(
+    services: Services, sim: JouloSimulator, clock: ManualClock, monkeypatch
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token, clock)
+
+    def broken(*_: object) -> bytes:
+        raise RuntimeError("no fonts on this machine")
+
+    monkeypatch.setattr("bot.commands.draw_chart", broken)
+    reply = await services.answers.stats(ANNA, HOME)
+    assert reply.attachment is None
+    assert reply.buttons == ()
+    assert reply.text.startswith("📊 <b>Charging</b>\n<b>This month (April 2026)</b>: 35.0 kWh")
+
+
+async def test_stats_is_cached_for_ten_minutes_and_says_so_when_joulo_fails(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     await _link(services, sim, ANNA, "Garage")
     first = await services.answers.stats(ANNA, HOME)
     sim.inject_fault(SimFault(kind="status", status=502, path="/energy"))
-    assert await services.answers.stats(ANNA, HOME) == first  # cached: Joulo not asked
-    clock.advance(6 * 60)
+    clock.advance(9 * 60)
+    assert (await services.answers.stats(ANNA, HOME)).text == first.text  # cached
+    clock.advance(2 * 60)
     failed = await services.answers.stats(ANNA, HOME)
     assert failed.text == (
         "📊 <b>Charging</b>\n⏳ Joulo didn't answer just now; please try /stats again in a minute."
     )
+    assert failed.attachment is None
+
+
+async def test_ten_stats_in_a_row_ask_joulo_once_for_energy_and_once_for_the_money(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token, clock)
+    for number in range(10):
+        period = "stats:all" if number % 2 else "stats:12m"
+        if number < 5:
+            await services.answers.stats(ANNA, HOME)
+        else:
+            await services.answers.press(Asked(ANNA, HOME), period)
+        clock.advance(30)
+    endpoints = [r.endpoint for r in sim.requests]
+    assert endpoints.count("/energy") == 1
+    assert endpoints.count("/ere-position") == 1
+
+
+async def test_without_an_ere_position_stats_shows_no_money(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token, clock)
+    sim.inject_fault(SimFault(kind="status", status=404, path="/ere-position"))
+    reply = await services.answers.stats(ANNA, HOME)
+    assert "💶" not in reply.text
+    assert "<b>Lifetime</b>: 1,307.5 kWh" in reply.text
 
 
 async def test_status_in_a_group_names_each_accounts_owner(
@@ -133,5 +245,18 @@ async def test_every_command_obeys_where_it_may_be_used_and_whether_it_takes_arg
 
 def test_the_menus_list_each_command_where_it_can_be_used() -> None:
     chat = ("settings", "mute", "unmute", "quiet", "live", "language")
-    assert menu("private") == ("start", "link", "unlink", "status", "stats", *chat, "help")
-    assert menu("group") == ("subscribe", "unsubscribe", "status", "stats", *chat, "help")
+    assert menu("private") == (
+        *("start", "link", "unlink", "status", "stats", "sessions", "export", "tag"),
+        *chat,
+        "help",
+    )
+    assert menu("group") == (
+        *("subscribe", "unsubscribe", "status", "stats", "sessions", "export"),
+        *chat,
+        "help",
+    )
+
+
+def test_a_caption_is_measured_as_telegram_counts_it() -> None:
+    assert caption_length("<b>a &amp; b</b>") == 5
+    assert caption_length("📊 <i>x</i>") == 4  # the emoji is two UTF-16 code units

@@ -1,7 +1,8 @@
 """The Joulo client speaks Bearer-only HTTP and maps every failure onto the bot's error tree.
 
 Pins down, against the Joulo simulator: parsed /chargers, /sessions (paged until a short page,
-with charger_id and from) and /energy; `Authorization: Bearer <token>` and never a `token`
+with charger_id, from and to; one page by offset and limit), /energy and /ere-position (every
+field optional); `Authorization: Bearer <token>` and never a `token`
 query parameter; 401/403 → JouloTokenRejected, 429 → JouloRateLimited with Retry-After,
 5xx/HTML/garbage/wrong shape/timeout → JouloUnavailable (both transient), any other 4xx →
 JouloRejected (permanent, not a token problem); and how a pasted token is cleaned up.
@@ -35,6 +36,7 @@ ENDPOINTS: dict[str, Call] = {
     "/chargers": lambda joulo, token: joulo.chargers(token),
     "/sessions": lambda joulo, token: joulo.sessions(token),
     "/energy": lambda joulo, token: joulo.energy(token),
+    "/ere-position": lambda joulo, token: joulo.ere_position(token),
 }
 
 
@@ -207,6 +209,61 @@ async def test_energy_totals_and_months_are_parsed_newest_month_first(joulo, sim
     assert april_figures is not None
     assert (april_figures.kwh, april_figures.sessions, april_figures.sessions_all) == (30.0, 1, 2)
     assert energy.month("2026-02") is None
+
+
+async def test_one_page_of_sessions_is_asked_for_by_offset_limit_and_period(joulo, sim, token):
+    garage = sim.add_charger(token, "Garage")
+    first = datetime(2026, 4, 1, 8, 0, tzinfo=UTC)
+    ids = [
+        sim.add_past_session(
+            garage, first + timedelta(days=d), first + timedelta(days=d, hours=1), d
+        )
+        for d in range(8)
+    ]
+    newest_first = ids[::-1]
+
+    page = await joulo.session_page(token, offset=2, limit=3)
+    bounded = await joulo.session_page(
+        token, since=first + timedelta(days=2), until=first + timedelta(days=4)
+    )
+
+    assert [s.id for s in page.sessions] == newest_first[2:5]
+    assert (page.offset, page.limit) == (2, 3)
+    assert [s.id for s in bounded.sessions] == [ids[4], ids[3], ids[2]]
+    assert sim.requests[0].params == {"limit": "3", "offset": "2"}
+    assert sim.requests[1].params["from"] == "2026-04-03T08:00:00Z"
+    assert sim.requests[1].params["to"] == "2026-04-05T08:00:00Z"
+
+
+async def test_the_ere_position_gives_what_was_paid_and_what_is_expected(joulo, sim, clock, token):
+    garage = sim.add_charger(token, "Garage", mid_certified=True)
+    january = datetime(2026, 1, 10, 18, 0, tzinfo=UTC)
+    sim.add_past_session(garage, january, january + timedelta(hours=4), 40.0)
+
+    position = await joulo.ere_position(token)
+
+    assert position.compliance_year == 2026
+    assert position.paid is not None
+    assert position.paid.net_eur == pytest.approx(round(13.2 * 0.35 * 0.85, 2))
+    assert position.ytd_expected_eur == pytest.approx(round(13.2 * 0.35 * 0.85, 2))
+    assert position.has_money
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"paid": None, "ytd_expected_eur": None},
+        {"paid": "soon", "ytd_expected_eur": "n/a", "quarters": "?"},
+        {"paid": {"ere": 3}, "unknown": [1, 2]},
+    ],
+)
+async def test_an_ere_position_without_euros_parses_and_has_no_money(joulo, sim, token, body):
+    sim.inject_fault(SimFault("wrong_shape", body=body))
+
+    position = await joulo.ere_position(token)
+
+    assert not position.has_money
 
 
 # --- the server said no --------------------------------------------------------------------------

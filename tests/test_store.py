@@ -64,6 +64,7 @@ ACCOUNT_TABLES = (
     "pending_ends",
     "events",
     "outbox",
+    "tag_names",
 )
 
 
@@ -701,6 +702,7 @@ async def test_unlinking_removes_every_row_of_the_account(store, cipher, db_path
             )
         ],
     )
+    await store.set_tag_name(account.id, "04A3B2C1", "Anna", NOW)
     assert all(count_rows(db_path, table) > 0 for table in ACCOUNT_TABLES)
 
     removed = await store.unlink_account(OWNER)
@@ -798,3 +800,19 @@ async def test_a_transaction_cancelled_at_any_await_leaves_the_connection_usable
         # The next transaction works, whatever point the previous one was cancelled at.
         await store.set_meta("probe", str(delay_steps))
         assert await store.meta("probe") == str(delay_steps)
+
+
+async def test_tag_names_are_kept_per_account_renamed_and_removed(store, cipher):
+    anna = await link(store, cipher)
+    bert = await link(store, cipher, owner=OTHER_OWNER, token=OTHER_TOKEN)
+
+    await store.set_tag_name(anna.id, "04A3B2C1", "Anna", NOW)
+    await store.set_tag_name(anna.id, "04F19A7E", "Guest", NOW)
+    await store.set_tag_name(bert.id, "04A3B2C1", "Bert's card", NOW)
+    await store.set_tag_name(anna.id, "04F19A7E", "Grandma", NOW + timedelta(minutes=1))
+
+    assert await store.tag_names(anna.id) == {"04A3B2C1": "Anna", "04F19A7E": "Grandma"}
+    assert await store.tag_names(bert.id) == {"04A3B2C1": "Bert's card"}
+    assert await store.remove_tag_name(anna.id, "04A3B2C1") is True
+    assert await store.remove_tag_name(anna.id, "04A3B2C1") is False
+    assert await store.tag_names(anna.id) == {"04F19A7E": "Grandma"}

@@ -35,6 +35,14 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "🔌 <b>{charger}</b>: laden gestart om {time}{tag}",
     },
     "tag": {"en": " (tag {tag})", "nl": " (pas {tag})"},
+    "started_by": {
+        "en": "🔌 {who} started charging at <b>{charger}</b> · {time}",
+        "nl": "🔌 {who} is begonnen met laden bij <b>{charger}</b> · {time}",
+    },
+    "finished_by": {
+        "en": "✅ {who} finished charging at <b>{charger}</b>\n{kwh} kWh in {duration}{power}",
+        "nl": "✅ {who} is klaar met laden bij <b>{charger}</b>\n{kwh} kWh in {duration}{power}",
+    },
     "finished": {
         "en": "✅ <b>{charger}</b>: charging finished{tag}\n{kwh} kWh in {duration}{power}",
         "nl": "✅ <b>{charger}</b>: klaar met laden{tag}\n{kwh} kWh in {duration}{power}",
@@ -124,7 +132,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "help": {
         "en": "<b>What I can do</b>\n"
         "/status — chargers now: online, charging, kWh so far, power\n"
-        "/stats — kWh, sessions and ERE credits: this month, last month, lifetime\n"
+        "/stats — a chart and the figures: kWh, sessions, ERE credits and euros\n"
+        "/sessions [charger] — the last charging sessions, page by page\n"
+        "/export [YYYY | YYYY-MM] — a CSV file of a month's or year's sessions "
+        "(default: last month)\n"
         "/help — this list\n\n"
         "<b>What this chat gets</b> (in a group: admins change it)\n"
         "/settings — which notifications, per-charger mute, live card, quiet hours, language\n"
@@ -135,13 +146,17 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "<b>In a private chat</b>\n"
         "/start — how to get going\n"
         "/link &lt;token&gt; — link your Joulo account (Joulo dashboard → Settings → API)\n"
-        "/unlink — forget your token and everything I stored for it\n\n"
+        "/unlink — forget your token and everything I stored for it\n"
+        "/tag [card] [name] — name your charge cards, so messages say who charged\n\n"
         "<b>In a group</b>\n"
         "/subscribe — send your account's notifications to this group\n"
         "/unsubscribe — stop them (your own account, or any as group admin)",
         "nl": "<b>Wat ik kan</b>\n"
         "/status — laadpalen nu: online, aan het laden, kWh tot nu toe, vermogen\n"
-        "/stats — kWh, sessies en ERE-credits: deze maand, vorige maand, totaal\n"
+        "/stats — een grafiek en de cijfers: kWh, sessies, ERE-credits en euro's\n"
+        "/sessions [laadpaal] — de laatste laadsessies, per pagina\n"
+        "/export [JJJJ | JJJJ-MM] — een CSV-bestand met de sessies van een maand of jaar "
+        "(standaard: vorige maand)\n"
         "/help — dit overzicht\n\n"
         "<b>Wat deze chat krijgt</b> (in een groep: beheerders wijzigen het)\n"
         "/settings — welke meldingen, laadpaal dempen, live kaart, stille uren, taal\n"
@@ -152,7 +167,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "<b>In een privéchat</b>\n"
         "/start — zo begin je\n"
         "/link &lt;token&gt; — koppel je Joulo-account (Joulo-dashboard → Instellingen → API)\n"
-        "/unlink — vergeet je token en alles wat ik ervoor bewaarde\n\n"
+        "/unlink — vergeet je token en alles wat ik ervoor bewaarde\n"
+        "/tag [pas] [naam] — geef je laadpassen een naam, dan zeggen meldingen wie er laadde\n\n"
         "<b>In een groep</b>\n"
         "/subscribe — stuur de meldingen van jouw account naar deze groep\n"
         "/unsubscribe — stop ze (je eigen account, of elk account als groepsbeheerder)",
@@ -334,13 +350,40 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "{kwh} kWh · {sessions} · {credits} ERE credits",
         "nl": "{kwh} kWh · {sessions} · {credits} ERE-credits",
     },
-    "stats_all": {
-        "en": "\n   all charging: {kwh} kWh · {sessions}",
-        "nl": "\n   al het laden: {kwh} kWh · {sessions}",
+    "stats_body_all": {
+        "en": "{kwh} kWh · {sessions}\n   ERE: {ere_kwh} kWh · {credits} credits",
+        "nl": "{kwh} kWh · {sessions}\n   ERE: {ere_kwh} kWh · {credits} credits",
     },
     "this_month": {"en": "This month ({month})", "nl": "Deze maand ({month})"},
     "last_month": {"en": "Last month ({month})", "nl": "Vorige maand ({month})"},
+    "this_year": {"en": "This year ({year})", "nl": "Dit jaar ({year})"},
     "lifetime": {"en": "Lifetime", "nl": "Totaal"},
+    "stats_note_ere": {
+        "en": "<i>ERE: the MID-metered part, which earns ERE credits.</i>",
+        "nl": "<i>ERE: het deel met MID-meter, dat ERE-credits oplevert.</i>",
+    },
+    "stats_money": {"en": "💶 ERE in euros: {parts}", "nl": "💶 ERE in euro's: {parts}"},
+    "stats_paid": {"en": "{eur} paid so far", "nl": "{eur} al uitbetaald"},
+    "stats_expected": {
+        "en": "{eur} expected for {year} <i>(Joulo's forecast)</i>",
+        "nl": "{eur} verwacht over {year} <i>(prognose van Joulo)</i>",
+    },
+    "stats_expected_no_year": {
+        "en": "{eur} expected this year <i>(Joulo's forecast)</i>",
+        "nl": "{eur} verwacht dit jaar <i>(prognose van Joulo)</i>",
+    },
+    "eur": {"en": "€{amount}", "nl": "€ {amount}"},
+    "stats_period_12m": {"en": "12 months", "nl": "12 maanden"},
+    "stats_period_all": {"en": "All time", "nl": "Alles"},
+    "button_current": {"en": "• {label} •", "nl": "• {label} •"},
+    "chart_title_12m": {"en": "Charging per month", "nl": "Laden per maand"},
+    "chart_title_all": {"en": "Charging, all time", "nl": "Laden, alles"},
+    "chart_kwh_axis": {"en": "kWh", "nl": "kWh"},
+    "chart_credits_axis": {"en": "ERE credits", "nl": "ERE-credits"},
+    "chart_all_legend": {"en": "all charging", "nl": "al het laden"},
+    "chart_ere_legend": {"en": "ERE (MID)", "nl": "ERE (MID)"},
+    "chart_kwh_legend": {"en": "kWh charged", "nl": "kWh geladen"},
+    "chart_credits_legend": {"en": "ERE credits", "nl": "ERE-credits"},
     "stats_unavailable": {
         "en": "⏳ Joulo didn't answer just now; please try /stats again in a minute.",
         "nl": "⏳ Joulo gaf nu geen antwoord; probeer /stats over een minuut opnieuw.",
@@ -349,9 +392,101 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "🔑 Joulo no longer accepts this account's token.",
         "nl": "🔑 Joulo accepteert het token van dit account niet meer.",
     },
-    "stats_note": {
-        "en": "<i>kWh and credits count MID-metered (ERE) charging.</i>",
-        "nl": "<i>kWh en credits tellen laden met MID-meter (ERE).</i>",
+    # --- /sessions ---
+    "sessions_title": {
+        "en": "🕘 <b>Charging sessions</b> {first}–{last}",
+        "nl": "🕘 <b>Laadsessies</b> {first}–{last}",
+    },
+    "sessions_title_charger": {
+        "en": "🕘 <b>Charging sessions at {charger}</b> {first}–{last}",
+        "nl": "🕘 <b>Laadsessies bij {charger}</b> {first}–{last}",
+    },
+    "sessions_line": {
+        "en": "<b>{when}</b> · {charger}\n   {kwh} kWh · {duration}{credits}{who}",
+        "nl": "<b>{when}</b> · {charger}\n   {kwh} kWh · {duration}{credits}{who}",
+    },
+    "sessions_credits": {"en": " · {credits} ERE credits", "nl": " · {credits} ERE-credits"},
+    "sessions_who": {"en": " · 👤 {who}", "nl": " · 👤 {who}"},
+    "sessions_tag": {"en": " · 💳 {tag}", "nl": " · 💳 {tag}"},
+    "sessions_active": {"en": "charging now", "nl": "laadt nu"},
+    "sessions_none": {
+        "en": "🕘 No charging sessions yet.",
+        "nl": "🕘 Nog geen laadsessies.",
+    },
+    "sessions_none_charger": {
+        "en": "🕘 No charging sessions at <b>{charger}</b> yet.",
+        "nl": "🕘 Nog geen laadsessies bij <b>{charger}</b>.",
+    },
+    "sessions_no_more": {
+        "en": "🕘 No older sessions.",
+        "nl": "🕘 Geen oudere sessies.",
+    },
+    "sessions_unknown_charger": {
+        "en": "I don't know a charger called “{name}”. Chargers here: {names}.",
+        "nl": "Ik ken geen laadpaal die “{name}” heet. Laadpalen hier: {names}.",
+    },
+    "sessions_older": {"en": "Older »", "nl": "Ouder »"},
+    "sessions_newer": {"en": "« Newer", "nl": "« Nieuwer"},
+    "joulo_busy": {
+        "en": "⏳ Joulo didn't answer just now; please try again in a minute.",
+        "nl": "⏳ Joulo gaf nu geen antwoord; probeer het over een minuut opnieuw.",
+    },
+    # --- /export ---
+    "export_caption": {
+        "en": "📄 Charging sessions, {period}: {sessions} · {kwh} kWh",
+        "nl": "📄 Laadsessies, {period}: {sessions} · {kwh} kWh",
+    },
+    "export_empty": {
+        "en": "📄 No charging sessions in {period}, so there is no file to send.",
+        "nl": "📄 Geen laadsessies in {period}, dus er is geen bestand om te sturen.",
+    },
+    "export_usage": {
+        "en": "Use /export (last month), /export 2026-10 (a month) or /export 2026 (a year); "
+        "not a period that has yet to begin.",
+        "nl": "Gebruik /export (vorige maand), /export 2026-10 (een maand) of /export 2026 "
+        "(een jaar); geen periode die nog moet beginnen.",
+    },
+    "csv_columns": {
+        "en": "Start|End|Charger|kWh|Duration (min)|ERE credits|Counts for ERE|Tag|Tag name",
+        "nl": "Begin|Einde|Laadpaal|kWh|Duur (min)|ERE-credits|Telt voor ERE|Pas|Naam pas",
+    },
+    "csv_yes": {"en": "yes", "nl": "ja"},
+    "csv_no": {"en": "no", "nl": "nee"},
+    # --- /tag ---
+    "tag_list_title": {"en": "💳 <b>Charge cards</b>", "nl": "💳 <b>Laadpassen</b>"},
+    "tag_list_line": {
+        "en": "<code>{tag}</code> — {name}{seen}",
+        "nl": "<code>{tag}</code> — {name}{seen}",
+    },
+    "tag_no_name": {"en": "<i>no name</i>", "nl": "<i>geen naam</i>"},
+    "tag_last_used": {"en": " · last used {when}", "nl": " · laatst gebruikt {when}"},
+    "tag_list_empty": {
+        "en": "💳 No charge card shows up in your recent sessions yet.",
+        "nl": "💳 Er staat nog geen laadpas in je recente sessies.",
+    },
+    "tag_howto": {
+        "en": "Name a card: <code>/tag 04A3B2C1 Anna</code> · remove a name: "
+        "<code>/tag 04A3B2C1</code>",
+        "nl": "Pas een naam geven: <code>/tag 04A3B2C1 Anna</code> · naam weghalen: "
+        "<code>/tag 04A3B2C1</code>",
+    },
+    "tag_named": {
+        "en": "💳 Card <code>{tag}</code> is now called <b>{name}</b>. Notifications, "
+        "/sessions and /export will say so.",
+        "nl": "💳 Pas <code>{tag}</code> heet nu <b>{name}</b>. Meldingen, /sessions en "
+        "/export zeggen het voortaan zo.",
+    },
+    "tag_unnamed": {
+        "en": "💳 Card <code>{tag}</code> no longer has a name.",
+        "nl": "💳 Pas <code>{tag}</code> heeft geen naam meer.",
+    },
+    "tag_had_no_name": {
+        "en": "Card <code>{tag}</code> had no name.",
+        "nl": "Pas <code>{tag}</code> had geen naam.",
+    },
+    "tag_bad_name": {
+        "en": "A card's name is 1 to {max} characters, like <code>/tag 04A3B2C1 Anna</code>.",
+        "nl": "De naam van een pas is 1 tot {max} tekens, zoals <code>/tag 04A3B2C1 Anna</code>.",
     },
     "error_generic": {
         "en": "Something went wrong on my side; it has been logged. Please try again.",
@@ -511,7 +646,10 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "subscribe": {"en": "Send notifications to this group", "nl": "Meldingen naar deze groep"},
     "unsubscribe": {"en": "Stop notifications here", "nl": "Stop meldingen hier"},
     "status": {"en": "Chargers right now", "nl": "Laadpalen nu"},
-    "stats": {"en": "Energy and ERE credits", "nl": "Energie en ERE-credits"},
+    "stats": {"en": "Chart: energy, ERE credits, euros", "nl": "Grafiek: energie, ERE, euro's"},
+    "sessions": {"en": "Last charging sessions", "nl": "Laatste laadsessies"},
+    "export": {"en": "CSV of a month's sessions", "nl": "CSV met de sessies van een maand"},
+    "tag": {"en": "Name your charge cards", "nl": "Geef je laadpassen een naam"},
     "help": {"en": "What this bot can do", "nl": "Wat deze bot kan"},
     "settings": {"en": "What this chat gets", "nl": "Wat deze chat krijgt"},
     "mute": {"en": "Silence this chat for a while", "nl": "Deze chat even dempen"},
@@ -575,6 +713,11 @@ def fmt_time(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str
     if local.date() == now.astimezone(tz).date():
         return clock
     return f"{local.day} {_MONTHS[lang][local.month - 1]} {clock}"
+
+
+def month_abbreviation(month: int, lang: Language) -> str:
+    """1 → `Jan` / `jan`; 3 → `Mar` / `mrt`."""
+    return _MONTHS[lang][month - 1]
 
 
 def month_name(year_month: str, lang: Language) -> str:

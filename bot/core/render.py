@@ -7,11 +7,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from html import escape
+from typing import Literal
 
+from bot.core.chart import Bar, ChartText, MonthFigures, all_time, last_months
 from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
@@ -26,10 +28,22 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
-from bot.core.i18n import Language, fmt_duration, fmt_number, fmt_time, plural, t
+from bot.core.export import ExportRow
+from bot.core.i18n import (
+    Language,
+    fmt_duration,
+    fmt_number,
+    fmt_time,
+    month_abbreviation,
+    month_name,
+    plural,
+    t,
+)
 from bot.core.render_chat import digest, stalled
+from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
-from bot.joulo.models import Charger
+from bot.core.tags import tag_name
+from bot.joulo.models import Charger, Energy, ErePosition, MonthEnergy, Session
 
 #: Below this a session's average power means little (a 30-second test would read "7,500 kW").
 MIN_SPAN_FOR_AVERAGE = timedelta(minutes=5)
@@ -54,13 +68,25 @@ def _tag(tag: str | None, lang: Language) -> str:
     return t(lang, "tag", tag=escape(tag)) if tag else ""
 
 
-def render_event(event: Event, lang: Language, tz: tzinfo, now: datetime) -> str:
-    """The message that announces `event` in a chat that speaks `lang`."""
+def render_event(
+    event: Event,
+    lang: Language,
+    tz: tzinfo,
+    now: datetime,
+    tag_names: Mapping[str, str] | None = None,
+) -> str:
+    """The message that announces `event` in a chat that speaks `lang`.
+
+    `tag_names` are the account's names for its charge cards: a session on a named card says
+    who charged ("Anna started charging at Garage") instead of the card's id.
+    """
     match event:
         case SessionStarted():
+            who = tag_name(tag_names or {}, event.id_tag)
             text = t(
                 lang,
-                "started",
+                "started_by" if who else "started",
+                who=escape(who or ""),
                 charger=escape(event.charger_name),
                 time=fmt_time(event.started_at, lang, tz, now),
                 tag=_tag(event.id_tag, lang),
@@ -73,9 +99,11 @@ def render_event(event: Event, lang: Language, tz: tzinfo, now: datetime) -> str
                 if span >= MIN_SPAN_FOR_AVERAGE and event.kwh > 0
                 else ""
             )
+            who = tag_name(tag_names or {}, event.id_tag)
             text = t(
                 lang,
-                "finished",
+                "finished_by" if who else "finished",
+                who=escape(who or ""),
                 charger=escape(event.charger_name),
                 tag=_tag(event.id_tag, lang),
                 kwh=fmt_number(event.kwh, lang, 2),
@@ -215,3 +243,323 @@ def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetim
         tag=_tag(session.id_tag, lang),
     )
     return [t(lang, "charger_line", charger=name, state=t(lang, "state_charging")), detail]
+
+
+# --- /stats, /sessions, /export, /tag ------------------------------------------------------------
+
+StatsPeriod = Literal["12m", "all"]
+STATS_PERIODS: tuple[StatsPeriod, ...] = ("12m", "all")
+
+
+@dataclass(frozen=True)
+class _Figures:
+    kwh: float
+    sessions: int
+    credits: float
+    kwh_all: float | None = None
+    sessions_all: int | None = None
+
+
+@dataclass(frozen=True)
+class AccountStats:
+    """What /stats knows about one account: the figures, or why there are none."""
+
+    owner_name: str
+    energy: Energy | None
+    position: ErePosition | None = None
+    problem: Literal["rejected", "unavailable"] | None = None
+
+
+def month_key(moment: datetime, tz: tzinfo) -> str:
+    """`YYYY-MM` of `moment` in local time."""
+    return moment.astimezone(tz).strftime("%Y-%m")
+
+
+def _previous_month(key: str) -> str:
+    year, month = int(key[:4]), int(key[5:7])
+    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
+
+
+def _splits(energy: Energy) -> bool:
+    """Whether Joulo tells all charging (`*_all`) apart from the ERE-eligible part."""
+    return energy.total_kwh_all is not None or any(m.kwh_all is not None for m in energy.months)
+
+
+def _month_figures(months: Sequence[MonthEnergy]) -> _Figures:
+    return _Figures(
+        kwh=sum(m.kwh for m in months),
+        sessions=sum(m.sessions for m in months),
+        credits=sum(m.ere_credits or 0.0 for m in months),
+        kwh_all=sum(m.kwh_all if m.kwh_all is not None else m.kwh for m in months),
+        sessions_all=sum(
+            m.sessions_all if m.sessions_all is not None else m.sessions for m in months
+        ),
+    )
+
+
+def _figures_text(figures: _Figures, split: bool, lang: Language) -> str:
+    if not split:
+        return t(
+            lang,
+            "stats_body",
+            kwh=fmt_number(figures.kwh, lang),
+            sessions=plural(lang, "sessions", figures.sessions),
+            credits=fmt_number(figures.credits, lang, 2),
+        )
+    kwh_all = figures.kwh_all if figures.kwh_all is not None else figures.kwh
+    sessions_all = figures.sessions_all if figures.sessions_all is not None else figures.sessions
+    return t(
+        lang,
+        "stats_body_all",
+        kwh=fmt_number(kwh_all, lang),
+        sessions=plural(lang, "sessions", sessions_all),
+        ere_kwh=fmt_number(figures.kwh, lang),
+        credits=fmt_number(figures.credits, lang, 2),
+    )
+
+
+def _euros(amount: float, lang: Language) -> str:
+    return t(lang, "eur", amount=fmt_number(amount, lang, 2))
+
+
+def render_money(position: ErePosition | None, lang: Language) -> str | None:
+    """The money side: paid so far and Joulo's forecast for this year, as Joulo gives them."""
+    if position is None:
+        return None
+    parts = []
+    if position.paid is not None and position.paid.net_eur is not None:
+        parts.append(t(lang, "stats_paid", eur=_euros(position.paid.net_eur, lang)))
+    if position.ytd_expected_eur is not None:
+        eur = _euros(position.ytd_expected_eur, lang)
+        if position.compliance_year is not None:
+            parts.append(t(lang, "stats_expected", eur=eur, year=position.compliance_year))
+        else:
+            parts.append(t(lang, "stats_expected_no_year", eur=eur))
+    return t(lang, "stats_money", parts=" · ".join(parts)) if parts else None
+
+
+def render_stats_block(
+    energy: Energy, position: ErePosition | None, lang: Language, now: datetime, tz: tzinfo
+) -> str:
+    """This month, last month, this year and lifetime for one account, and the money side.
+
+    The MID/ERE split is claimed only when Joulo sends the `*_all` fields that make it known.
+    """
+    this_key = month_key(now, tz)
+    last_key = _previous_month(this_key)
+    year = this_key[:4]
+    split = _splits(energy)
+    rows: list[tuple[str, _Figures]] = []
+    for label, key in (
+        (t(lang, "this_month", month=month_name(this_key, lang)), this_key),
+        (t(lang, "last_month", month=month_name(last_key, lang)), last_key),
+    ):
+        month = energy.month(key)
+        rows.append((label, _month_figures([month] if month else [])))
+    this_year = [m for m in energy.months if m.month.startswith(f"{year}-")]
+    rows.append((t(lang, "this_year", year=year), _month_figures(this_year)))
+    lifetime = _Figures(
+        kwh=energy.total_kwh,
+        sessions=energy.total_sessions,
+        credits=energy.total_ere_credits or 0.0,
+        kwh_all=energy.total_kwh_all,
+        sessions_all=energy.total_sessions_all,
+    )
+    rows.append((t(lang, "lifetime"), lifetime))
+    lines = [
+        t(lang, "stats_row", label=label, body=_figures_text(figures, split, lang))
+        for label, figures in rows
+    ]
+    money = render_money(position, lang)
+    if money is not None:
+        lines.append(money)
+    if split:
+        lines.append(t(lang, "stats_note_ere"))
+    return "\n".join(lines)
+
+
+def render_stats(
+    accounts: Sequence[AccountStats], lang: Language, now: datetime, tz: tzinfo
+) -> str:
+    """The /stats text (the photo's caption): one block per account this chat may see."""
+    blocks = []
+    for account in accounts:
+        title = t(lang, "stats_title")
+        if len(accounts) > 1:
+            title += f" — {escape(account.owner_name)}"
+        if account.problem == "rejected":
+            body = t(lang, "stats_rejected")
+        elif account.energy is None:
+            body = t(lang, "stats_unavailable")
+        else:
+            body = render_stats_block(account.energy, account.position, lang, now, tz)
+        blocks.append(f"{title}\n{body}")
+    return "\n\n".join(blocks)
+
+
+def chart_figures(accounts: Sequence[AccountStats]) -> list[MonthFigures]:
+    """Every account's months as the chart takes them (the chart adds accounts up)."""
+    figures: list[MonthFigures] = []
+    for account in accounts:
+        if account.energy is None:
+            continue
+        split = _splits(account.energy)
+        figures.extend(
+            MonthFigures(
+                m.month,
+                m.kwh,
+                m.ere_credits or 0.0,
+                (m.kwh_all if m.kwh_all is not None else m.kwh) if split else None,
+            )
+            for m in account.energy.months
+        )
+    return figures
+
+
+def chart_bars(
+    accounts: Sequence[AccountStats], period: StatsPeriod, lang: Language, now: datetime, tz: tzinfo
+) -> list[Bar]:
+    """The bars of the /stats chart for `period`."""
+    figures = chart_figures(accounts)
+    this_month = month_key(now, tz)
+    if period == "all":
+        return all_time(figures, this_month, lang)
+    return last_months(figures, this_month, lang)
+
+
+def chart_text(period: StatsPeriod, lang: Language) -> ChartText:
+    """The words on the /stats chart."""
+    return ChartText(
+        title=t(lang, "chart_title_all" if period == "all" else "chart_title_12m"),
+        kwh_axis=t(lang, "chart_kwh_axis"),
+        credits_axis=t(lang, "chart_credits_axis"),
+        all_legend=t(lang, "chart_all_legend"),
+        ere_legend=t(lang, "chart_ere_legend"),
+        kwh_legend=t(lang, "chart_kwh_legend"),
+        credits_legend=t(lang, "chart_credits_legend"),
+    )
+
+
+def stats_buttons(period: StatsPeriod, lang: Language) -> tuple[tuple[Button, ...], ...]:
+    """ "12 months" and "All time"; the one shown is marked."""
+    row = []
+    for choice in STATS_PERIODS:
+        label = t(lang, f"stats_period_{choice}")
+        if choice == period:
+            label = t(lang, "button_current", label=label)
+        row.append(Button(label, f"stats:{choice}"))
+    return (tuple(row),)
+
+
+@dataclass(frozen=True)
+class SessionView:
+    """One session as /sessions lists it: the charger's name and the tag's name resolved."""
+
+    session: Session
+    charger: str
+    tag_name: str | None
+
+
+def fmt_when(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str:
+    """`14 Apr 16:53`, with the year when it is not this year (`14 Apr 2025 16:53`)."""
+    local = moment.astimezone(tz)
+    day = f"{local.day} {month_abbreviation(local.month, lang)}"
+    if local.year != now.astimezone(tz).year:
+        day += f" {local.year}"
+    return f"{day} {local.strftime('%H:%M')}"
+
+
+def render_session_line(view: SessionView, lang: Language, tz: tzinfo, now: datetime) -> str:
+    """Two lines for one session: when and where, then kWh, duration, credits and who."""
+    session = view.session
+    if session.ended_at is None:
+        duration = t(lang, "sessions_active")
+    else:
+        duration = fmt_duration(session.ended_at - session.started_at, lang)
+    credits = (
+        t(lang, "sessions_credits", credits=fmt_number(session.ere_credits, lang, 2))
+        if session.ere_credits is not None
+        else ""
+    )
+    if view.tag_name:
+        who = t(lang, "sessions_who", who=escape(view.tag_name))
+    elif session.id_tag:
+        who = t(lang, "sessions_tag", tag=escape(session.id_tag))
+    else:
+        who = ""
+    return t(
+        lang,
+        "sessions_line",
+        when=fmt_when(session.started_at, lang, tz, now),
+        charger=escape(view.charger),
+        kwh=fmt_number(session.kwh, lang, 2),
+        duration=duration,
+        credits=credits,
+        who=who,
+    )
+
+
+def render_sessions(
+    views: Sequence[SessionView],
+    *,
+    offset: int,
+    charger: str | None,
+    lang: Language,
+    tz: tzinfo,
+    now: datetime,
+) -> str:
+    """A page of /sessions: a numbered title and two lines per session, newest first."""
+    if not views:
+        if offset > 0:
+            return t(lang, "sessions_no_more")
+        if charger is not None:
+            return t(lang, "sessions_none_charger", charger=escape(charger))
+        return t(lang, "sessions_none")
+    first, last = offset + 1, offset + len(views)
+    if charger is not None:
+        title = t(lang, "sessions_title_charger", charger=escape(charger), first=first, last=last)
+    else:
+        title = t(lang, "sessions_title", first=first, last=last)
+    return "\n".join([title, *(render_session_line(v, lang, tz, now) for v in views)])
+
+
+def period_name(label: str, lang: Language) -> str:
+    """`2026-10` → `October 2026`; `2026` stays `2026`."""
+    return month_name(label, lang) if len(label) == 7 else label
+
+
+def render_export_caption(rows: Sequence[ExportRow], label: str, lang: Language) -> str:
+    """The caption of the CSV file: the period, how many sessions and kWh."""
+    return t(
+        lang,
+        "export_caption",
+        period=period_name(label, lang),
+        sessions=plural(lang, "sessions", len(rows)),
+        kwh=fmt_number(sum(r.session.kwh for r in rows), lang),
+    )
+
+
+@dataclass(frozen=True)
+class TagSeen:
+    """A charge card in the recent sessions (or only named), and its name."""
+
+    tag: str
+    name: str | None
+    last_used: datetime | None
+
+
+def render_tags(tags: Sequence[TagSeen], lang: Language, tz: tzinfo, now: datetime) -> str:
+    """/tag: the cards seen lately with their names, and how to name one."""
+    if not tags:
+        return f"{t(lang, 'tag_list_empty')}\n{t(lang, 'tag_howto')}"
+    lines = [t(lang, "tag_list_title")]
+    for seen in tags:
+        name = f"<b>{escape(seen.name)}</b>" if seen.name else t(lang, "tag_no_name")
+        when = (
+            t(lang, "tag_last_used", when=fmt_when(seen.last_used, lang, tz, now))
+            if seen.last_used is not None
+            else ""
+        )
+        lines.append(t(lang, "tag_list_line", tag=escape(seen.tag), name=name, seen=when))
+    lines.append(t(lang, "tag_howto"))
+    return "\n".join(lines)

@@ -19,7 +19,14 @@ from typing import Any, Final
 import httpx
 from pydantic import ValidationError
 
-from bot.joulo.models import ChargerList, Energy, Session, SessionPage, parse_chargers
+from bot.joulo.models import (
+    ChargerList,
+    Energy,
+    ErePosition,
+    Session,
+    SessionPage,
+    parse_chargers,
+)
 
 SESSIONS_PAGE_LIMIT: Final = 100
 #: Cap on pages fetched for one `/sessions` query, so a bad server cannot keep us paging forever.
@@ -132,28 +139,49 @@ class JouloClient:
         except ValueError as err:
             raise JouloUnavailable("unexpected /chargers shape") from err
 
+    async def session_page(
+        self,
+        token: str,
+        *,
+        offset: int = 0,
+        limit: int = SESSIONS_PAGE_LIMIT,
+        charger_id: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> SessionPage:
+        """One page of sessions, newest first; `since`/`until` bound the start, both inclusive."""
+        params: dict[str, str] = {"limit": str(limit), "offset": str(offset)}
+        if charger_id is not None:
+            params["charger_id"] = charger_id
+        if since is not None:
+            params["from"] = _iso(since)
+        if until is not None:
+            params["to"] = _iso(until)
+        body = await self._request(token, "/sessions", params)
+        try:
+            return SessionPage.model_validate(body)
+        except ValidationError as err:
+            raise JouloUnavailable("unexpected /sessions shape") from err
+
     async def sessions(
         self,
         token: str,
         *,
         charger_id: str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
         max_pages: int = MAX_SESSION_PAGES,
     ) -> list[Session]:
-        """Sessions (newest first), optionally for one charger and started at or after `since`."""
-        params: dict[str, str] = {"limit": str(SESSIONS_PAGE_LIMIT)}
-        if charger_id is not None:
-            params["charger_id"] = charger_id
-        if since is not None:
-            params["from"] = _iso(since)
+        """Sessions (newest first), optionally for one charger, started within [since, until]."""
         found: list[Session] = []
         for page_number in range(max_pages):
-            params["offset"] = str(page_number * SESSIONS_PAGE_LIMIT)
-            body = await self._request(token, "/sessions", params)
-            try:
-                page = SessionPage.model_validate(body)
-            except ValidationError as err:
-                raise JouloUnavailable("unexpected /sessions shape") from err
+            page = await self.session_page(
+                token,
+                offset=page_number * SESSIONS_PAGE_LIMIT,
+                charger_id=charger_id,
+                since=since,
+                until=until,
+            )
             found.extend(page.sessions)
             if len(page.sessions) < SESSIONS_PAGE_LIMIT:
                 break
@@ -166,3 +194,11 @@ class JouloClient:
             return Energy.model_validate(body)
         except ValidationError as err:
             raise JouloUnavailable("unexpected /energy shape") from err
+
+    async def ere_position(self, token: str) -> ErePosition:
+        """What the account's ERE credits are worth: paid so far and Joulo's forecast."""
+        body = await self._request(token, "/ere-position")
+        try:
+            return ErePosition.model_validate(body)
+        except ValidationError as err:
+            raise JouloUnavailable("unexpected /ere-position shape") from err

@@ -111,6 +111,8 @@ class SessionPage(_ApiModel):
     """One page of `/sessions`."""
 
     sessions: tuple[Session, ...]
+    limit: int | None = None
+    offset: int | None = None
 
 
 class MonthEnergy(_ApiModel):
@@ -145,3 +147,45 @@ class Energy(_ApiModel):
     def month(self, key: str) -> MonthEnergy | None:
         """The figures for month `YYYY-MM`, or None when the API has no row for it."""
         return next((m for m in self.months if m.month == key), None)
+
+
+class EreMoney(_ApiModel):
+    """An amount of ERE credits and what they are worth net of Joulo's fee."""
+
+    ere: float | None = None
+    net_eur: float | None = None
+    price_per_ere: float | None = None
+
+
+class ErePosition(_ApiModel):
+    """The money side of ERE credits from `/ere-position`; only `paid` is real money.
+
+    Every field is optional (the endpoint is undocumented); unknown fields are ignored.
+    """
+
+    compliance_year: int | None = None
+    paid: EreMoney | None = None
+    ytd_expected_eur: float | None = None
+    total_expected_eur: float | None = None
+
+    @field_validator("paid", mode="before")
+    @classmethod
+    def _object_or_none(cls, value: object) -> object:
+        return value if isinstance(value, dict) else None
+
+    @field_validator("compliance_year", "ytd_expected_eur", "total_expected_eur", mode="before")
+    @classmethod
+    def _number_or_none(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            return None
+        try:
+            float(value)
+        except ValueError:
+            return None
+        return value
+
+    @property
+    def has_money(self) -> bool:
+        """Whether there is anything in euros to show."""
+        paid = self.paid.net_eur if self.paid is not None else None
+        return paid is not None or self.ytd_expected_eur is not None

@@ -17,11 +17,13 @@ from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputFile,
+    InputMediaDocument,
+    InputMediaPhoto,
     Message,
     Update,
     User,
 )
-from telegram.constants import ChatMemberStatus, ChatType
+from telegram.constants import ChatMemberStatus, ChatType, ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import ContextTypes
 
@@ -176,7 +178,25 @@ class TelegramHandlers:
     @staticmethod
     async def _edit(message: Message, reply: Reply) -> None:
         markup = _markup(reply)
-        if message.photo or message.document:
+        attachment = reply.attachment
+        if attachment is not None and (message.photo or message.document):
+            media: InputMediaPhoto | InputMediaDocument
+            if attachment.kind == "photo":
+                media = InputMediaPhoto(
+                    attachment.content,
+                    caption=reply.text,
+                    parse_mode=ParseMode.HTML,
+                    filename=attachment.filename,
+                )
+            else:
+                media = InputMediaDocument(
+                    attachment.content,
+                    caption=reply.text,
+                    parse_mode=ParseMode.HTML,
+                    filename=attachment.filename,
+                )
+            await message.edit_media(media, reply_markup=markup)
+        elif message.photo or message.document:
             await message.edit_caption(caption=reply.text, reply_markup=markup)
         else:
             await message.edit_text(reply.text, reply_markup=markup)

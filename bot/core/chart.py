@@ -1,0 +1,205 @@
+"""The `/stats` picture: kWh per month (or year) as bars, ERE credits alongside; PNG out.
+
+matplotlib is imported inside `draw_chart`, on first use, with the headless Agg backend and its
+object-oriented API (no pyplot, no global figure state): a bot that never draws a chart never
+pays for the import. The series builders above it are plain arithmetic and need no matplotlib.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from bot.core.i18n import Language, fmt_number, month_abbreviation
+
+#: Pixels = inches × DPI: 1200 × 780, sharp on a phone and small enough to send quickly.
+FIGURE_INCHES: Final = (8.0, 5.2)
+DPI: Final = 150
+#: Above this many months, "all time" draws one bar per year instead of one per month.
+MAX_MONTH_BARS: Final = 24
+
+_KWH_COLOUR: Final = "#2e7d32"
+_ALL_COLOUR: Final = "#a5d6a7"
+_CREDITS_COLOUR: Final = "#ef6c00"
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    """One month's figures as the chart needs them; `kwh_all` is None when Joulo has no `*_all`."""
+
+    month: str  # YYYY-MM
+    kwh: float
+    credits: float
+    kwh_all: float | None = None
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of the chart: its label, all charging, the ERE part (if known), credits."""
+
+    label: str
+    kwh: float
+    credits: float
+    ere_kwh: float | None = None
+
+
+@dataclass(frozen=True)
+class ChartText:
+    """The words on the chart, already in the chat's language."""
+
+    title: str
+    kwh_axis: str
+    credits_axis: str
+    all_legend: str
+    ere_legend: str
+    kwh_legend: str
+    credits_legend: str
+
+
+def month_keys(last: str, count: int) -> list[str]:
+    """`count` consecutive `YYYY-MM` keys ending with `last`, oldest first."""
+    year, month = int(last[:4]), int(last[5:7])
+    index = year * 12 + month - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
+
+
+def _summed(months: Iterable[MonthFigures]) -> dict[str, MonthFigures]:
+    """Months by key, adding up figures of several accounts for the same month."""
+    totals: dict[str, MonthFigures] = {}
+    for figures in months:
+        seen = totals.get(figures.month)
+        if seen is None:
+            totals[figures.month] = figures
+            continue
+        kwh_all = (
+            seen.kwh_all + figures.kwh_all
+            if seen.kwh_all is not None and figures.kwh_all is not None
+            else None
+        )
+        totals[figures.month] = MonthFigures(
+            figures.month, seen.kwh + figures.kwh, seen.credits + figures.credits, kwh_all
+        )
+    return totals
+
+
+def _bar(label: str, figures: Sequence[MonthFigures], with_all: bool) -> Bar:
+    kwh = sum(f.kwh for f in figures)
+    credits = sum(f.credits for f in figures)
+    if not with_all:
+        return Bar(label, kwh, credits)
+    kwh_all = sum(f.kwh_all if f.kwh_all is not None else f.kwh for f in figures)
+    return Bar(label, kwh_all, credits, ere_kwh=kwh)
+
+
+def month_label(key: str, lang: Language, *, with_year: bool) -> str:
+    """`apr` / `mrt`, with the year on a second line where a year starts."""
+    name = month_abbreviation(int(key[5:7]), lang)
+    return f"{name}\n{key[:4]}" if with_year else name
+
+
+def last_months(
+    months: Iterable[MonthFigures], this_month: str, lang: Language, count: int = 12
+) -> list[Bar]:
+    """One bar per month for the `count` months up to `this_month`; months without data are 0."""
+    totals = _summed(months)
+    with_all = any(f.kwh_all is not None for f in totals.values())
+    bars = []
+    for position, key in enumerate(month_keys(this_month, count)):
+        figures = totals.get(key)
+        label = month_label(key, lang, with_year=position == 0 or key.endswith("-01"))
+        bars.append(_bar(label, [figures] if figures else [], with_all))
+    return bars
+
+
+def all_time(months: Iterable[MonthFigures], this_month: str, lang: Language) -> list[Bar]:
+    """Every month since the first one with data (one bar per year when that is too many)."""
+    totals = _summed(months)
+    keys = [key for key in totals if key <= this_month]
+    if not keys:
+        return last_months(totals.values(), this_month, lang)
+    first = min(keys)
+    span = (int(this_month[:4]) - int(first[:4])) * 12 + int(this_month[5:7]) - int(first[5:7])
+    if span + 1 <= MAX_MONTH_BARS:
+        return last_months(totals.values(), this_month, lang, count=max(span + 1, 12))
+    with_all = any(f.kwh_all is not None for f in totals.values())
+    years = range(int(first[:4]), int(this_month[:4]) + 1)
+    return [
+        _bar(str(year), [f for k, f in totals.items() if k.startswith(f"{year}-")], with_all)
+        for year in years
+    ]
+
+
+def draw_chart(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
+    """The chart as PNG bytes: kWh bars on the left axis, credits as a line on the right."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
+    kwh_axis = figure.add_subplot()
+    positions = list(range(len(bars)))
+    labels = [bar.label for bar in bars]
+    split = any(bar.ere_kwh is not None for bar in bars)
+    width = 0.7 if len(bars) <= 24 else 0.85
+    if split:
+        kwh_axis.bar(
+            positions, [b.kwh for b in bars], width, color=_ALL_COLOUR, label=text.all_legend
+        )
+        kwh_axis.bar(
+            positions,
+            [b.ere_kwh or 0.0 for b in bars],
+            width * 0.6,
+            color=_KWH_COLOUR,
+            label=text.ere_legend,
+        )
+    else:
+        kwh_axis.bar(
+            positions, [b.kwh for b in bars], width, color=_KWH_COLOUR, label=text.kwh_legend
+        )
+    credits_axis = kwh_axis.twinx()
+    credits_axis.plot(
+        positions,
+        [b.credits for b in bars],
+        color=_CREDITS_COLOUR,
+        marker="o",
+        linewidth=2.5,
+        markersize=7,
+        label=text.credits_legend,
+    )
+    number = FuncFormatter(lambda value, _: fmt_number(value, lang, 0))
+    for axis, label, colour in (
+        (kwh_axis, text.kwh_axis, "#1b1b1b"),
+        (credits_axis, text.credits_axis, _CREDITS_COLOUR),
+    ):
+        axis.set_ylabel(label, fontsize=15, color=colour)
+        axis.yaxis.set_major_formatter(number)
+        axis.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
+        axis.tick_params(axis="y", labelsize=13, colors=colour)
+        axis.set_ylim(bottom=0)
+        top = max((b.kwh for b in bars), default=0.0) if axis is kwh_axis else 0.0
+        if axis is credits_axis:
+            top = max((b.credits for b in bars), default=0.0)
+        axis.set_ylim(top=max(top * 1.15, 1.0))
+        axis.spines["top"].set_visible(False)
+    kwh_axis.set_xticks(positions, labels, fontsize=12 if len(bars) <= 14 else 10)
+    kwh_axis.set_xlim(-0.6, len(bars) - 0.4)
+    kwh_axis.grid(axis="y", alpha=0.3)
+    figure.suptitle(text.title, fontsize=18, fontweight="bold", x=0.02, ha="left")
+    handles, names = kwh_axis.get_legend_handles_labels()
+    more_handles, more_names = credits_axis.get_legend_handles_labels()
+    kwh_axis.legend(
+        handles + more_handles,
+        names + more_names,
+        loc="lower left",
+        bbox_to_anchor=(0.0, 1.0),
+        ncols=3,
+        fontsize=12,
+        frameon=False,
+    )
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()

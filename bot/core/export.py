@@ -1,0 +1,108 @@
+"""`/export`: which period an argument means, and the CSV for reimbursement paperwork. Pure.
+
+The file is UTF-8 with a byte-order mark, so Excel recognises the encoding. Dutch chats get `;`
+between columns and decimal commas (what Dutch Excel expects), English chats `,` and points.
+Text cells that a spreadsheet would take for a formula get a leading apostrophe.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Final
+
+from bot.core.i18n import Language, t
+from bot.joulo.models import Session
+
+_MONTH_ARG: Final = re.compile(r"(\d{4})-(\d{1,2})")
+_YEAR_ARG: Final = re.compile(r"\d{4}")
+_FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
+BOM: Final = "\ufeff"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A calendar month or year in local time: `start` inclusive, `end` exclusive."""
+
+    label: str  # `2026-10` or `2026`
+    start: datetime
+    end: datetime
+
+    @property
+    def filename(self) -> str:
+        """The name the CSV file gets: `joulo-sessions-2026-10.csv`."""
+        return f"joulo-sessions-{self.label}.csv"
+
+
+@dataclass(frozen=True)
+class ExportRow:
+    """One session in the export, with its charger's name and its tag's name (if any)."""
+
+    session: Session
+    charger: str
+    tag_name: str | None
+
+
+def _month(year: int, month: int, tz: tzinfo) -> Period:
+    start = datetime(year, month, 1, tzinfo=tz)
+    end = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz)
+    return Period(f"{year:04d}-{month:02d}", start, end)
+
+
+def parse_period(argument: str | None, now: datetime, tz: tzinfo) -> Period | None:
+    """`YYYY-MM`, `YYYY` or nothing (last month) → a period; None if malformed or in the future."""
+    local = now.astimezone(tz)
+    text = (argument or "").strip()
+    if not text:
+        year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
+        return _month(year, month, tz)
+    if match := _MONTH_ARG.fullmatch(text):
+        year, month = int(match.group(1)), int(match.group(2))
+        if not 1 <= month <= 12 or year < 2000:
+            return None
+        period = _month(year, month, tz)
+    elif _YEAR_ARG.fullmatch(text) and int(text) >= 2000:
+        year = int(text)
+        period = Period(text, datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz))
+    else:
+        return None
+    return period if period.start <= now else None
+
+
+def _cell(text: str) -> str:
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def _number(value: float, lang: Language, decimals: int) -> str:
+    text = f"{value:.{decimals}f}"
+    return text.replace(".", ",") if lang == "nl" else text
+
+
+def sessions_csv(rows: Sequence[ExportRow], lang: Language, tz: tzinfo) -> bytes:
+    """The CSV file (bytes, UTF-8 with BOM) of `rows`, oldest first, in the chat's conventions."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if lang == "nl" else ",", lineterminator="\r\n")
+    writer.writerow(t(lang, "csv_columns").split("|"))
+    for row in sorted(rows, key=lambda r: (r.session.started_at, r.session.id)):
+        session = row.session
+        end = session.ended_at
+        minutes = round((end - session.started_at).total_seconds() / 60) if end else None
+        counts = session.counts_for_ere
+        writer.writerow(
+            [
+                session.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                end.astimezone(tz).strftime("%Y-%m-%d %H:%M") if end else "",
+                _cell(row.charger),
+                _number(session.kwh, lang, 2),
+                str(minutes) if minutes is not None else "",
+                _number(session.ere_credits, lang, 2) if session.ere_credits is not None else "",
+                "" if counts is None else t(lang, "csv_yes" if counts else "csv_no"),
+                _cell(session.id_tag or ""),
+                _cell(row.tag_name or ""),
+            ]
+        )
+    return (BOM + buffer.getvalue()).encode("utf-8")
