@@ -53,6 +53,15 @@ class World:
             await asyncio.sleep(0.005)
         raise AssertionError(f"the bot did not poll {count} more time(s)")
 
+    async def say(self, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> str:
+        """`user` writes `text` in a group or in private; returns the bot's answer there."""
+        before = len(self.telegram.messages_to(chat.id))
+        if isinstance(chat, FakeChat):
+            self.telegram.group_message(chat, user, text)
+        else:
+            self.telegram.private_message(user, text)
+        return (await self.messages(chat.id, before + 1))[before]
+
     async def messages(self, chat_id: int, count: int) -> list[str]:
         """Wait until `chat_id` has `count` messages and return them (as a person reads them)."""
         await self.telegram.await_for(lambda api: len(api.messages_to(chat_id)) >= count)

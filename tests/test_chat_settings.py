@@ -20,22 +20,13 @@ BERT = FakeUser(id=5002, first_name="Bert", language_code="en")
 STARTED = "🔌 Garage: charging started at {time}"
 
 
-async def _say(world: World, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> str:
-    before = len(world.telegram.messages_to(chat.id))
-    if isinstance(chat, FakeChat):
-        world.telegram.group_message(chat, user, text)
-    else:
-        world.telegram.private_message(user, text)
-    return (await world.messages(chat.id, before + 1))[before]
-
-
 async def _family(world: World) -> None:
     """Anna links her account; the family group (Anna is its admin) gets its notifications."""
-    await _say(world, ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, f"/link {world.token}")
     world.telegram.set_admin(FAMILY, ANNA)
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    await _say(world, FAMILY, ANNA, "/subscribe")
+    await world.say(FAMILY, ANNA, "/subscribe")
 
 
 def _last_sent(world: World, chat_id: int) -> SentMessage:
@@ -63,7 +54,7 @@ async def _start_charging(world: World) -> None:
 
 async def test_a_settings_button_changes_what_later_notifications_do(world: World) -> None:
     await _family(world)
-    await _say(world, FAMILY, ANNA, "/settings")
+    await world.say(FAMILY, ANNA, "/settings")
     menu = _last_sent(world, FAMILY.id)
     assert menu.plain_text.startswith("⚙️ Settings for this chat\nNotifications: start, finish")
     assert _button(menu, "set:t:start") == "✅ start"
@@ -88,7 +79,7 @@ async def test_a_settings_button_changes_what_later_notifications_do(world: Worl
 
 async def test_a_non_admin_cannot_change_a_groups_settings(world: World) -> None:
     await _family(world)
-    await _say(world, FAMILY, ANNA, "/settings")
+    await world.say(FAMILY, ANNA, "/settings")
     menu = _last_sent(world, FAMILY.id)
 
     world.telegram.press_button(FAMILY, BERT, menu.message_id, "set:t:start")
@@ -97,7 +88,7 @@ async def test_a_non_admin_cannot_change_a_groups_settings(world: World) -> None
         "Only a group admin can change this chat's settings."
     )
     assert world.telegram.edits() == []
-    reply = await _say(world, FAMILY, BERT, "/mute 2h")
+    reply = await world.say(FAMILY, BERT, "/mute 2h")
     assert reply == "Only a group admin can change this chat's settings."
 
     before = len(world.telegram.messages_to(FAMILY.id))
@@ -108,7 +99,7 @@ async def test_a_non_admin_cannot_change_a_groups_settings(world: World) -> None
 
 async def test_a_muted_chat_gets_nothing_while_the_others_do(world: World) -> None:
     await _family(world)
-    reply = await _say(world, FAMILY, ANNA, "/mute 1h")
+    reply = await world.say(FAMILY, ANNA, "/mute 1h")
     assert reply.startswith("🔇 Muted until 11:00. Nothing is sent here until then")
     before = len(world.telegram.messages_to(FAMILY.id))
 
@@ -120,7 +111,7 @@ async def test_a_muted_chat_gets_nothing_while_the_others_do(world: World) -> No
     world.clock.advance(3600)  # the mute is over; what was missed is not sent afterwards
     await world.next_polls()
     assert len(world.telegram.messages_to(FAMILY.id)) == before
-    status = await _say(world, FAMILY, ANNA, "/status")
+    status = await world.say(FAMILY, ANNA, "/status")
     assert "Garage — ⚡ charging" in status
     world.sim.finish_session(world.garage)
     world.clock.advance(30)
@@ -131,16 +122,16 @@ async def test_a_muted_chat_gets_nothing_while_the_others_do(world: World) -> No
 
 async def test_unmute_ends_the_mute_early(world: World) -> None:
     await _family(world)
-    await _say(world, ANNA, ANNA, "/mute 1d")
-    assert await _say(world, ANNA, ANNA, "/unmute") == "🔔 Unmuted: notifications are back."
-    assert await _say(world, ANNA, ANNA, "/unmute") == "This chat isn't muted."
+    await world.say(ANNA, ANNA, "/mute 1d")
+    assert await world.say(ANNA, ANNA, "/unmute") == "🔔 Unmuted: notifications are back."
+    assert await world.say(ANNA, ANNA, "/unmute") == "This chat isn't muted."
     await _start_charging(world)
     assert world.telegram.messages_to(ANNA.id, plain=True)[-1] == STARTED.format(time="10:01")
 
 
 async def test_quiet_hours_deliver_silently_and_only_inside_the_window(world: World) -> None:
     await _family(world)
-    reply = await _say(world, FAMILY, ANNA, "/quiet 09:30-10:30")
+    reply = await world.say(FAMILY, ANNA, "/quiet 09:30-10:30")
     assert reply == "🌙 Quiet hours 09:30–10:30: messages then arrive without a sound."
 
     await _start_charging(world)
@@ -158,22 +149,22 @@ async def test_quiet_hours_deliver_silently_and_only_inside_the_window(world: Wo
 
 
 async def test_typed_settings_explain_their_arguments(world: World) -> None:
-    assert (await _say(world, ANNA, ANNA, "/quiet tonight")).startswith(
+    assert (await world.say(ANNA, ANNA, "/quiet tonight")).startswith(
         "Set quiet hours like /quiet 22:00-07:00"
     )
-    assert await _say(world, ANNA, ANNA, "/live maybe") == "Use /live on or /live off."
-    assert (await _say(world, ANNA, ANNA, "/mute forever")).startswith("Mute like /mute 30m")
-    assert await _say(world, ANNA, ANNA, "/language de") == (
+    assert await world.say(ANNA, ANNA, "/live maybe") == "Use /live on or /live off."
+    assert (await world.say(ANNA, ANNA, "/mute forever")).startswith("Mute like /mute 30m")
+    assert await world.say(ANNA, ANNA, "/language de") == (
         "Choose a language: /language nl or /language en."
     )
-    assert await _say(world, ANNA, ANNA, "/quiet off") == (
+    assert await world.say(ANNA, ANNA, "/quiet off") == (
         "🔔 No quiet hours: every message makes a sound again."
     )
 
 
 async def test_a_chat_language_changes_its_notifications(world: World) -> None:
     await _family(world)
-    reply = await _say(world, FAMILY, ANNA, "/language nl")
+    reply = await world.say(FAMILY, ANNA, "/language nl")
     assert reply == "🌐 Deze chat krijgt de meldingen nu in het Nederlands."
     await _start_charging(world)
     assert (await world.messages(FAMILY.id, 4))[3] == "🔌 Garage: laden gestart om 10:01"
@@ -182,12 +173,12 @@ async def test_a_chat_language_changes_its_notifications(world: World) -> None:
 
 async def test_settings_follow_a_group_that_becomes_a_supergroup(world: World) -> None:
     family = FakeChat(id=-4242, title="Family", type="group")
-    await _say(world, ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, f"/link {world.token}")
     world.telegram.set_admin(family, ANNA)
     world.telegram.add_bot_to_group(family, by=ANNA)
     await world.messages(family.id, 1)
-    await _say(world, family, ANNA, "/subscribe")
-    await _say(world, family, ANNA, "/quiet 22:00-07:00")
+    await world.say(family, ANNA, "/subscribe")
+    await world.say(family, ANNA, "/quiet 22:00-07:00")
 
     supergroup = world.telegram.migrate_group(family)
     await world.next_polls()
@@ -236,7 +227,7 @@ async def test_a_live_card_is_edited_at_most_once_a_minute_and_ends_with_the_fig
     world: World,
 ) -> None:
     await _family(world)
-    assert (await _say(world, FAMILY, ANNA, "/live on")).startswith("📟 Live card on")
+    assert (await world.say(FAMILY, ANNA, "/live on")).startswith("📟 Live card on")
     await _start_charging(world)
     await world.messages(FAMILY.id, 4)
     card = _last_sent(world, FAMILY.id)

@@ -22,15 +22,6 @@ async def _link(world: World, user: FakeUser = ANNA, token: str | None = None) -
     return replies[before]
 
 
-async def _say(world: World, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> str:
-    before = len(world.telegram.messages_to(chat.id))
-    if isinstance(chat, FakeChat):
-        world.telegram.group_message(chat, user, text)
-    else:
-        world.telegram.private_message(user, text)
-    return (await world.messages(chat.id, before + 1))[before]
-
-
 async def _join(world: World, chat: FakeChat, by: FakeUser = ANNA) -> None:
     """Add the bot to a group and wait for its welcome."""
     before = len(world.telegram.messages_to(chat.id))
@@ -64,7 +55,7 @@ async def test_link_with_a_token_validates_stores_and_deletes_the_message(world:
 
 
 async def test_a_token_pasted_with_bearer_and_spaces_is_accepted(world: World) -> None:
-    reply = await _say(world, ANNA, ANNA, f"  Bearer {world.token}  ")
+    reply = await world.say(ANNA, ANNA, f"  Bearer {world.token}  ")
     assert reply.startswith("✅ Linked!")
 
 
@@ -79,12 +70,12 @@ async def test_an_invalid_token_does_not_replace_a_working_one(world: World) -> 
     await _link(world)
     reply = await _link(world, token="joulo_" + "y" * 32)
     assert reply.endswith("Your previously linked token stays in use.")
-    status = await _say(world, ANNA, ANNA, "/status")
+    status = await world.say(ANNA, ANNA, "/status")
     assert "Garage — 🟢 online, idle" in status
 
 
 async def test_link_without_a_token_explains_where_to_find_one(world: World) -> None:
-    reply = await _say(world, ANNA, ANNA, "/link")
+    reply = await world.say(ANNA, ANNA, "/link")
     assert reply.startswith("Send your Joulo API token like this: /link joulo_…")
     assert "Settings → API → Activate" in reply
 
@@ -113,28 +104,28 @@ async def test_a_token_in_a_group_that_cannot_be_deleted_says_so(world: World) -
 async def test_unlink_forgets_the_token_and_everything_derived_from_it(world: World) -> None:
     await _link(world)
     await _join(world, FAMILY)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    reply = await _say(world, ANNA, ANNA, "/unlink")
+    await world.say(FAMILY, ANNA, "/subscribe")
+    reply = await world.say(ANNA, ANNA, "/unlink")
     assert reply.startswith("🗑 Done: I forgot your token")
     for table in ("accounts", "subscriptions", "charger_states", "pending_ends", "events"):
         assert _rows(world, table) == 0, table
-    assert await _say(world, ANNA, ANNA, "/unlink") == (
+    assert await world.say(ANNA, ANNA, "/unlink") == (
         "You haven't linked a Joulo account yet. Send /start in a private chat with me to see how."
     )
 
 
 async def test_a_dutch_speaker_gets_dutch_and_others_the_default_language(world: World) -> None:
-    dutch = await _say(world, BERT, BERT, "/help")
+    dutch = await world.say(BERT, BERT, "/help")
     assert dutch.startswith("Wat ik kan")
-    german = await _say(world, CARLA, CARLA, "/help")
+    german = await world.say(CARLA, CARLA, "/help")
     assert german.startswith("What I can do")  # DEFAULT_LANGUAGE is "en" in the tests
 
 
 async def test_subscribe_needs_a_linked_account_and_a_group(world: World) -> None:
     await _join(world, FAMILY)
-    reply = await _say(world, FAMILY, BERT, "/subscribe")
+    reply = await world.say(FAMILY, BERT, "/subscribe")
     assert reply.startswith("Bert, koppel eerst je Joulo-account")
-    assert await _say(world, ANNA, ANNA, "/subscribe") == (
+    assert await world.say(ANNA, ANNA, "/subscribe") == (
         "That command is for a group: add me to your family group and send it there."
     )
 
@@ -146,16 +137,16 @@ async def test_a_chat_only_sees_the_accounts_subscribed_to_it(world: World) -> N
     await _link(world, BERT, bert_token)
     for chat in (FAMILY, NEIGHBOURS):
         await _join(world, chat)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    await _say(world, NEIGHBOURS, BERT, "/subscribe")
+    await world.say(FAMILY, ANNA, "/subscribe")
+    await world.say(NEIGHBOURS, BERT, "/subscribe")
 
-    family = await _say(world, FAMILY, ANNA, "/status")
-    neighbours = await _say(world, NEIGHBOURS, ANNA, "/status")
+    family = await world.say(FAMILY, ANNA, "/status")
+    neighbours = await world.say(NEIGHBOURS, ANNA, "/status")
     assert "Garage" in family
     assert "Carport" not in family
     assert "Carport" in neighbours
     assert "Garage" not in neighbours
-    bert_private = await _say(world, BERT, BERT, "/status")
+    bert_private = await world.say(BERT, BERT, "/status")
     assert "Carport" in bert_private
     assert "Garage" not in bert_private
 
@@ -163,11 +154,11 @@ async def test_a_chat_only_sees_the_accounts_subscribed_to_it(world: World) -> N
 async def test_only_the_owner_or_an_admin_can_unsubscribe(world: World) -> None:
     await _link(world)
     await _join(world, FAMILY)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    refused = await _say(world, FAMILY, CARLA, "/unsubscribe")
+    await world.say(FAMILY, ANNA, "/subscribe")
+    refused = await world.say(FAMILY, CARLA, "/unsubscribe")
     assert refused == "Only the account's owner or a group admin can do that."
     world.telegram.set_admin(FAMILY, CARLA)
-    done = await _say(world, FAMILY, CARLA, "/unsubscribe")
+    done = await world.say(FAMILY, CARLA, "/unsubscribe")
     assert done == "🔕 This group no longer gets notifications for: Anna."
     assert _rows(world, "subscriptions") == 0
 
@@ -175,14 +166,14 @@ async def test_only_the_owner_or_an_admin_can_unsubscribe(world: World) -> None:
 async def test_the_owner_unsubscribes_their_own_account(world: World) -> None:
     await _link(world)
     await _join(world, FAMILY)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    assert await _say(world, FAMILY, ANNA, "/subscribe") == (
+    await world.say(FAMILY, ANNA, "/subscribe")
+    assert await world.say(FAMILY, ANNA, "/subscribe") == (
         "This group already gets the notifications of Anna's account."
     )
-    assert await _say(world, FAMILY, ANNA, "/unsubscribe") == (
+    assert await world.say(FAMILY, ANNA, "/unsubscribe") == (
         "🔕 This group no longer gets notifications for: Anna."
     )
-    assert await _say(world, FAMILY, ANNA, "/status") == (
+    assert await world.say(FAMILY, ANNA, "/status") == (
         "No Joulo account is subscribed in this group. Someone who linked an account with me "
         "can send /subscribe here."
     )
@@ -191,12 +182,12 @@ async def test_the_owner_unsubscribes_their_own_account(world: World) -> None:
 async def test_unknown_commands_point_to_help_but_other_bots_commands_are_ignored(
     world: World,
 ) -> None:
-    assert await _say(world, ANNA, ANNA, "/frobnicate") == (
+    assert await world.say(ANNA, ANNA, "/frobnicate") == (
         "I don't know that command. /help lists what I can do."
     )
     await _join(world, FAMILY)
     world.telegram.group_message(FAMILY, ANNA, "/weather")
-    addressed = await _say(world, FAMILY, ANNA, "/weather@joulo_test_bot")
+    addressed = await world.say(FAMILY, ANNA, "/weather@joulo_test_bot")
     assert addressed == "I don't know that command. /help lists what I can do."
     assert len(world.telegram.messages_to(FAMILY.id)) == 2  # welcome + one pointer
 
@@ -204,7 +195,7 @@ async def test_unknown_commands_point_to_help_but_other_bots_commands_are_ignore
 async def test_a_removed_bot_stops_sending_to_that_group(world: World) -> None:
     await _link(world)
     await _join(world, FAMILY)
-    await _say(world, FAMILY, ANNA, "/subscribe")
+    await world.say(FAMILY, ANNA, "/subscribe")
     world.telegram.remove_bot_from_group(FAMILY, by=BERT)
     await world.telegram.await_for(lambda _: _rows(world, "subscriptions") == 0)
     world.sim.start_session(world.garage)
@@ -224,12 +215,12 @@ async def test_a_bot_added_back_to_a_group_welcomes_it_and_can_be_subscribed_aga
 ) -> None:
     await _link(world)
     await _join(world, FAMILY)
-    await _say(world, FAMILY, ANNA, "/subscribe")
+    await world.say(FAMILY, ANNA, "/subscribe")
     world.telegram.remove_bot_from_group(FAMILY, by=BERT)
     await world.telegram.await_for(lambda _: _rows(world, "subscriptions") == 0)
     await _join(world, FAMILY)
     assert world.telegram.messages_to(FAMILY.id, plain=True)[-1].startswith("👋 Hi all!")
-    assert await _say(world, FAMILY, ANNA, "/subscribe") == (
+    assert await world.say(FAMILY, ANNA, "/subscribe") == (
         "🔔 This group now gets the charging notifications of Anna's Joulo account. "
         "/status and /stats work here too."
     )
