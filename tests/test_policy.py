@@ -4,7 +4,9 @@ Pins down: a muted chat gets nothing; a switched-off topic and a muted charger a
 account trouble cannot be switched off; quiet hours (crossing midnight, in local time) make a
 message silent and nothing else; the digest is on by default in private and opt-in in groups;
 `/quiet` and `/mute` arguments parse strictly; a stalled session is found only once its energy
-has stood still long enough; the digest is due on the 1st from 09:00 local time that day.
+has stood still long enough, and only from a reading this very poll made (never from samples
+carried over while `/chargers` showed no session object); the digest is due on the 1st from
+09:00 local time that day.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.diff import diff
 from bot.core.digest import build_digest, digest_due
 from bot.core.events import (
     ChargerOffline,
@@ -34,7 +37,7 @@ from bot.core.policy import (
 )
 from bot.core.stall import stalled_sessions
 from bot.core.state import ChargerState, Sample, SessionState
-from bot.joulo.models import Energy, MonthEnergy
+from bot.joulo.models import Charger, CurrentSession, Energy, MonthEnergy
 
 
 @pytest.fixture(autouse=True)
@@ -196,6 +199,7 @@ def _charging(last_growth: datetime, kwh: float = 4.0) -> dict[str, ChargerState
         kwh=kwh,
         samples=(Sample(at=last_growth - timedelta(minutes=1), kwh=kwh - 0.1),
                  Sample(at=last_growth, kwh=kwh)),
+        read_at=MIDDAY,
     )  # fmt: skip
     state = ChargerState(
         charger_id="garage",
@@ -227,6 +231,25 @@ def test_a_session_that_grew_recently_is_not_stalled() -> None:
         )
         == []
     )
+
+
+def test_samples_carried_over_without_a_session_object_never_make_a_stall() -> None:
+    def garage(current: CurrentSession | None) -> Charger:
+        return Charger(id="garage", status="charging", is_charging=True, current_session=current)
+
+    started = MIDDAY - timedelta(hours=1)
+    running = CurrentSession(id="s1", started_at=started, kwh_so_far=4.0)
+    states = diff({}, [garage(running)], now=started, offline_grace=timedelta(minutes=5)).states
+    for minutes in (10, 40, 70):  # charging, but /chargers leaves the session object out
+        now = started + timedelta(minutes=minutes)
+        states = diff(states, [garage(None)], now=now, offline_grace=timedelta(minutes=5)).states
+        assert states["garage"].session is not None  # the session is kept, not ended
+        assert stalled_sessions(states, now=now, after=timedelta(minutes=30)) == []
+
+    now = started + timedelta(minutes=80)  # the object is back with the same kWh: a real stall
+    states = diff(states, [garage(running)], now=now, offline_grace=timedelta(minutes=5)).states
+    found = stalled_sessions(states, now=now, after=timedelta(minutes=30))
+    assert [(e.session_id, e.since) for e in found] == [("s1", started)]
 
 
 # --- the monthly digest ------------------------------------------------------------------------

@@ -65,6 +65,7 @@ def _observe(charger: Charger, before: ChargerState | None, now: datetime) -> Ch
             kwh=live.kwh_so_far,
             id_tag=live.id_tag,
             samples=_next_samples(previous_session, live.kwh_so_far, now),
+            read_at=now,
         )
     return ChargerState(
         charger_id=charger.id,

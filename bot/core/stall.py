@@ -4,6 +4,10 @@ Pure, like `bot.core.diff`, and applied to its result. A session is reported onc
 key names only the charger and the session, so the store records it a single time however
 many polls keep seeing the stall. A session whose energy grows again before the threshold is
 never reported, because the last *distinct* reading (`SessionState.samples`) moves forward.
+
+Only a reading made by this very poll counts: a charger that reports charging without its
+session object keeps the old session and samples (`bot.core.diff`), and those stand still
+because nobody read the meter, not because the car stopped drawing power.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from bot.core.state import ChargerState
 def stalled_sessions(
     states: Mapping[str, ChargerState], *, now: datetime, after: timedelta
 ) -> list[SessionStalled]:
-    """Sessions still running whose last energy increase is at least `after` old."""
+    """Sessions still running, read at `now`, whose last energy increase is `after` old."""
     found = []
     for state in states.values():
         session = state.session
         if session is None or not state.is_charging or not session.samples:
+            continue
+        if session.read_at != now:  # carried over (or kept unparsed): no fresh reading
             continue
         since = session.samples[-1].at
         if now - since < after:

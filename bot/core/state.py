@@ -32,6 +32,10 @@ class SessionState(Value):
     id_tag: str | None = None
     #: The last two distinct energy readings, oldest first, for the power estimate.
     samples: tuple[Sample, ...] = ()
+    #: The poll whose `/chargers` last showed this session object (its kWh reading). Older than
+    #: the charger's `observed_at` while the session is carried over without one; None in
+    #: states stored before it was kept.
+    read_at: datetime | None = None
 
 
 class ChargerState(Value):
