@@ -43,6 +43,7 @@ MAX_UNCERTAIN_ATTEMPTS: Final = 3
 MAX_RETRY_DELAY: Final = 600.0
 #: Live session cards in one chat are edited at most this often (Telegram allows ~20 a minute
 #: per group for sends and edits together; one a minute leaves room for everything else).
+#: A card's one final edit, when its session ended, is not held back by this.
 CARD_EDIT_INTERVAL: Final = timedelta(seconds=60)
 #: A card whose session vanished without a "finished" (the charger was removed) stops here.
 CARD_GIVE_UP: Final = timedelta(days=2)
@@ -229,13 +230,19 @@ class Sender:
         return message_id
 
     async def _refresh_cards(self) -> None:
-        """Redraw live session cards: at most once per `CARD_EDIT_INTERVAL` per chat."""
+        """Redraw live session cards: at most once per `CARD_EDIT_INTERVAL` per chat.
+
+        A card's final edit (its session has finished) is not throttled: it goes out with the
+        "finished" message. It is one edit per card, which Telegram's limits (and the group
+        budget in `bot.telegram.send`) allow; the edits that keep a card current wait.
+        """
         edited: set[int] = set()
         for card in await self._store.live_cards():
             now = self._clock.now()
-            if card.chat_id in edited or (
+            throttled = card.chat_id in edited or (
                 card.chat_edited_at is not None and now - card.chat_edited_at < CARD_EDIT_INTERVAL
-            ):
+            )
+            if throttled and card.finished is None:
                 continue
             if card.finished is None and not self._card_running(card):
                 if now - card.started.started_at > CARD_GIVE_UP:

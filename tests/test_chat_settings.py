@@ -6,7 +6,8 @@ anything, anyone else gets a short explanation and nothing changes; a muted chat
 while other chats do, and what it missed is not sent afterwards; quiet hours deliver silently
 (`disable_notification`) and outside them a message is not silent; settings survive a group's
 upgrade to a supergroup; a stalled session is reported once; a live card is edited at most
-once a minute and ends with the final figures while "finished" is still sent.
+once a minute and ends with the final figures while "finished" is still sent; that final edit
+goes out with the "finished" message, not held back by the once-a-minute throttle.
 """
 
 from __future__ import annotations
@@ -265,3 +266,31 @@ async def test_a_live_card_is_edited_at_most_once_a_minute_and_ends_with_the_fig
     world.clock.advance(600)
     await world.next_polls(3)
     assert len(world.telegram.edits()) == count  # closed: no more edits
+
+
+async def test_a_live_cards_final_figures_go_out_with_the_finish_not_a_minute_later(
+    world: World,
+) -> None:
+    await _family(world)
+    await world.say(FAMILY, ANNA, "/live on")
+    await _start_charging(world)
+    await world.messages(FAMILY.id, 4)
+    card = _last_sent(world, FAMILY.id)
+    await world.telegram.await_for(lambda api: len(api.edits()) == 1)  # drawn at once
+    world.clock.advance(10 * 60 - 30)
+    await world.next_polls()  # redrawn (once a minute) at 10:11
+
+    world.clock.advance(20)  # 20 seconds after that edit the session ends
+    world.sim.finish_session(world.garage)
+    world.clock.advance(1)
+    finished = (await world.messages(FAMILY.id, 5))[4]
+    assert finished.startswith("✅ Garage: charging finished")
+    await world.next_polls()  # the clock stands still: the throttle's minute is not over
+
+    final = world.telegram.message(FAMILY.id, card.message_id)
+    assert final is not None
+    assert final["text"].startswith("🔌 Garage: charged 10:01–10:11\n✅ 1.2")
+    count = len(world.telegram.edits())
+    world.clock.advance(120)
+    await world.next_polls(3)
+    assert len(world.telegram.edits()) == count  # one final edit, then the card is closed
