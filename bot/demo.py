@@ -51,6 +51,8 @@ class Terminal:
     settings: Settings
     lang: Language
     names: dict[int, str] = field(default_factory=dict)
+    #: Where pictures the bot sends (the digest's chart) are written.
+    out_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "joulo-demo")
     _sent: int = 0
 
     def _plain(self, text: str) -> str:
@@ -87,6 +89,16 @@ class Terminal:
         self.show(f"{chat} 🔕 (silently)" if silent else chat, text)
         self._sent += 1
         return self._sent
+
+    async def send_photo(
+        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
+    ) -> int | None:
+        """The `Messenger` interface: a picture is written to `out_dir`, its path printed."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / filename
+        path.write_bytes(photo)
+        text = f"{caption}\n📎 {html.escape(str(path))} ({len(photo):,} bytes)"
+        return await self.send(chat_id, text, silent=silent)
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """The `Messenger` interface: a sent message is changed in place."""
@@ -189,7 +201,9 @@ async def _demo(
     )
     _past(sim, garage, driveway, clock.now(), random.Random(seed))  # noqa: S311  (a simulation)
 
-    terminal = Terminal(sys.stdout, clock, settings, lang, {OWNER: "📱 Anna (private chat)"})
+    terminal = Terminal(
+        sys.stdout, clock, settings, lang, {OWNER: "📱 Anna (private chat)"}, out_dir=out_dir
+    )
     terminal.names[GROUP] = "👪 Family group"
     person = Person(id=OWNER, name="Anna", language=lang)
     group = Place(GROUP, "group", "Family")

@@ -1,7 +1,9 @@
 """Drains the outbox: render each waiting event for its chat, send it, then mark it sent.
 
 Rendering happens at send time, with the account's current names for its charge cards, so a
-card renamed before a message goes out is already shown with its new name.
+card renamed before a message goes out is already shown with its new name. A monthly digest is
+drawn then too: it goes out as the /stats chart with its text as the caption, or as the text
+alone if the chart cannot be drawn.
 
 Delivery is at-least-once: a row is marked sent only after the messenger returned, so a crash
 between the two may repeat that one message, and nothing is ever lost. Messages to one chat go
@@ -25,12 +27,13 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Final, Protocol
 
 from bot.clock import Clock
-from bot.core.events import SessionCredited, SessionStarted
-from bot.core.i18n import as_lang
+from bot.core.chart import draw_chart
+from bot.core.events import Event, MonthlyDigest, SessionCredited, SessionStarted
+from bot.core.i18n import Language, as_lang
 from bot.core.notices import group_lost_notices
 from bot.core.policy import decide
 from bot.core.render import render_event
-from bot.core.render_chat import live_card
+from bot.core.render_chat import digest_chart, live_card
 from bot.store import Account, Delivery, LiveCard, Store
 
 log = logging.getLogger(__name__)
@@ -47,6 +50,10 @@ MAX_RETRY_DELAY: Final = 600.0
 CARD_EDIT_INTERVAL: Final = timedelta(seconds=60)
 #: A card whose session vanished without a "finished" (the charger was removed) stops here.
 CARD_GIVE_UP: Final = timedelta(days=2)
+#: The file name a notification's picture (the digest's chart) is sent under.
+PICTURE_FILENAME: Final = "joulo-digest.png"
+#: Telegram's limit for a photo caption; a longer text goes out alone (HTML counted in full).
+MAX_CAPTION: Final = 1024
 
 
 class DeliveryError(Exception):
@@ -96,6 +103,12 @@ class Messenger(Protocol):
 
     async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """Send HTML `text` (without a sound if `silent`); return its id, or raise DeliveryError."""
+        ...
+
+    async def send_photo(
+        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
+    ) -> int | None:
+        """Send a PNG `photo` with the HTML `caption`; return its id, or raise DeliveryError."""
         ...
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
@@ -183,8 +196,11 @@ class Sender:
                 tag_names[delivery.account_id] = await self._store.tag_names(delivery.account_id)
             names = tag_names[delivery.account_id]
             text = render_event(delivery.event, lang, self._tz, now, names)
+            picture = await self._picture(delivery.event, lang, text)
             try:
-                message_id = await self._deliver(delivery, text, silent=decision.action == "silent")
+                message_id = await self._deliver(
+                    delivery, text, picture, silent=decision.action == "silent"
+                )
             except DeliveryDeferred as err:
                 held.add(delivery.chat_id)
                 await self._deferred(delivery.id, delivery.chat_id, delivery.attempts, err)
@@ -215,9 +231,28 @@ class Sender:
                 sent += 1
         return sent
 
-    async def _deliver(self, delivery: Delivery, text: str, *, silent: bool) -> int | None:
+    async def _picture(self, event: Event, lang: Language, caption: str) -> bytes | None:
+        """The PNG that goes with `event` (the digest's chart), or None to send the text alone."""
+        if not isinstance(event, MonthlyDigest) or len(caption) > MAX_CAPTION:
+            return None
+        chart = digest_chart(event, lang)
+        if chart is None:
+            return None
+        try:
+            return await asyncio.to_thread(draw_chart, *chart, lang)
+        except Exception:  # any drawing failure: the digest still goes out, as text
+            log.exception("could not draw the chart of the %s digest", event.month)
+            return None
+
+    async def _deliver(
+        self, delivery: Delivery, text: str, picture: bytes | None, *, silent: bool
+    ) -> int | None:
         """Send the message, or for late credits edit the chat's "finished" message once."""
         event = delivery.event
+        if picture is not None:
+            return await self._messenger.send_photo(
+                delivery.chat_id, picture, text, filename=PICTURE_FILENAME, silent=silent
+            )
         if not isinstance(event, SessionCredited):
             return await self._messenger.send(delivery.chat_id, text, silent=silent)
         finished_key = event.finished.key

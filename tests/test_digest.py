@@ -1,5 +1,7 @@
 """The monthly digest goes out once: on the 1st from 09:00 local time, even if the bot was down
-at 09:00, and never twice across restarts (it is a durable event keyed by the month).
+at 09:00, and never twice across restarts (it is a durable event keyed by the month). It
+arrives as the /stats chart of the twelve months up to last month, a real PNG, with the digest
+as its caption.
 
 The bot runs for real (python-telegram-bot against the fake Bot API, the simulator as Joulo)
 and is restarted on the same database file; the clock is hand-cranked.
@@ -9,13 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
-from tests.fake_telegram import FakeBotAPI
+from tests.fake_telegram import FakeBotAPI, UploadedFile
 from tests.story import ANNA, FAMILY, bot_running
 
 #: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).
@@ -85,6 +88,13 @@ async def test_the_digest_goes_out_once_even_across_restarts_around_nine(
 
     assert _digests(fake_bot, ANNA.id) == [DIGEST]
     assert _digests(fake_bot, FAMILY.id) == []  # groups opt in
+    (photo,) = [c for c in fake_bot.calls_to("sendPhoto") if int(c.params["chat_id"]) == ANNA.id]
+    png = photo.params["photo"]
+    assert isinstance(png, UploadedFile)
+    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", png.data[16:24]) == (1200, 780)
+    assert 10_000 < len(png.data) < 500_000
+    assert photo.params["caption"].startswith("📅 <b>April 2026</b> in short")
 
 
 async def test_a_group_that_opted_in_gets_the_digest_at_nine(

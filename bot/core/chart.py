@@ -3,11 +3,14 @@
 matplotlib is imported inside `draw_chart`, on first use, with the headless Agg backend and its
 object-oriented API (no pyplot, no global figure state): a bot that never draws a chart never
 pays for the import. The series builders above it are plain arithmetic and need no matplotlib.
+matplotlib is not thread-safe, and charts are drawn in worker threads for /stats and for the
+monthly digest alike: one lock lets one chart be drawn at a time.
 """
 
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -23,6 +26,8 @@ MAX_MONTH_BARS: Final = 24
 _KWH_COLOUR: Final = "#2e7d32"
 _ALL_COLOUR: Final = "#a5d6a7"
 _CREDITS_COLOUR: Final = "#ef6c00"
+#: One chart at a time, whichever thread draws it (see the module docstring).
+_DRAWING: Final = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -133,6 +138,11 @@ def all_time(months: Iterable[MonthFigures], this_month: str, lang: Language) ->
 
 def draw_chart(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
     """The chart as PNG bytes: kWh bars on the left axis, credits as a line on the right."""
+    with _DRAWING:
+        return _draw(bars, text, lang)
+
+
+def _draw(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")

@@ -11,11 +11,14 @@ from __future__ import annotations
 from datetime import datetime, time, tzinfo
 from typing import Final
 
-from bot.core.events import MonthlyDigest
+from bot.core.chart import month_keys
+from bot.core.events import MonthlyDigest, MonthTotals
 from bot.joulo.models import Energy
 
 #: Local time on the 1st from which the digest goes out.
 DIGEST_TIME: Final = time(9, 0)
+#: Months in the digest's chart, ending with the month it sums up (as /stats draws them).
+CHART_MONTHS: Final = 12
 
 
 def _month_before(year: int, month: int) -> tuple[int, int]:
@@ -36,6 +39,12 @@ def build_digest(energy: Energy, month: str, previous_month: str) -> MonthlyDige
     """The digest of `month` compared with `previous_month`, from Joulo's `/energy` figures."""
     last = energy.month(month)
     before = energy.month(previous_month)
+    shown = set(month_keys(month, CHART_MONTHS))
+    months = tuple(
+        MonthTotals(month=m.month, kwh=m.kwh, credits=m.ere_credits or 0.0, kwh_all=m.kwh_all)
+        for m in energy.months
+        if m.month in shown
+    )
     return MonthlyDigest(
         month=month,
         previous_month=previous_month,
@@ -45,4 +54,5 @@ def build_digest(energy: Energy, month: str, previous_month: str) -> MonthlyDige
         previous_kwh=before.kwh if before else 0.0,
         previous_sessions=before.sessions if before else 0,
         previous_credits=(before.ere_credits or 0.0) if before else 0.0,
+        months=months,
     )

@@ -108,6 +108,16 @@ class SessionCredited(EventBase):
     finished: SessionFinished
 
 
+class MonthTotals(Value):
+    """One month's charging as `/energy` reported it, for the digest's chart."""
+
+    month: str  # YYYY-MM
+    kwh: float
+    credits: float
+    #: All charging, when Joulo tells it apart from the ERE part (its `kwh_all`), else None.
+    kwh_all: float | None = None
+
+
 class MonthlyDigest(EventBase):
     """Last month's charging compared with the month before, sent on the 1st."""
 
@@ -124,6 +134,8 @@ class MonthlyDigest(EventBase):
     previous_kwh: float
     previous_sessions: int
     previous_credits: float
+    #: The twelve months up to `month`, for the chart (empty in digests stored before it).
+    months: tuple[MonthTotals, ...] = ()
 
 
 class ChargerOffline(EventBase):

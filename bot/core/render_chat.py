@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from html import escape
 
+from bot.core.chart import Bar, ChartText, MonthFigures, last_months
 from bot.core.events import MonthlyDigest, SessionFinished, SessionStalled, SessionStarted
 from bot.core.i18n import (
     LANGUAGES,
@@ -185,3 +186,20 @@ def digest(event: MonthlyDigest, lang: Language) -> str:
         previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),
     )
+
+
+def digest_chart(event: MonthlyDigest, lang: Language) -> tuple[list[Bar], ChartText] | None:
+    """The digest's chart, as /stats draws the twelve months up to its month; None without data."""
+    if not event.months:
+        return None
+    figures = [MonthFigures(m.month, m.kwh, m.credits, m.kwh_all) for m in event.months]
+    text = ChartText(
+        title=t(lang, "chart_title_12m"),
+        kwh_axis=t(lang, "chart_kwh_axis"),
+        credits_axis=t(lang, "chart_credits_axis"),
+        all_legend=t(lang, "chart_all_legend"),
+        ere_legend=t(lang, "chart_ere_legend"),
+        kwh_legend=t(lang, "chart_kwh_legend"),
+        credits_legend=t(lang, "chart_credits_legend"),
+    )
+    return last_months(figures, event.month, lang), text
