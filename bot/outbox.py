@@ -197,9 +197,18 @@ class Sender:
             names = tag_names[delivery.account_id]
             text = render_event(delivery.event, lang, self._tz, now, names)
             picture = await self._picture(delivery.event, lang, text)
+            edit_of: int | None = None
+            if isinstance(delivery.event, SessionCredited):
+                edit_of = await self._store.sent_message_id(
+                    delivery.account_id, delivery.event.finished.key, delivery.chat_id
+                )
+                if edit_of is None:  # this chat never got the "finished" (dropped, muted…)
+                    log.debug("chat %s: no finished message to add credits to", delivery.chat_id)
+                    await self._store.mark_dropped(delivery.id, "no finished message to edit")
+                    continue
             try:
                 message_id = await self._deliver(
-                    delivery, text, picture, silent=decision.action == "silent"
+                    delivery, text, picture, edit_of, silent=decision.action == "silent"
                 )
             except DeliveryDeferred as err:
                 held.add(delivery.chat_id)
@@ -245,24 +254,23 @@ class Sender:
             return None
 
     async def _deliver(
-        self, delivery: Delivery, text: str, picture: bytes | None, *, silent: bool
+        self,
+        delivery: Delivery,
+        text: str,
+        picture: bytes | None,
+        edit_of: int | None,
+        *,
+        silent: bool,
     ) -> int | None:
-        """Send the message, or for late credits edit the chat's "finished" message once."""
-        event = delivery.event
+        """Send the message (with its picture), or edit message `edit_of` (late credits)."""
+        if edit_of is not None:
+            await self._messenger.edit(delivery.chat_id, edit_of, text)
+            return edit_of
         if picture is not None:
             return await self._messenger.send_photo(
                 delivery.chat_id, picture, text, filename=PICTURE_FILENAME, silent=silent
             )
-        if not isinstance(event, SessionCredited):
-            return await self._messenger.send(delivery.chat_id, text, silent=silent)
-        finished_key = event.finished.key
-        message_id = await self._store.sent_message_id(
-            delivery.account_id, finished_key, delivery.chat_id
-        )
-        if message_id is None:
-            raise MessageRejected("no finished message to add the credits to")
-        await self._messenger.edit(delivery.chat_id, message_id, text)
-        return message_id
+        return await self._messenger.send(delivery.chat_id, text, silent=silent)
 
     async def _refresh_cards(self) -> None:
         """Redraw live session cards: at most once per `CARD_EDIT_INTERVAL` per chat.

@@ -20,6 +20,7 @@ from typing import Final, Literal
 
 from bot.clock import Clock
 from bot.core.catchup import away_since, mark_while_away, poll_news
+from bot.core.credits import check_due, credit_news
 from bot.core.diff import (
     SAME_START,
     DiffResult,
@@ -345,7 +346,7 @@ class Poller:
             recovered=recovery_notice(account.failing_since, account.outage_announced, now),
             now=now,
         )
-        return await self._store.record_poll(
+        created = await self._store.record_poll(
             account.id,
             link_seq=account.link_seq,
             states=result.states,
@@ -354,6 +355,35 @@ class Poller:
             resolved_pending=news.resolved,
             now=now,
         )
+        return created + await self._late_credits(account, token, now, history)
+
+    async def _late_credits(
+        self, account: Account, token: str, now: datetime, history: list[Session] | None
+    ) -> int:
+        """Ask `/sessions` for credits still null at a session's end (see `bot.core.credits`).
+
+        Nothing is requested unless something is awaited and due: then one request covers all
+        of the account's awaited sessions, or none when the catch-up `history` already does.
+        """
+        awaited = await self._store.awaited_credits(account.id)
+        if not awaited or not check_due(awaited, now):
+            return 0
+        finished = [item.finished for item in awaited]
+        records: list[Session] | None = history
+        if history is None or len(match_records(finished, history)) < len(finished):
+            since = min(f.started_at for f in finished) - SAME_START
+            records = await self._history(token, since)
+        news = credit_news(awaited, records, now=now)
+        created = await self._store.record_credits(
+            account.id,
+            link_seq=account.link_seq,
+            credited=news.credited,
+            settled=news.settled,
+            now=now,
+        )
+        if news.credited:
+            log.info("account %s: %d session(s) credited late", account.id, len(news.credited))
+        return created
 
     async def _history(self, token: str, since: datetime) -> list[Session] | None:
         """Every session since `since`, or None if Joulo would not say."""

@@ -22,10 +22,12 @@ from typing import Any, Final, Literal
 
 import aiosqlite
 
+from bot.core.credits import Awaited
 from bot.core.events import (
     Event,
     JouloUnreachable,
     MonthlyDigest,
+    SessionCredited,
     SessionFinished,
     SessionStarted,
     TokenRejected,
@@ -133,6 +135,16 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         updated_at TEXT    NOT NULL,
         PRIMARY KEY (account_id, tag)
     );
+    """,
+    # 5: ERE credits Joulo fills in after a session's end (bot.core.credits)
+    """
+    CREATE TABLE awaited_credits (
+        event_id   INTEGER PRIMARY KEY              -- the "finished" event sent without credits
+                   REFERENCES events(id) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        checked_at TEXT    NOT NULL                 -- when /sessions was last asked about it
+    );
+    CREATE INDEX awaited_credits_by_account ON awaited_credits (account_id);
     """,
 )
 
@@ -665,6 +677,18 @@ class Store:
                 continue
             created += 1
             event_id = cursor.lastrowid
+            if isinstance(event, SessionFinished) and event.ere_credits is None:
+                await db.execute(
+                    """INSERT INTO awaited_credits (event_id, account_id, checked_at)
+                       VALUES (?, ?, ?)""",
+                    (event_id, account_id, _ts(now)),
+                )
+            elif isinstance(event, SessionCredited):
+                await db.execute(
+                    """DELETE FROM awaited_credits WHERE event_id IN
+                       (SELECT id FROM events WHERE account_id = ? AND key = ?)""",
+                    (account_id, event.finished.key),
+                )
             # The owner's private chat always; subscribed active groups unless owner-only.
             await db.execute(
                 """INSERT INTO outbox (event_id, chat_id)
@@ -723,6 +747,54 @@ class Store:
                        failing_since = NULL, outage_announced = 0, status = 'active'
                    WHERE id = ?""",
                 (_ts(now), _ts(now), account_id),
+            )
+            return created
+
+    async def awaited_credits(self, account_id: int) -> list[Awaited]:
+        """An account's "finished" announcements still waiting for their ERE credits."""
+        rows = await self._fetchall(
+            """SELECT events.payload, awaited_credits.checked_at FROM awaited_credits
+               JOIN events ON events.id = awaited_credits.event_id
+               WHERE awaited_credits.account_id = ? ORDER BY awaited_credits.event_id""",
+            (account_id,),
+        )
+        awaited = []
+        for row in rows:
+            finished = event_from_json(row["payload"])
+            checked_at = _dt(row["checked_at"])
+            if isinstance(finished, SessionFinished) and checked_at is not None:
+                awaited.append(Awaited(finished, checked_at))
+        return awaited
+
+    async def record_credits(
+        self,
+        account_id: int,
+        *,
+        link_seq: int,
+        credited: Iterable[SessionCredited],
+        settled: Iterable[str],
+        now: datetime,
+    ) -> int:
+        """Save a look for late credits: the sessions credited (with their outbox rows), the
+        keys no longer awaited, and `now` as the time of the look. Returns the new events.
+
+        Does nothing if the account was unlinked or re-linked meanwhile.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?", (account_id, link_seq)
+            )
+            if await cursor.fetchone() is None:
+                return 0
+            created = await self._add_events(db, account_id, credited, now)
+            await db.executemany(
+                """DELETE FROM awaited_credits WHERE event_id IN
+                   (SELECT id FROM events WHERE account_id = ? AND key = ?)""",
+                [(account_id, key) for key in settled],
+            )
+            await db.execute(
+                "UPDATE awaited_credits SET checked_at = ? WHERE account_id = ?",
+                (_ts(now), account_id),
             )
             return created
 
