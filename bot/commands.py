@@ -187,7 +187,6 @@ class Answers:
         self._on_events = on_events
         self._energy_cache: dict[tuple[int, int], tuple[datetime, Energy]] = {}
         self._position_cache: dict[tuple[int, int], tuple[datetime, ErePosition | None]] = {}
-        self._chart_lock = asyncio.Lock()
 
     # --- the rules every command goes through ------------------------------------------------
 
@@ -665,10 +664,8 @@ class Answers:
             return Reply(text)
         bars = render.chart_bars(figures, period, lang, now, self._tz)
         try:
-            async with self._chart_lock:  # matplotlib is not thread-safe: one chart at a time
-                png = await asyncio.to_thread(
-                    draw_chart, bars, render.chart_text(period, lang), lang
-                )
+            # In a worker thread, so the bot stays responsive (draw_chart draws one at a time).
+            png = await asyncio.to_thread(draw_chart, bars, render.chart_text(period, lang), lang)
         except Exception:  # any drawing failure: the figures still go out
             log.exception("/stats: could not draw the chart")
             return Reply(text)
