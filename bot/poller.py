@@ -9,7 +9,6 @@ coordinator, a failing account is logged once when it starts failing and once wh
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 from collections import defaultdict
@@ -46,6 +45,7 @@ from bot.joulo.client import (
 )
 from bot.joulo.models import Session
 from bot.store import Account, Store
+from bot.tasks import cancel_and_wait, cancelled_from_outside
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +118,19 @@ class Poller:
         self._backoff: dict[int, _Backoff] = {}
         self._running = asyncio.Lock()
         self._current: asyncio.Task[CycleReport] | None = None
+        self._stopped = False
         self._started_at = clock.now()
 
     async def run_cycle(self, *, spread: bool = True) -> CycleReport | None:
-        """Poll every active account once. Returns None if a cycle is already running.
+        """Poll every active account once.
 
-        With `spread` the accounts' polls are spread over part of the interval (the scheduled
+        Returns None if a cycle is already running, if `stop()` abandoned this one, or once the
+        poller is stopped. A caller that is cancelled meanwhile sees its CancelledError. With
+        `spread` the accounts' polls are spread over part of the interval (the scheduled
         cycle); without, they start at once (a cycle driven by hand, as tests do).
         """
+        if self._stopped:
+            return None
         if self._running.locked():
             log.warning("previous poll cycle still running; skipping this one")
             return None
@@ -134,9 +139,10 @@ class Poller:
             try:
                 report = await self._current
             except asyncio.CancelledError:
-                me = asyncio.current_task()
-                if self._current.cancelled() and me is not None and not me.cancelling():
-                    return None  # abandoned by stop(), and nobody cancelled us: not an error
+                # Awaiting the cycle passes our own cancellation on to it: only a cycle that
+                # stop() cancelled, while nobody cancelled us, is an abandoned cycle.
+                if self._current.cancelled() and not cancelled_from_outside():
+                    return None
                 raise
             finally:
                 self._current = None
@@ -148,20 +154,19 @@ class Poller:
         return report
 
     async def stop(self, grace: float) -> bool:
-        """Let a running cycle finish within `grace` seconds, else cancel it.
+        """Start no new cycle; let a running one finish within `grace` seconds, else cancel it.
 
         Returns False when the cycle was abandoned. That is safe: each account's poll is saved
         in one transaction or not at all, and the next start simply polls again.
         """
+        self._stopped = True
         cycle = self._current
         if cycle is None or cycle.done():
             return True
         done, _ = await asyncio.wait({cycle}, timeout=grace)
         if done:
             return True
-        cycle.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await cycle
+        await cancel_and_wait(cycle)
         return False
 
     async def _monthly_digests(self, now: datetime) -> int:

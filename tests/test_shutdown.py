@@ -1,0 +1,112 @@
+"""Every way out works: a cancellation reaches whoever was cancelled, and shutdown's grace applies.
+
+Pins down: a task that is cancelled while it waits for a poll cycle (or for a task it cancelled
+itself) sees its CancelledError instead of carrying on; a stopped poller starts no new cycle;
+and `serve()` stops the poll job and the poller first, so a Joulo request that never returns
+holds up shutdown for the grace period only, not for the whole cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from bot.app import Services
+from bot.clock import ManualClock
+from bot.commands import Person
+from bot.joulo.client import JouloClient
+from bot.joulo.simulator import JouloSimulator
+from bot.poller import Poller
+from bot.tasks import cancel_and_wait
+
+ANNA = Person(id=7001, name="Anna", language="en")
+BASE = "https://api.joulo.nl/functions/v1/api"
+#: A poll interval long enough that the cycle's own time limit (90 % of it) never helps.
+LONG_INTERVAL = 60.0
+
+
+class NeverAnswers(httpx.AsyncBaseTransport):
+    """A Joulo that accepts every request and never answers it."""
+
+    def __init__(self) -> None:
+        self.asked = asyncio.Event()
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """Wait forever (until cancelled)."""
+        self.asked.set()
+        await asyncio.Event().wait()
+        raise AssertionError("unreachable")
+
+
+async def _linked(services: Services, sim: JouloSimulator) -> None:
+    token = sim.add_account()
+    sim.add_charger(token, "Garage")
+    assert (await services.answers.link(ANNA, token)).linked
+
+
+def _hung_poller(services: Services, clock: ManualClock, http: httpx.AsyncClient) -> Poller:
+    return Poller(
+        store=services.store,
+        joulo=JouloClient(http, BASE),
+        cipher=services.cipher,
+        clock=clock,
+        poll_interval=LONG_INTERVAL,
+        offline_grace=300,
+    )
+
+
+async def test_a_caller_cancelled_during_a_poll_cycle_sees_its_cancellation(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _linked(services, sim)
+    joulo = NeverAnswers()
+    async with httpx.AsyncClient(transport=joulo) as http:
+        poller = _hung_poller(services, clock, http)
+        caller = asyncio.create_task(poller.run_cycle())
+        await joulo.asked.wait()
+
+        caller.cancel()
+
+        with pytest.raises(asyncio.CancelledError):
+            await caller  # not a quiet None: the caller must not carry on
+
+
+async def test_a_stopped_poller_starts_no_new_cycle(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _linked(services, sim)
+    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+
+    assert await services.poller.stop(grace=0.1) is True
+    assert await services.poller.run_cycle() is None
+
+    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls
+
+
+async def test_cancelling_a_task_of_ours_keeps_a_cancellation_meant_for_us() -> None:
+    cleaning_up = asyncio.Event()
+
+    async def slow_to_stop() -> None:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaning_up.set()
+            await asyncio.sleep(0.05)  # a cancelled task may take a while to finish
+
+    async def owner() -> None:
+        task = asyncio.create_task(slow_to_stop())
+        await asyncio.sleep(0)  # let it start
+        await cancel_and_wait(task)
+
+    alone = asyncio.create_task(owner())
+    await asyncio.wait_for(alone, timeout=5)  # cancelling its own task: no reason to stop
+    cleaning_up.clear()
+
+    interrupted = asyncio.create_task(owner())
+    await asyncio.wait_for(cleaning_up.wait(), timeout=5)
+    interrupted.cancel()  # the owner is cancelled while it waits for its task
+
+    with pytest.raises(asyncio.CancelledError):
+        await interrupted
