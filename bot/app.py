@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator
@@ -44,6 +43,7 @@ from bot.logs import install_redaction
 from bot.outbox import Sender
 from bot.poller import Poller
 from bot.store import Store, StoreError
+from bot.tasks import cancel_and_wait
 from bot.telegram.handlers import TelegramHandlers
 from bot.telegram.send import ChatRateLimiter, TelegramMessenger
 from bot.telegram.updates import PerChatUpdateProcessor
@@ -210,13 +210,15 @@ class RunningBot:
 
 
 @asynccontextmanager
-async def running(services: Services, *, schedule_polls: bool = True) -> AsyncIterator[RunningBot]:
+async def running(
+    services: Services, *, schedule_polls: bool = True, shutdown_grace: float = SHUTDOWN_GRACE
+) -> AsyncIterator[RunningBot]:
     """Telegram polling, the poll job and the outbox sender, stopped in order on exit.
 
     Log records are redacted from here on: no bot token or Joulo token reaches a log line.
 
     Shutdown first stops taking updates and cycles, then gives a running poll cycle
-    SHUTDOWN_GRACE seconds before abandoning it, and only then stops the Application (whose
+    `shutdown_grace` seconds before abandoning it, and only then stops the Application (whose
     job queue would otherwise wait for that cycle without any limit, e.g. on a hung request).
     """
     settings = services.settings
@@ -261,13 +263,11 @@ async def running(services: Services, *, schedule_polls: bool = True) -> AsyncIt
                 await application.updater.stop()
             if poll_job is not None:
                 poll_job.schedule_removal()  # no new cycles
-            if not await services.poller.stop(SHUTDOWN_GRACE):
+            if not await services.poller.stop(shutdown_grace):
                 log.warning("abandoned the poll cycle in progress (it is safe to redo)")
             await application.stop()  # the poll job has nothing left to wait for
             if sender_task is not None:
-                sender_task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await sender_task
+                await cancel_and_wait(sender_task)
 
 
 async def serve(
@@ -276,11 +276,12 @@ async def serve(
     *,
     clock: Clock | None = None,
     joulo_transport: httpx.AsyncBaseTransport | None = None,
+    shutdown_grace: float = SHUTDOWN_GRACE,
 ) -> None:
     """Run the bot until `stop` is set."""
     async with (
         open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
-        running(services),
+        running(services, shutdown_grace=shutdown_grace),
     ):
         await stop.wait()
 

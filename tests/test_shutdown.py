@@ -9,17 +9,21 @@ holds up shutdown for the grace period only, not for the whole cycle.
 from __future__ import annotations
 
 import asyncio
+import logging
+import time
 
 import httpx
 import pytest
 
-from bot.app import Services
+from bot.app import Services, open_services, serve
 from bot.clock import ManualClock
 from bot.commands import Person
+from bot.config import Settings
 from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator
 from bot.poller import Poller
 from bot.tasks import cancel_and_wait
+from tests.fake_telegram import FakeBotAPI
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"
@@ -110,3 +114,38 @@ async def test_cancelling_a_task_of_ours_keeps_a_cancellation_meant_for_us() -> 
 
     with pytest.raises(asyncio.CancelledError):
         await interrupted
+
+
+async def test_stopping_the_bot_abandons_a_hung_poll_after_the_grace_period(
+    fake_bot: FakeBotAPI,
+    sim: JouloSimulator,
+    clock: ManualClock,
+    settings: Settings,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    grace = 0.5
+    settings = settings.model_copy(
+        update={"telegram_api_url": fake_bot.base_url, "poll_interval": LONG_INTERVAL}
+    )
+    async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as before:
+        await _linked(before, sim)
+    joulo = NeverAnswers()
+    stop = asyncio.Event()
+    running = asyncio.create_task(
+        serve(settings, stop, clock=clock, joulo_transport=joulo, shutdown_grace=grace)
+    )
+    await asyncio.wait_for(joulo.asked.wait(), timeout=10)  # the first scheduled poll hangs
+    caplog.set_level(logging.WARNING, logger="bot")
+
+    stop.set()  # what SIGTERM does in run()
+    began = time.monotonic()
+    done, _ = await asyncio.wait({running}, timeout=grace + 2)
+    took = time.monotonic() - began
+
+    if not done:
+        running.cancel()
+        await asyncio.wait({running}, timeout=10)
+        pytest.fail(f"serve() did not return within the grace period ({grace:g} s) + 2 s")
+    running.result()  # returned normally: the process would exit 0
+    assert took >= grace * 0.9  # the hung cycle got its grace period
+    assert "abandoned the poll cycle in progress" in caplog.text
