@@ -17,11 +17,12 @@ import signal
 import stat
 import sys
 import tempfile
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Final, TextIO
+from types import FrameType
+from typing import Any, Final, TextIO
 
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
@@ -35,6 +36,7 @@ from bot.core.reply import Button, Reply
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
 from bot.outbox import Sender
+from bot.tasks import cancel_and_wait
 
 #: Real seconds between poll cycles in the demo.
 DEMO_POLL_SECONDS = 1.0
@@ -189,8 +191,31 @@ async def _read_lines(on_line: Callable[[str], Awaitable[bool]], stdin: TextIO |
 
 
 async def _demo(
-    settings: Settings, duration: float | None, speed: float, seed: int, out_dir: Path
+    settings: Settings,
+    *,
+    duration: float | None,
+    speed: float,
+    seed: int,
+    out_dir: Path,
+    signals: EndSignals,
 ) -> int:
+    stop = asyncio.Event()
+    with signals.setting(stop):
+        await _play(settings, duration=duration, speed=speed, seed=seed, out_dir=out_dir, stop=stop)
+    print("Demo ended.", flush=True)
+    return 0
+
+
+async def _play(
+    settings: Settings,
+    *,
+    duration: float | None,
+    speed: float,
+    seed: int,
+    out_dir: Path,
+    stop: asyncio.Event,
+) -> None:
+    """Run the demo until `stop` is set, the input ends (without a duration) or time is up."""
     lang = settings.default_language
     clock = ScaledClock(SystemClock().now(), speed)
     sim = JouloSimulator(clock, seed=seed)
@@ -231,7 +256,6 @@ async def _demo(
         terminal.show("👪 Anna → Family group", "/subscribe")
         terminal.show("🤖 bot → Family group", (await answers.subscribe(person, group)).text)
 
-        stop = asyncio.Event()
         #: The buttons of the last reply, numbered: typing a number presses one.
         menu: list[Button] = []
         last: dict[str, Reply] = {}  # per command, the reply whose buttons can be named
@@ -295,7 +319,7 @@ async def _demo(
             script.insert(4, Step(timedelta(minutes=16), lambda: say("/quiet 22:00-07:00")))
             started = clock.now()
             rng = random.Random(seed)  # noqa: S311  (a simulation, not security)
-            while True:
+            while not stop.is_set():
                 elapsed = clock.now() - started
                 while script and script[0].after <= elapsed:
                     done = script.pop(0).action()
@@ -303,30 +327,73 @@ async def _demo(
                         await done
                 if not script:
                     sim.autopilot(rng)
-                await services.poller.run_cycle()
+                await services.poller.run_cycle()  # raises CancelledError when we are ended
                 await sender.drain()
                 await asyncio.sleep(DEMO_POLL_SECONDS)
 
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
+        def end_on_failure(task: asyncio.Task[None]) -> None:
+            if not task.cancelled() and task.exception() is not None:
+                stop.set()  # the error is raised below, when the task is awaited
+
         tasks = [asyncio.create_task(world_loop()), asyncio.create_task(input_loop())]
+        for task in tasks:
+            task.add_done_callback(end_on_failure)
         try:
-            if duration is None:
-                await stop.wait()
-            else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=duration)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=duration)
         finally:
             for task in tasks:
                 task.cancel()
             for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.remove_signal_handler(sig)
-    print("Demo ended.", flush=True)
-    return 0
+                await cancel_and_wait(task)
+
+
+class EndSignals:
+    """SIGINT (Ctrl-C), SIGTERM and SIGHUP end the demo in order; none of them cuts it short.
+
+    Installed before the throw-away folder is made and restored after it is removed, so no
+    signal can end the process in between and leave the folder behind. While the demo runs,
+    asyncio's own handlers take over (they wake the event loop at once) and set its `stop`
+    event; before and after that, a signal is only remembered.
+    """
+
+    SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+    def __init__(self) -> None:
+        self.received = False
+        self._previous: dict[signal.Signals, Any] = {}
+
+    def __enter__(self) -> EndSignals:
+        for sig in self.SIGNALS:
+            self._previous[sig] = signal.signal(sig, self._remember)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        for sig, handler in self._previous.items():
+            signal.signal(sig, handler)
+
+    def _remember(self, signum: int, frame: FrameType | None) -> None:
+        self.received = True
+
+    @contextlib.contextmanager
+    def setting(self, stop: asyncio.Event) -> Iterator[None]:
+        """While inside, a signal sets `stop` (at once if one came before)."""
+        loop = asyncio.get_running_loop()
+
+        def received() -> None:
+            self.received = True
+            stop.set()
+
+        for sig in self.SIGNALS:
+            loop.add_signal_handler(sig, received)
+        if self.received:
+            stop.set()
+        try:
+            yield
+        finally:
+            for sig in self.SIGNALS:
+                loop.remove_signal_handler(sig)  # this resets the handler to the default ...
+                signal.signal(sig, self._remember)  # ... so remember signals again
 
 
 def run_demo(
@@ -344,7 +411,7 @@ def run_demo(
     """
     out = out_dir if out_dir is not None else Path(tempfile.gettempdir()) / "joulo-demo"
     setup_logging("WARNING")
-    with tempfile.TemporaryDirectory(prefix="joulo-demo-") as folder:
+    with EndSignals() as signals, tempfile.TemporaryDirectory(prefix="joulo-demo-") as folder:
         demo_settings = settings.model_copy(
             update={
                 "database_path": Path(folder) / "demo.sqlite3",
@@ -354,4 +421,13 @@ def run_demo(
             }
         )
         chosen_seed = seed if seed is not None else 7
-        return asyncio.run(_demo(demo_settings, duration, speed, chosen_seed, out))
+        return asyncio.run(
+            _demo(
+                demo_settings,
+                duration=duration,
+                speed=speed,
+                seed=chosen_seed,
+                out_dir=out,
+                signals=signals,
+            )
+        )

@@ -1,0 +1,155 @@
+"""The offline demo ends every way it can end, and leaves nothing behind.
+
+Pins down, with `python -m bot demo` as a child process (simulated time sped up, its TMPDIR in
+the test's folder): piped commands are answered and `/quit` ends the demo; so do the end of
+input, `--duration`, SIGTERM and Ctrl-C (SIGINT), each time with exit code 0, "Demo ended." as
+the last line and no `joulo-demo-*` folder left.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.processes import CONFIG_VARIABLES, REPO_ROOT
+
+#: Simulated seconds per real second: the demo's script (a session, an outage) plays at once.
+SPEED = "3000"
+#: Generous: a child's start-up (imports) can take a few seconds on a busy machine.
+TIMEOUT = 30.0
+ENDED = "Demo ended."
+
+
+@pytest.fixture
+def tmpdir_of_child(tmp_path: Path) -> Path:
+    """The child's TMPDIR, where the demo keeps its throw-away database."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def environment(tmpdir_of_child: Path) -> dict[str, str]:
+    """The test's environment without bot settings, in English, with TMPDIR in the test."""
+    env = {k: v for k, v in os.environ.items() if k.upper() not in CONFIG_VARIABLES}
+    env.update(
+        PYTHONPATH=str(REPO_ROOT),
+        TMPDIR=str(tmpdir_of_child),
+        DEFAULT_LANGUAGE="en",
+        PTB_TIMEDELTA="1",
+    )
+    return env
+
+
+@pytest.fixture
+def started(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+    """A running demo whose input stays open, once it printed its first line."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--speed", SPEED],
+        env=environment,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert child.stdout is not None
+        first = child.stdout.readline()
+        assert first.startswith("Joulo bot demo"), first + (
+            child.stderr.read() if child.stderr else ""
+        )
+        yield child
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        for pipe in (child.stdin, child.stdout, child.stderr):
+            if pipe is not None:
+                pipe.close()
+
+
+def demo(
+    environment: dict[str, str], cwd: Path, *args: str, stdin: str | None
+) -> subprocess.CompletedProcess[str]:
+    """Run the demo to its end with `stdin` as input (None: no input at all)."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "demo", "--speed", SPEED, *args],
+        env=environment,
+        cwd=cwd,
+        input=stdin,
+        stdin=subprocess.DEVNULL if stdin is None else None,
+        capture_output=True,
+        text=True,
+        timeout=TIMEOUT,
+        check=False,
+    )
+
+
+def assert_ended_cleanly(code: int, out: str, err: str, tmpdir_of_child: Path) -> None:
+    """Exit 0, "Demo ended." last, no traceback, and the throw-away folder is gone."""
+    assert code == 0, f"exit code {code}\n{out[-2000:]}\n{err[-3000:]}"
+    assert out.rstrip().endswith(ENDED), out[-2000:]
+    assert "Traceback" not in err, err[-3000:]
+    # The throw-away database's folder is gone (`joulo-demo`, the charts and CSV files the
+    # demo shows its user, may stay).
+    assert sorted(p.name for p in tmpdir_of_child.glob("joulo-demo-*")) == []
+
+
+def test_piped_commands_are_answered_and_quit_ends_the_demo(environment, tmp_path, tmpdir_of_child):
+    result = demo(environment, tmp_path, stdin="/help\n/status\n/quit\n/stats\n")
+
+    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
+    assert "What I can do" in result.stdout  # the answer to /help
+    assert "Garage —" in result.stdout  # the answer to /status
+    assert "Family group\n    /stats" not in result.stdout  # nothing is read after /quit
+
+
+def test_the_end_of_input_ends_the_demo(environment, tmp_path, tmpdir_of_child):
+    result = demo(environment, tmp_path, stdin=None)
+
+    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
+
+
+def test_the_duration_ends_a_demo_whose_input_stays_open(environment, tmp_path, tmpdir_of_child):
+    read_end, write_end = os.pipe()  # the test holds the write end: input never ends
+    try:
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot", "demo", "--speed", SPEED, "--duration", "0.5"],
+            env=environment,
+            cwd=tmp_path,
+            stdin=read_end,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            out, err = child.communicate(timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.communicate()
+            pytest.fail(f"the demo was still running {TIMEOUT:g} s after a --duration of 0.5 s")
+    finally:
+        os.close(read_end)
+        os.close(write_end)
+
+    assert_ended_cleanly(child.returncode, out, err, tmpdir_of_child)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
+def test_a_signal_after_the_first_line_ends_the_demo_cleanly(
+    started: subprocess.Popen[str], sig: signal.Signals, tmpdir_of_child: Path
+) -> None:
+    started.send_signal(sig)
+    try:
+        out, err = started.communicate(timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"the demo was still running {TIMEOUT:g} s after {sig.name}")
+
+    assert_ended_cleanly(started.returncode, out, err, tmpdir_of_child)
