@@ -52,8 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     from bot.config import ConfigError, load_settings
     from bot.logs import setup_logging
 
+    overrides: dict[str, object] = {}
+    if command == "demo":
+        from bot.demo import ignored_settings
+
+        overrides = ignored_settings()
     try:
-        settings = load_settings(require_bot_token=command == "run")
+        settings = load_settings(require_bot_token=command == "run", **overrides)
     except ConfigError as err:
         print("Configuration problem (environment or .env):", file=sys.stderr)
         for line in err.problems:

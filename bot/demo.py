@@ -40,6 +40,19 @@ from bot.tasks import cancel_and_wait
 
 #: Real seconds between poll cycles in the demo.
 DEMO_POLL_SECONDS = 1.0
+#: Settings the demo ignores, even malformed: Telegram's, and those it replaces with its own.
+DEMO_IGNORES: Final = frozenset(
+    {
+        "telegram_bot_token",
+        "telegram_api_url",
+        "allowed_users",
+        "joulo_api_url",
+        "database_path",
+        "encryption_key",
+        "poll_interval",
+        "log_level",
+    }
+)
 OWNER = 1001
 GROUP = -1001
 
@@ -394,6 +407,14 @@ class EndSignals:
             for sig in self.SIGNALS:
                 loop.remove_signal_handler(sig)  # this resets the handler to the default ...
                 signal.signal(sig, self._remember)  # ... so remember signals again
+
+
+def ignored_settings() -> dict[str, object]:
+    """The settings the demo ignores, at their defaults: `.env` cannot spoil them for it."""
+    return {
+        name: Settings.model_fields[name].get_default(call_default_factory=True)
+        for name in DEMO_IGNORES
+    }
 
 
 def run_demo(

@@ -3,8 +3,8 @@ variable and never echoes the value.
 
 Pins down: the documented defaults, environment variables and `.env` (the environment wins),
 ALLOWED_USERS parsing, one line per invalid variable without its value, a missing bot token
-mattering only when the bot itself runs, and `python -m bot` exiting with code 2, a readable
-list and no traceback or secret on stderr.
+mattering only when the bot itself runs, the demo ignoring Telegram's settings, and
+`python -m bot` exiting with code 2, a readable list and no traceback or secret on stderr.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.demo import ignored_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CONFIG_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
@@ -335,3 +336,22 @@ def test_the_healthcheck_needs_no_bot_token_and_creates_no_database(tmp_path):
     assert "unhealthy" in result.stderr
     assert "TELEGRAM_BOT_TOKEN" not in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_demo_ignores_telegram_and_the_settings_it_replaces_but_reads_the_rest(tmp_path):
+    (tmp_path / ".env").write_text(
+        "TELEGRAM_BOT_TOKEN=123:short\nTELEGRAM_API_URL=not a url\nALLOWED_USERS=anna\n"
+        "ENCRYPTION_KEY=not-a-key\nPOLL_INTERVAL=-1\nJOULO_API_URL=nowhere\nLOG_LEVEL=LOUD\n"
+        "DATABASE_PATH=\nDEFAULT_LANGUAGE=en\nTIMEZONE=Europe/London\nOFFLINE_GRACE=60\n"
+        "STALL_AFTER=600\n",
+        encoding="utf-8",
+    )
+
+    settings = load_settings(require_bot_token=False, **ignored_settings())
+
+    assert settings.telegram_bot_token is None
+    assert settings.allowed_users == frozenset()
+    assert (settings.default_language, settings.timezone) == ("en", "Europe/London")
+    assert (settings.offline_grace, settings.stall_after) == (60, 600)
+    (tmp_path / ".env").write_text("STALL_AFTER=-1\n", encoding="utf-8")
+    assert problems_of(**ignored_settings()) == ["STALL_AFTER: Input should be greater than 0"]

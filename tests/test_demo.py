@@ -3,7 +3,8 @@
 Pins down, with `python -m bot demo` as a child process (simulated time sped up, its TMPDIR in
 the test's folder): piped commands are answered and `/quit` ends the demo; so do the end of
 input, `--duration`, SIGTERM and Ctrl-C (SIGINT), each time with exit code 0, "Demo ended." as
-the last line and no `joulo-demo-*` folder left.
+the last line and no `joulo-demo-*` folder left. Malformed Telegram settings in `.env` do not
+stop the demo: it ignores every setting it does not read.
 """
 
 from __future__ import annotations
@@ -153,3 +154,17 @@ def test_a_signal_after_the_first_line_ends_the_demo_cleanly(
         pytest.fail(f"the demo was still running {TIMEOUT:g} s after {sig.name}")
 
     assert_ended_cleanly(started.returncode, out, err, tmpdir_of_child)
+
+
+def test_a_malformed_telegram_token_in_dotenv_does_not_stop_the_demo(
+    environment, tmp_path, tmpdir_of_child
+):
+    (tmp_path / ".env").write_text(
+        "TELEGRAM_BOT_TOKEN=123:not-a-token\nTELEGRAM_API_URL=not a url\nALLOWED_USERS=anna\n",
+        encoding="utf-8",
+    )
+
+    result = demo(environment, tmp_path, stdin="/quit\n")
+
+    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
+    assert "✅ Linked!" in result.stdout
