@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -152,7 +152,11 @@ SCHEMA_VERSION: Final = len(_MIGRATIONS)
 
 
 class StoreError(Exception):
-    """The database could not do what was asked."""
+    """The database could not do what was asked.
+
+    Every `sqlite3.Error` (and an OSError while creating the database's folder) reaches the
+    rest of the bot as this, raised `from` the original, at one choke point: `_sqlite_errors`.
+    """
 
 
 class FingerprintTaken(StoreError):
@@ -231,6 +235,15 @@ class LinkResult:
     same_joulo_account: bool
 
 
+@contextlib.contextmanager
+def _sqlite_errors() -> Iterator[None]:
+    """The store's one choke point: sqlite3's errors become StoreError (exactly once)."""
+    try:
+        yield
+    except sqlite3.Error as err:
+        raise StoreError(str(err) or type(err).__name__) from err
+
+
 def _ts(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -281,39 +294,52 @@ class Store:
 
     @classmethod
     async def open(cls, path: Path) -> Store:
-        """Open (creating it and its directory if needed) and migrate the database."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        db = await aiosqlite.connect(path, isolation_level=None)
-        db.row_factory = sqlite3.Row
-        await db.execute("PRAGMA journal_mode=WAL")
-        await db.execute("PRAGMA synchronous=NORMAL")
-        await db.execute("PRAGMA foreign_keys=ON")
-        await db.execute("PRAGMA busy_timeout=5000")
-        store = cls(db)
+        """Open (creating it and its directory if needed) and migrate the database.
+
+        Raises StoreError, with the connection closed, when that fails: a file that is not a
+        database is refused as it is, untouched.
+        """
         try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except FileExistsError as err:
+            raise StoreError(f"{path.parent} is not a folder") from err
+        except OSError as err:
+            raise StoreError(f"cannot create the folder {path.parent}: {err.strerror}") from err
+        with _sqlite_errors():
+            db = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            with _sqlite_errors():
+                db.row_factory = sqlite3.Row
+                await db.execute("PRAGMA journal_mode=WAL")
+                await db.execute("PRAGMA synchronous=NORMAL")
+                await db.execute("PRAGMA foreign_keys=ON")
+                await db.execute("PRAGMA busy_timeout=5000")
+            store = cls(db)
             await store._migrate()
         except BaseException:
-            await db.close()
+            await db.close()  # its thread would keep the process alive
             raise
         return store
 
     async def close(self) -> None:
         """Close the connection (waits for a running transaction)."""
         async with self._lock:
-            await self._db.close()
+            with _sqlite_errors():
+                await self._db.close()
 
     async def _migrate(self) -> None:
         async with self._lock:
-            row = await (await self._db.execute("PRAGMA user_version")).fetchone()
-            version = int(row[0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"database schema {version} is newer than this bot ({SCHEMA_VERSION})"
-                )
-            for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
-                await self._db.executescript(
-                    f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
-                )
+            with _sqlite_errors():
+                row = await (await self._db.execute("PRAGMA user_version")).fetchone()
+                version = int(row[0]) if row else 0
+                if version > SCHEMA_VERSION:
+                    raise StoreError(
+                        f"database schema {version} is newer than this bot ({SCHEMA_VERSION})"
+                    )
+                for number, script in enumerate(_MIGRATIONS[version:], start=version + 1):
+                    await self._db.executescript(
+                        f"BEGIN IMMEDIATE;\n{script}\nPRAGMA user_version={number};\nCOMMIT;"
+                    )
 
     @asynccontextmanager
     async def _transaction(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -326,9 +352,10 @@ class Store:
         """
         async with self._lock:
             try:
-                await self._db.execute("BEGIN IMMEDIATE")
-                yield self._db
-                await self._db.execute("COMMIT")
+                with _sqlite_errors():  # the statements of the body included
+                    await self._db.execute("BEGIN IMMEDIATE")
+                    yield self._db
+                    await self._db.execute("COMMIT")
             except BaseException:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.execute("ROLLBACK")
@@ -336,8 +363,9 @@ class Store:
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
-            cursor = await self._db.execute(sql, tuple(params))
-            return list(await cursor.fetchall())
+            with _sqlite_errors():
+                cursor = await self._db.execute(sql, tuple(params))
+                return list(await cursor.fetchall())
 
     async def _fetchone(self, sql: str, params: Iterable[Any] = ()) -> sqlite3.Row | None:
         rows = await self._fetchall(sql, params)

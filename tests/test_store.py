@@ -1,11 +1,13 @@
 """The store keeps the bot's memory in one SQLite file, safely and exactly once.
 
 Pins down: the schema and its `user_version` (created once, never re-run, a newer database is
-refused), WAL mode, tokens at rest only as Fernet ciphertext (and the cipher itself: rotation,
-unknown keys, the generated key file, the fingerprint), re-linking rules, one transaction per
-poll with one outbox row per recipient (the owner always, active subscribed groups unless the
-event is owner-only), no duplicate notifications, the outbox life cycle, dropping a chat,
-unlinking that leaves no row behind, and the read-only heartbeat probe used by the healthcheck.
+refused; a file that is not a database is refused untouched, with no connection thread left),
+WAL mode, every sqlite3 error reaching callers once as StoreError, tokens at rest only as
+Fernet ciphertext (and the cipher itself: rotation, unknown keys, the generated key file, the
+fingerprint), re-linking rules, one transaction per poll with one outbox row per recipient (the
+owner always, active subscribed groups unless the event is owner-only), no duplicate
+notifications, the outbox life cycle, dropping a chat, unlinking that leaves no row behind, and
+the read-only heartbeat probe used by the healthcheck.
 """
 
 from __future__ import annotations
@@ -285,6 +287,48 @@ async def test_refusing_a_newer_database_leaves_no_connection_thread_running(db_
         pytest.fail("a newer database was accepted")
 
     assert still_running == []
+
+
+async def test_a_file_that_is_not_a_database_is_refused_untouched_leaving_no_thread(db_path):
+    junk = b"not a database, just notes\n" * 100
+    db_path.write_bytes(junk)
+    before = set(threading.enumerate())
+
+    with pytest.raises(StoreError, match="not a database") as caught:
+        await Store.open(db_path)
+
+    assert isinstance(caught.value.__cause__, sqlite3.DatabaseError)
+    leaked = [t for t in threading.enumerate() if t not in before]
+    for thread in leaked:
+        thread.join(timeout=0.5)
+    assert [t.name for t in leaked if t.is_alive()] == []
+    assert db_path.read_bytes() == junk
+    assert [p.name for p in db_path.parent.iterdir()] == [db_path.name]
+
+
+async def test_a_folder_that_cannot_be_made_is_a_store_error(tmp_path):
+    (tmp_path / "data").write_text("a file in the way")
+
+    with pytest.raises(StoreError, match="is not a folder"):
+        await Store.open(tmp_path / "data" / "bot.sqlite3")
+
+
+async def test_sqlite_errors_reach_callers_as_store_errors_and_the_store_stays_usable(
+    store, db_path, cipher
+):
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        db.execute("DROP TABLE meta")
+        db.commit()
+
+    with pytest.raises(StoreError, match="no such table") as reading:
+        await store.meta("heartbeat")
+    with pytest.raises(StoreError, match="no such table") as writing:
+        await store.set_meta("heartbeat", "now")
+
+    for caught in (reading, writing):  # translated once, straight from sqlite3
+        assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    account = await link(store, cipher)  # the failed transaction was rolled back
+    assert await store.account_for_owner(OWNER) == account
 
 
 # --- tokens at rest ---------------------------------------------------------------------------
