@@ -37,7 +37,7 @@ from bot.clock import Clock, SystemClock
 from bot.commands import TOKEN_PATTERN, Answers, menu
 from bot.config import Settings
 from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
-from bot.crypto import TokenCipher, TokenUndecryptable, load_or_create_key_file
+from bot.crypto import KeyFileError, TokenCipher, TokenUndecryptable, load_or_create_key_file
 from bot.joulo.client import JouloClient
 from bot.logs import install_redaction
 from bot.outbox import Sender
@@ -83,8 +83,15 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open the database and the Joulo client; close both on exit."""
     clock = clock or SystemClock()
-    keys = settings.encryption_keys() or [load_or_create_key_file(settings.database_path.parent)]
+    # The database first: no key file is made beside a file that turns out not to be one.
     store = await Store.open(settings.database_path)
+    try:
+        keys = settings.encryption_keys() or [
+            load_or_create_key_file(settings.database_path.parent)
+        ]
+    except BaseException:
+        await store.close()
+        raise
     http = httpx.AsyncClient(
         timeout=JOULO_TIMEOUT,
         headers={"User-Agent": USER_AGENT},
@@ -306,7 +313,14 @@ def run(settings: Settings) -> int:
             log.error("Telegram error at start-up: %s", err)
             return 1
         except StoreError as err:
-            log.error("cannot use the database %s: %s", settings.database_path, err)
+            log.error("cannot use DATABASE_PATH %s: %s", settings.database_path, err)
+            return 2
+        except KeyFileError as err:
+            log.error(
+                "ENCRYPTION_KEY is not set and the key file beside DATABASE_PATH cannot be "
+                "used: %s",
+                err,
+            )
             return 2
         return 0
 

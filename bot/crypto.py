@@ -14,6 +14,10 @@ log = logging.getLogger(__name__)
 KEY_FILE_NAME = "encryption.key"
 
 
+class KeyFileError(Exception):
+    """The generated key file beside the database cannot be created or read, or is damaged."""
+
+
 class TokenUndecryptable(Exception):
     """No configured key decrypts a stored token (the key was changed or lost)."""
 
@@ -60,21 +64,36 @@ def token_fingerprint(token: str) -> str:
 
 
 def load_or_create_key_file(directory: Path) -> str:
-    """Read the key file beside the database, creating it (mode 0600) on first start."""
+    """Read the key file beside the database, creating it (mode 0600) on first start.
+
+    Raises KeyFileError when the file cannot be created or read, or holds no valid key.
+    """
     path = directory / KEY_FILE_NAME
-    directory.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        key = path.read_text(encoding="ascii").strip()
-        Fernet(key)  # fail early and clearly on a damaged file
-        return key
-    key = Fernet.generate_key().decode()
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(key + "\n")
+        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return _read_key_file(path)
+        key = Fernet.generate_key().decode()
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(key + "\n")
+    except OSError as err:
+        raise KeyFileError(f"cannot read or create {path}: {err.strerror or err}") from err
     log.warning(
         "ENCRYPTION_KEY is not set: generated a new key in %s. Back it up with the database; "
         "without it stored tokens cannot be read.",
         path,
     )
+    return key
+
+
+def _read_key_file(path: Path) -> str:
+    try:
+        key = path.read_text(encoding="ascii").strip()
+        Fernet(key)  # fail early and clearly on a damaged file
+    except ValueError as err:  # not ASCII, or not a Fernet key
+        raise KeyFileError(
+            f"{path} does not hold a valid key; restore it from your backup"
+        ) from err
     return key

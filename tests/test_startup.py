@@ -1,0 +1,129 @@
+"""A database or key file the bot cannot use stops it with one line, exit code 2, nothing touched.
+
+Pins down: a DATABASE_PATH that is not a database, whose folder cannot be created, or whose
+generated key file beside it is damaged or unreadable ends `run()` with exit code 2 and exactly
+one ERROR line that names the setting (DATABASE_PATH, or ENCRYPTION_KEY for the key file) and
+the problem, without a traceback; an existing file is left byte for byte as it was, and no key
+file is made beside a file that is not a database. As a process, such a start ends at once
+instead of hanging on the database connection's thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import pytest
+
+from bot.app import run
+from bot.config import Settings
+from bot.crypto import KEY_FILE_NAME
+from tests.processes import bot_environment, run_bot_command
+
+NOT_A_DATABASE = b"These are my notes, not a database.\n" * 200
+
+
+def failed_start(settings: Settings, caplog: pytest.LogCaptureFixture) -> str:
+    """Run the bot, expect exit code 2, and return its one ERROR line."""
+    caplog.set_level(logging.INFO)
+
+    code = run(settings)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert code == 2, caplog.text
+    assert len(errors) == 1, caplog.text
+    assert errors[0].exc_info is None, caplog.text  # no traceback
+    line = errors[0].getMessage()
+    assert "\n" not in line
+    return line
+
+
+@pytest.mark.parametrize("with_key", [True, False], ids=["ENCRYPTION_KEY set", "key file"])
+def test_a_file_that_is_not_a_database_is_refused_and_left_untouched(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture, with_key: bool
+) -> None:
+    database = tmp_path / "data" / "bot.sqlite3"
+    database.parent.mkdir()
+    database.write_bytes(NOT_A_DATABASE)
+    if not with_key:
+        settings = settings.model_copy(update={"encryption_key": None})
+
+    line = failed_start(settings.model_copy(update={"database_path": database}), caplog)
+
+    assert "DATABASE_PATH" in line
+    assert str(database) in line
+    assert "not a database" in line
+    assert database.read_bytes() == NOT_A_DATABASE
+    assert [p.name for p in database.parent.iterdir()] == ["bot.sqlite3"]  # no key file either
+
+
+@pytest.mark.parametrize("with_key", [True, False], ids=["ENCRYPTION_KEY set", "key file"])
+def test_a_database_folder_that_cannot_be_created_is_named_in_one_line(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture, with_key: bool
+) -> None:
+    in_the_way = tmp_path / "data"
+    in_the_way.write_text("a file where the folder should be\n")
+    if not with_key:
+        settings = settings.model_copy(update={"encryption_key": None})
+    database = in_the_way / "bot.sqlite3"
+
+    line = failed_start(settings.model_copy(update={"database_path": database}), caplog)
+
+    assert "DATABASE_PATH" in line
+    assert str(in_the_way) in line
+    assert in_the_way.read_text() == "a file where the folder should be\n"
+
+
+def test_a_damaged_key_file_is_named_and_left_alone(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings.model_copy(update={"encryption_key": None})
+    key_file = settings.database_path.parent / KEY_FILE_NAME
+    key_file.parent.mkdir(parents=True)
+    key_file.write_text("not a key\n")
+
+    line = failed_start(settings, caplog)
+
+    assert "ENCRYPTION_KEY" in line
+    assert str(key_file) in line
+    assert "does not hold a valid key" in line
+    assert key_file.read_text() == "not a key\n"
+
+
+def test_a_key_file_that_cannot_be_read_is_named_in_one_line(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = settings.model_copy(update={"encryption_key": None})
+    key_file = settings.database_path.parent / KEY_FILE_NAME
+    key_file.mkdir(parents=True)  # a folder in its place: unreadable, even for root
+
+    line = failed_start(settings, caplog)
+
+    assert "ENCRYPTION_KEY" in line
+    assert "DATABASE_PATH" in line
+    assert str(key_file) in line
+
+
+def test_the_bot_on_a_file_that_is_not_a_database_exits_at_once_with_one_line(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "data" / "bot.sqlite3"
+    database.parent.mkdir()
+    database.write_bytes(NOT_A_DATABASE)
+    env = bot_environment(
+        telegram_url="http://127.0.0.1:9/bot",  # never reached
+        joulo_url="http://127.0.0.1:9/api",
+        database=database,
+        poll_interval=60,
+    )
+    env["LOG_LEVEL"] = "WARNING"
+    del env["ENCRYPTION_KEY"]
+
+    result = run_bot_command(env, tmp_path, timeout=30)  # it used to hang here
+
+    assert result.returncode == 2, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert "DATABASE_PATH" in line
+    assert "not a database" in line
+    assert database.read_bytes() == NOT_A_DATABASE
+    assert [p.name for p in database.parent.iterdir()] == ["bot.sqlite3"]
