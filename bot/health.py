@@ -22,6 +22,9 @@ def last_heartbeat(settings: Settings) -> datetime | None:
 def check(settings: Settings, now: datetime | None = None) -> int:
     """Exit code 0 when healthy, 1 otherwise, with a one-line reason."""
     now = now or datetime.now(UTC)
+    if not settings.database_path.exists():
+        print(f"unhealthy: no database at DATABASE_PATH {settings.database_path}", file=sys.stderr)
+        return 1
     beat = last_heartbeat(settings)
     limit = timedelta(seconds=HEALTHY_INTERVALS * settings.poll_interval)
     if beat is None:
