@@ -11,9 +11,17 @@ from pathlib import Path
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
 
+def _program_name() -> str:
+    """`joulo-bot` when started by that name, `python -m bot` when started as a module."""
+    name = Path(sys.argv[0]).name if sys.argv and sys.argv[0] else ""
+    if name in ("", "-c", "__main__.py"):
+        return f"{Path(sys.executable).name or 'python'} -m bot"
+    return name
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m bot",
+        prog=_program_name(),
         description="Telegram notifications for home EV charging via the Joulo API.",
     )
     commands = parser.add_subparsers(dest="command")
@@ -25,6 +33,7 @@ def _parser() -> argparse.ArgumentParser:
         "--duration",
         type=float,
         default=None,
+        metavar="SECONDS",
         help="stop after SECONDS (otherwise end of input, /quit or Ctrl-C ends it)",
     )
     demo.add_argument(

@@ -4,7 +4,8 @@ variable and never echoes the value.
 Pins down: the documented defaults, environment variables and `.env` (the environment wins),
 ALLOWED_USERS parsing, one line per invalid variable without its value, a missing bot token
 mattering only when the bot itself runs, the demo ignoring Telegram's settings, and
-`python -m bot` exiting with code 2, a readable list and no traceback or secret on stderr.
+`python -m bot` exiting with code 2, a readable list and no traceback or secret on stderr;
+`--help` names the program as it was started (`joulo-bot` or `python -m bot`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.__main__ import main
 from bot.config import ConfigError, Settings, load_settings
 from bot.demo import ignored_settings
 
@@ -355,3 +357,23 @@ def test_the_demo_ignores_telegram_and_the_settings_it_replaces_but_reads_the_re
     assert (settings.offline_grace, settings.stall_after) == (60, 600)
     (tmp_path / ".env").write_text("STALL_AFTER=-1\n", encoding="utf-8")
     assert problems_of(**ignored_settings()) == ["STALL_AFTER: Input should be greater than 0"]
+
+
+@pytest.mark.parametrize(
+    ("argv0", "program"),
+    [
+        ("/usr/local/bin/joulo-bot", "joulo-bot"),
+        (str(REPO_ROOT / "bot" / "__main__.py"), f"{Path(sys.executable).name} -m bot"),
+    ],
+    ids=["joulo-bot", "python -m bot"],
+)
+def test_help_names_the_program_as_it_was_started(monkeypatch, capsys, argv0, program):
+    monkeypatch.setattr(sys, "argv", [argv0, "demo", "--help"])
+
+    with pytest.raises(SystemExit) as leaving:
+        main()
+
+    assert leaving.value.code == 0
+    usage = capsys.readouterr().out
+    assert usage.startswith(f"usage: {program} demo ")
+    assert "--duration SECONDS" in usage
