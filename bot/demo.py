@@ -353,7 +353,8 @@ async def _play(
             task.add_done_callback(end_on_failure)
         try:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), timeout=duration)
+                async with asyncio.timeout(duration):  # wait_for() of 3.11 can lose a cancel
+                    await stop.wait()
         finally:
             for task in tasks:
                 task.cancel()
