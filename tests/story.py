@@ -19,6 +19,7 @@ from bot.app import RunningBot, open_services, running
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
+from bot.tasks import cancel_and_wait
 from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
@@ -104,9 +105,7 @@ async def bot_running(
         try:
             yield bot
         finally:
-            ticker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await ticker
+            await cancel_and_wait(ticker)
 
 
 async def _tick(bot: RunningBot) -> None:

@@ -51,6 +51,7 @@ from bot.store import (
     StoreError,
     read_meta_readonly,
 )
+from bot.tasks import cancel_and_wait
 
 NOW = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 OWNER = 1001
@@ -836,9 +837,7 @@ async def test_a_transaction_cancelled_at_any_await_leaves_the_connection_usable
             task = asyncio.create_task(record(store, account, started(f"s{steps}")))
             for _ in range(steps):
                 await asyncio.sleep(0)
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
 
         await cut_short()
         # The next transaction works, whatever point the previous one was cancelled at.
