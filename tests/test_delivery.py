@@ -9,6 +9,7 @@ the message.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import pytest
 
@@ -69,7 +70,7 @@ async def test_a_flood_limited_group_waits_alone_and_then_gets_each_message_once
 
 
 async def test_a_reply_refused_by_a_long_flood_is_not_retried_and_holds_up_nobody(
-    world: World,
+    world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     await _linked_with_group(world)
     loop = asyncio.get_running_loop()
@@ -82,6 +83,8 @@ async def test_a_reply_refused_by_a_long_flood_is_not_retried_and_holds_up_nobod
     assert "(tag BUSY)" in anna[1]
     await world.next_polls(2)  # the group's notification was refused too, and now waits
     refusals = world.telegram.flood_refusals(GROUP.id)
+    assert refusals == 2  # the reply and the notification; no "something went wrong" on top
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     world.clock.advance(30)  # the window is over
     await world.messages(GROUP.id, 3)
     await world.next_polls(2)

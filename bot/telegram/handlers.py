@@ -24,7 +24,7 @@ from telegram import (
     User,
 )
 from telegram.constants import ChatMemberStatus, ChatType, ParseMode
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.commands import COMMANDS, Answers, Asked, Person, Place, find_token
@@ -259,6 +259,12 @@ class TelegramHandlers:
             )
             where = f" ({kind} {update.update_id}, chat {chat.id if chat else '?'})"
         error = context.error
+        if isinstance(error, RetryAfter):
+            # A reply refused by a long flood (see FloodPolicy): the chat can't be told either.
+            log.warning(
+                "reply dropped%s: Telegram's flood control for %s", where, error.retry_after
+            )
+            return
         log.error(
             "error while handling an update%s: %s",
             where,
