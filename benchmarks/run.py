@@ -1,0 +1,233 @@
+"""Load benchmark: the bot's real poll → diff → store → outbox against a simulated Joulo.
+
+    .venv/bin/python -m benchmarks.run --accounts 1000 --interval 5 --cycles 3 --latency 50
+
+Starts the Joulo simulator and a fake Bot API in a process of their own (loopback only), then
+runs, each in a fresh interpreter: the bot for `--cycles` poll cycles (after one warm-up
+cycle), the same GETs with raw aiohttp and with bare httpx, a burst of `--burst` notifications
+to distinct chats, and an idle `python -m bot` with no accounts. Prints one table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+#: Telegram's overall limit: messages per second (the burst's floor follows from it).
+TELEGRAM_RATE = 30.0
+
+
+def _child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
+    return env
+
+
+def _phase(name: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, "-m", "benchmarks.phases", name, json.dumps(args)],
+        cwd=REPO,
+        env=_child_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"phase {name} failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+class FarSide:
+    """The server process (Joulo simulator + fake Bot API) for the whole run."""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self._process = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.server",
+                f"--accounts={max(args.accounts, args.burst)}",
+                f"--interval={args.interval}",
+                f"--latency={args.latency}",
+                f"--tg-latency={args.tg_latency}",
+                f"--activity={args.activity}",
+            ],
+            cwd=REPO,
+            env=_child_env(),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert self._process.stdout is not None  # noqa: S101
+        line = self._process.stdout.readline()
+        if not line:
+            raise RuntimeError("the benchmark server did not start")
+        self.base = f"http://127.0.0.1:{json.loads(line)['port']}"
+        httpx.get(f"{self.base}/_bench/stats", timeout=30).raise_for_status()
+
+    def close(self) -> None:
+        """Stop the server (closing its stdin tells it to)."""
+        assert self._process.stdin is not None  # noqa: S101
+        self._process.stdin.close()
+        try:
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+
+
+def measure(args: argparse.Namespace) -> dict[str, Any]:
+    """Run every phase and return their figures."""
+    far = FarSide(args)
+    try:
+        common = {"base": far.base, "accounts": args.accounts, "interval": args.interval}
+        phase_timeout = 120 + args.interval * (args.cycles + 3) + args.accounts / 50
+        results: dict[str, Any] = {}
+        results["bot"] = _phase("bot", {**common, "cycles": args.cycles}, phase_timeout)
+        concurrency = results["bot"]["concurrency"]
+        for name in ("aiohttp", "httpx"):
+            results[name] = _phase(name, {**common, "concurrency": concurrency}, phase_timeout)
+        if args.burst:
+            results["burst"] = _phase(
+                "burst", {"base": far.base, "burst": args.burst}, 120 + args.burst / 5
+            )
+        if not args.skip_idle:
+            results["idle"] = _phase("idle", {"base": far.base, "settle": 3.0}, 120)
+    finally:
+        far.close()
+    return results
+
+
+def _cpu_per_1000(result: dict[str, Any]) -> float:
+    return 1000 * result["cpu"] / max(result["polled"], 1)
+
+
+def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
+    """The figures as a plain-text table."""
+    bot = results["bot"]
+    needed = args.accounts / args.interval
+    achieved = bot["polled"] / (args.cycles * args.interval)
+    raw = _cpu_per_1000(results["aiohttp"])
+    lines = [
+        f"machine: {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{platform.system()} {platform.machine()}",
+        f"setup: {args.accounts} accounts, POLL_INTERVAL={args.interval:g} s, "
+        f"{args.cycles} cycles, Joulo latency {args.latency:g} ms, "
+        f"Bot API latency {args.tg_latency:g} ms, poll concurrency {bot['concurrency']}",
+        "",
+        f"{'figure':<44} {'bot':>12} {'raw aiohttp':>12} {'bare httpx':>12}",
+    ]
+
+    def row(label: str, *cells: str) -> None:
+        lines.append(f"{label:<44} " + " ".join(f"{c:>12}" for c in cells))
+
+    def rate(result: dict[str, Any]) -> str:
+        return f"{result['polled'] / result['wall']:.0f}"
+
+    row(
+        f"account-polls/s (needed {needed:.0f})",
+        f"{achieved:.0f}",
+        rate(results["aiohttp"]),
+        rate(results["httpx"]),
+    )
+    row(
+        "CPU s per 1,000 account-polls",
+        f"{_cpu_per_1000(bot):.2f}",
+        f"{raw:.2f}",
+        f"{_cpu_per_1000(results['httpx']):.2f}",
+    )
+    bare = _cpu_per_1000(results["httpx"])
+    row("ratio to raw aiohttp", f"{_cpu_per_1000(bot) / raw:.1f}x", "1.0x", f"{bare / raw:.1f}x")
+    row(
+        "peak RSS, MB",
+        f"{bot['peak_rss_mb']:.0f}",
+        f"{results['aiohttp']['peak_rss_mb']:.0f}",
+        f"{results['httpx']['peak_rss_mb']:.0f}",
+    )
+    lines.append("")
+    cpu_share = bot["cpu"] / bot["wall"]
+    far = bot["far"]
+    early = far["early"]
+    min_gap = far["min_gap"]
+    sql = bot["sql_cpu_per_cycle"]
+    delay = bot["delay_p50"], bot["delay_p99"]
+    lines += [
+        f"bot CPU over the run: {100 * cpu_share:.1f} % of one core "
+        f"({bot['cpu']:.1f} s in {bot['wall']:.0f} s)",
+        f"accounts polled per cycle: {bot['polled'] / args.cycles:.0f} of {args.accounts} "
+        f"(failed {bot['failed']}, cycles cut off {bot['timed_out']}); "
+        f"cycle took {', '.join(f'{s:.1f}' for s in bot['cycle_seconds'])} s",
+        f"Joulo requests: {far['requests']}; shortest gap between two polls of one account "
+        + (f"{min_gap:.2f} s" if min_gap is not None else "n/a")
+        + f"; polls early (< 0.98 interval): {early}",
+        "SQLite thread CPU per cycle: " + ", ".join(f"{1000 * s:.0f} ms" for s in sql),
+        f"events: {bot['events']} in {args.cycles} cycles; response -> outbox row "
+        + (
+            f"p50 {1000 * delay[0]:.1f} ms, p99 {1000 * delay[1]:.1f} ms "
+            f"({bot['delay_samples']} polls with events)"
+            if delay[0] is not None
+            else "n/a (no events)"
+        ),
+    ]
+    if "burst" in results:
+        burst = results["burst"]
+        floor = burst["burst"] / TELEGRAM_RATE
+        lines.append(
+            f"burst of {burst['burst']} notifications to distinct chats: drained in "
+            f"{burst['seconds']:.1f} s (floor at {TELEGRAM_RATE:g}/s: {floor:.1f} s, "
+            f"{burst['seconds'] / floor:.2f}x), {burst['sent']} sent, "
+            f"{burst['refused_429']} refused with 429, {burst['left']} left"
+        )
+    if "idle" in results:
+        idle = results["idle"]
+        started = idle["start_seconds"]
+        lines.append(
+            "idle bot (no accounts): running after "
+            + (f"{started:.2f} s" if started is not None else "never")
+            + f", RSS {idle['rss_mb']:.0f} MB (peak {idle['peak_rss_mb']:.0f} MB)"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run the benchmark, print the table (and optionally the JSON)."""
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--accounts", type=int, default=1000, help="linked households")
+    parser.add_argument("--interval", type=float, default=5.0, help="POLL_INTERVAL, seconds")
+    parser.add_argument("--cycles", type=int, default=3, help="measured poll cycles")
+    parser.add_argument("--latency", type=float, default=50.0, help="Joulo latency, ms")
+    parser.add_argument("--tg-latency", type=float, default=50.0, help="Bot API latency, ms")
+    parser.add_argument(
+        "--activity", type=float, default=0.02, help="share of chargers that change per interval"
+    )
+    parser.add_argument(
+        "--burst", type=int, default=1000, help="notifications in the burst (0: skip)"
+    )
+    parser.add_argument("--skip-idle", action="store_true", help="skip the idle start-up")
+    parser.add_argument("--json", type=Path, help="also write the raw figures here")
+    args = parser.parse_args(argv)
+    began = time.monotonic()
+    results = measure(args)
+    print(report(args, results))
+    print(f"(benchmark took {time.monotonic() - began:.0f} s)")
+    if args.json:
+        args.json.write_text(json.dumps({"args": vars(args), "results": results}, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

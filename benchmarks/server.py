@@ -1,0 +1,301 @@
+"""The benchmark's far side, in a process of its own: the Joulo simulator and a fake Bot API.
+
+Serves on loopback only, until stdin closes or SIGTERM:
+
+- `/api/...`: the Joulo API for N accounts with 1-2 chargers each, answering after `latency`.
+  Every account is its own `JouloSimulator`, so a request costs the same at 10 or 10,000
+  accounts. Every `interval` the world moves on: some cars start or stop charging, a few
+  chargers drop offline and come back.
+- `/bot<token>/<method>`: just enough of the Telegram Bot API for the bot to start, poll for
+  updates and send messages. `sendMessage` answers after `tg_latency` and enforces Telegram's
+  overall limit of 30 messages per second (a bucket of 30, refilled at 30/s): beyond it, 429.
+- `/_bench/all_chargers`, `/_bench/stats`, `/_bench/reset`: for the benchmark itself.
+
+The first line on stdout is `{"port": N}`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import signal
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+from aiohttp import web
+
+from bot.clock import SystemClock
+from bot.joulo.simulator import RFID_TAGS, JouloSimulator
+
+#: Telegram's overall limit for a bot: messages per second.
+TELEGRAM_RATE = 30.0
+BOT_ID = 123456789
+
+
+def token_of(index: int) -> str:
+    """The Joulo token of benchmark account `index` (the bot side derives the same)."""
+    return f"joulo_bench_{index:07d}_xxxxxxxxxxxxxxxx"
+
+
+@dataclass
+class _Charger:
+    sim: JouloSimulator
+    id: str
+    charging: bool = False
+    offline: bool = False
+
+
+@dataclass
+class Stats:
+    """What the far side saw since the last reset."""
+
+    requests: dict[str, int] = field(default_factory=dict)
+    last_chargers: dict[str, float] = field(default_factory=dict)
+    min_gap: float | None = None
+    early: int = 0
+    sent: int = 0
+    refused_429: int = 0
+    world_changes: int = 0
+
+
+class World:
+    """N simulated households and the fake Bot API's counters."""
+
+    def __init__(
+        self,
+        accounts: int,
+        *,
+        seed: int,
+        latency: float,
+        tg_latency: float,
+        interval: float,
+        activity: float,
+    ) -> None:
+        self.latency = latency
+        self.tg_latency = tg_latency
+        self.interval = interval
+        self.activity = activity
+        self.rng = random.Random(seed)
+        self.sims: dict[str, JouloSimulator] = {}
+        self.chargers: list[_Charger] = []
+        self.stats = Stats()
+        self._bucket = TELEGRAM_RATE
+        self._bucket_at = time.monotonic()
+        self._message_id = 0
+        clock = SystemClock()
+        for index in range(accounts):
+            token = token_of(index)
+            sim = JouloSimulator(clock, seed=seed + index)
+            sim.add_account(token)
+            names = ["Garage", "Driveway"][: 1 + (self.rng.random() < 0.3)]
+            for name in names:
+                charger = _Charger(sim, sim.add_charger(token, name))
+                self.chargers.append(charger)
+                roll = self.rng.random()
+                if roll < 0.3:
+                    self._start(charger)
+                elif roll < 0.32:
+                    self._offline(charger)
+            self.sims[token] = sim
+
+    def _start(self, charger: _Charger) -> None:
+        tag = self.rng.choice((*RFID_TAGS, None))
+        charger.sim.start_session(charger.id, id_tag=tag, power_kw=self.rng.uniform(3.7, 11.0))
+        charger.charging = True
+
+    def _offline(self, charger: _Charger) -> None:
+        charger.sim.set_status(charger.id, "offline")
+        charger.offline = True
+
+    def step(self) -> None:
+        """One interval of household life: sessions start and end, chargers drop and return."""
+        changes = 0
+        for charger in self.chargers:
+            roll = self.rng.random()
+            if charger.offline:
+                if roll < 0.3:
+                    charger.sim.set_status(charger.id, "online")
+                    charger.offline = False
+                    changes += 1
+            elif roll < self.activity / 5:
+                self._offline(charger)
+                changes += 1
+            elif roll < self.activity:
+                if charger.charging:
+                    charger.sim.finish_session(charger.id)
+                    charger.charging = False
+                else:
+                    self._start(charger)
+                changes += 1
+        self.stats.world_changes += changes
+
+    # ------------------------------------------------------------------ Joulo
+
+    async def joulo(self, request: web.Request) -> web.Response:
+        """Answer a Joulo API request after the configured latency."""
+        await asyncio.sleep(self.latency)
+        auth = request.headers.get("Authorization", "")
+        token = auth.partition(" ")[2].strip()
+        endpoint = "/" + request.match_info["endpoint"]
+        stats = self.stats
+        stats.requests[endpoint] = stats.requests.get(endpoint, 0) + 1
+        if endpoint == "/chargers":
+            now = time.monotonic()
+            last = stats.last_chargers.get(token)
+            if last is not None:
+                gap = now - last
+                stats.min_gap = gap if stats.min_gap is None else min(stats.min_gap, gap)
+                if gap < self.interval * 0.98:
+                    stats.early += 1
+            stats.last_chargers[token] = now
+        sim = self.sims.get(token)
+        if sim is None:
+            return web.json_response({"error": "Invalid or missing token"}, status=401)
+        answer = sim.handle(httpx.Request("GET", str(request.url), headers={"Authorization": auth}))
+        return web.Response(
+            body=answer.content, status=answer.status_code, content_type="application/json"
+        )
+
+    async def all_chargers(self, _: web.Request) -> web.Response:
+        """Every account's `/chargers` body at once, for seeding the bot's database."""
+        return web.json_response(
+            {token: {"chargers": sim.chargers(token)} for token, sim in self.sims.items()}
+        )
+
+    # ------------------------------------------------------------------ Telegram
+
+    def _take_send_slot(self) -> bool:
+        now = time.monotonic()
+        self._bucket = min(TELEGRAM_RATE, self._bucket + (now - self._bucket_at) * TELEGRAM_RATE)
+        self._bucket_at = now
+        if self._bucket < 1.0:
+            return False
+        self._bucket -= 1.0
+        return True
+
+    async def telegram(self, request: web.Request) -> web.Response:
+        """A minimal Bot API: getMe, getUpdates (empty), sendMessage; anything else is OK."""
+        method = request.match_info["method"].lower()
+        params: dict[str, Any] = dict(request.query)
+        if request.content_type == "application/json":
+            params.update(await request.json())
+        elif request.can_read_body:
+            params.update(await request.post())
+        if method == "getme":
+            result: Any = {
+                "id": BOT_ID,
+                "is_bot": True,
+                "first_name": "Bench",
+                "username": "bench_bot",
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        elif method == "getupdates":
+            await asyncio.sleep(min(float(params.get("timeout") or 0), 1.0))
+            result = []
+        elif method == "sendmessage":
+            await asyncio.sleep(self.tg_latency)
+            if not self._take_send_slot():
+                self.stats.refused_429 += 1
+                return web.json_response(
+                    {
+                        "ok": False,
+                        "error_code": 429,
+                        "description": "Too Many Requests: retry after 1",
+                        "parameters": {"retry_after": 1},
+                    },
+                    status=429,
+                )
+            self.stats.sent += 1
+            self._message_id += 1
+            chat_id = int(params["chat_id"])
+            result = {
+                "message_id": self._message_id,
+                "date": int(time.time()),
+                "chat": {"id": chat_id, "type": "private" if chat_id > 0 else "group"},
+                "text": str(params.get("text", "")),
+            }
+        else:
+            result = True
+        return web.json_response({"ok": True, "result": result})
+
+    # ------------------------------------------------------------------ control
+
+    async def stats_view(self, _: web.Request) -> web.Response:
+        """Counters since the last reset."""
+        stats = self.stats
+        return web.json_response(
+            {
+                "requests": stats.requests,
+                "min_gap": stats.min_gap,
+                "early": stats.early,
+                "sent": stats.sent,
+                "refused_429": stats.refused_429,
+                "world_changes": stats.world_changes,
+            }
+        )
+
+    async def reset(self, _: web.Request) -> web.Response:
+        """Start counting afresh (between the benchmark's phases)."""
+        self.stats = Stats()
+        return web.json_response({"ok": True})
+
+
+async def _serve(args: argparse.Namespace) -> None:
+    world = World(
+        args.accounts,
+        seed=args.seed,
+        latency=args.latency / 1000,
+        tg_latency=args.tg_latency / 1000,
+        interval=args.interval,
+        activity=args.activity,
+    )
+    app = web.Application()
+    app.router.add_get("/api/{endpoint:.*}", world.joulo)
+    app.router.add_route("*", "/bot{token}/{method}", world.telegram)
+    app.router.add_get("/_bench/all_chargers", world.all_chargers)
+    app.router.add_get("/_bench/stats", world.stats_view)
+    app.router.add_post("/_bench/reset", world.reset)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
+    await site.start()
+    server = site._server
+    assert server is not None  # noqa: S101
+    port = server.sockets[0].getsockname()[1]
+    print(json.dumps({"port": port}), flush=True)
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    loop.add_signal_handler(signal.SIGTERM, stop.set)
+    loop.add_reader(sys.stdin.fileno(), lambda: stop.set() if not sys.stdin.read(1) else None)
+    try:
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), timeout=args.interval)
+            except TimeoutError:
+                world.step()
+    finally:
+        await runner.cleanup()
+
+
+def main() -> None:
+    """Parse the arguments and serve until told to stop."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--accounts", type=int, required=True)
+    parser.add_argument("--interval", type=float, required=True)
+    parser.add_argument("--latency", type=float, default=50.0, help="Joulo latency, ms")
+    parser.add_argument("--tg-latency", type=float, default=50.0, help="Bot API latency, ms")
+    parser.add_argument("--activity", type=float, default=0.02)
+    parser.add_argument("--seed", type=int, default=1)
+    asyncio.run(_serve(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()

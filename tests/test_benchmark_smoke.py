@@ -1,0 +1,44 @@
+"""The load benchmark keeps working: a tiny run completes and reports every figure it promises.
+
+Not a performance test (the machine is shared and noisy): it only checks that the README's
+benchmark still runs end to end, that every account was polled each cycle, and that the burst
+of notifications was delivered without provoking Telegram's flood control.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from benchmarks.run import main
+
+
+def test_a_small_benchmark_run_polls_every_account_and_prints_each_figure(
+    tmp_path: Path, capsys
+) -> None:
+    figures = tmp_path / "figures.json"
+    argv = ["--accounts", "50", "--interval", "1", "--cycles", "2", "--latency", "20"]
+    assert main([*argv, "--burst", "20", "--tg-latency", "5", "--json", str(figures)]) == 0
+
+    printed = capsys.readouterr().out
+    for figure in (
+        "cores, Python",
+        "account-polls/s",
+        "CPU s per 1,000 account-polls",
+        "ratio to raw aiohttp",
+        "peak RSS",
+        "SQLite thread CPU per cycle",
+        "response -> outbox row",
+        "burst of 20 notifications",
+        "idle bot (no accounts): running after",
+    ):
+        assert figure in printed, figure
+    results = json.loads(figures.read_text())["results"]
+    bot = results["bot"]
+    assert bot["polled"] == 100
+    assert bot["failed"] == 0
+    assert results["aiohttp"]["polled"] == 50
+    assert results["httpx"]["polled"] == 50
+    burst = results["burst"]
+    assert (burst["sent"], burst["left"], burst["refused_429"]) == (20, 0, 0)
+    assert results["idle"]["start_seconds"] is not None
