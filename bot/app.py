@@ -123,6 +123,7 @@ async def open_services(
             stall_after=settings.stall_after,
             tz=settings.tz,
             after_cycle=wakeup.set,
+            concurrency=settings.poll_concurrency,
         )
         yield Services(settings, clock, store, http, joulo, cipher, answers, poller, wakeup)
     finally:

@@ -54,12 +54,13 @@ class Settings(BaseSettings):
     poll_interval: PositiveFloat = 60.0
     offline_grace: Annotated[float, Field(ge=0)] = 300.0
     stall_after: PositiveFloat = 1800.0
+    poll_concurrency: Annotated[int, Field(ge=1, le=1000)] | None = None
     allowed_users: Annotated[frozenset[int], NoDecode] = frozenset()
     timezone: str = "Europe/Amsterdam"
     default_language: Language = "nl"
     log_level: LogLevel = "INFO"
 
-    @field_validator("telegram_bot_token", "encryption_key", mode="before")
+    @field_validator("telegram_bot_token", "encryption_key", "poll_concurrency", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable
@@ -53,8 +54,18 @@ HEARTBEAT_KEY: Final = "poller.last_cycle_at"
 PRUNED_KEY: Final = "store.pruned_at"
 #: Delivered notifications are kept this long (for support questions), then forgotten.
 RETENTION: Final = timedelta(days=30)
-#: Accounts' polls are spread over this share of the interval, leaving room to finish.
-SPREAD_SHARE: Final = 0.5
+#: Accounts' polls are spread evenly over this share of the interval, leaving room to finish.
+SPREAD_SHARE: Final = 0.75
+#: Polls in flight at once: derived from accounts, interval and measured poll time, within these
+#: bounds (the POLL_CONCURRENCY setting overrides it).
+MIN_CONCURRENCY: Final = 4
+MAX_CONCURRENCY: Final = 128
+#: Room above the average need (Little's law) for slow answers and bursts of /sessions calls.
+CONCURRENCY_HEADROOM: Final = 2.0
+#: Assumed time of one account's poll until one has been measured (a slow Joulo, on purpose).
+INITIAL_POLL_SECONDS: Final = 0.5
+#: Weight of the newest measurement in the running average of poll times.
+POLL_TIME_SMOOTHING: Final = 0.05
 #: A cycle is cut off after this share of the interval, so the next one starts on time.
 CYCLE_TIMEOUT_SHARE: Final = 0.9
 #: How long to wait for `/sessions` to report a session's end before using the last figures.
@@ -101,7 +112,7 @@ class Poller:
         stall_after: float = 1800.0,
         tz: tzinfo = UTC,
         after_cycle: Callable[[], None] = lambda: None,
-        concurrency: int = 8,
+        concurrency: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -113,13 +124,28 @@ class Poller:
         self._stall_after = timedelta(seconds=stall_after)
         self._tz = tz
         self._after_cycle = after_cycle
-        self._concurrency = concurrency
+        self._fixed_concurrency = concurrency
+        self._poll_seconds = INITIAL_POLL_SECONDS
+        self._accounts = 0
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
         self._backoff: dict[int, _Backoff] = {}
         self._running = asyncio.Lock()
         self._current: asyncio.Task[CycleReport] | None = None
         self._stopped = False
         self._started_at = clock.now()
+
+    @property
+    def concurrency(self) -> int:
+        """How many accounts may be polled at once now.
+
+        By Little's law the polls in flight average (accounts per second) x (seconds per poll);
+        the limit is that with headroom, so a slow Joulo slows the cycle, never the schedule.
+        """
+        if self._fixed_concurrency is not None:
+            return self._fixed_concurrency
+        rate = self._accounts / (self._interval * SPREAD_SHARE)
+        need = math.ceil(rate * self._poll_seconds * CONCURRENCY_HEADROOM)
+        return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, need))
 
     async def run_cycle(self, *, spread: bool = True) -> CycleReport | None:
         """Poll every active account once.
@@ -207,30 +233,52 @@ class Poller:
 
     async def _cycle(self, spread: bool) -> CycleReport:
         accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)
-        gate = asyncio.Semaphore(self._concurrency)
-        step = self._interval * SPREAD_SHARE / max(len(accounts), 1) if spread else 0.0
+        self._accounts = len(accounts)
         results: list[int | None] = [None] * len(accounts)
+        loop = asyncio.get_running_loop()
+        in_flight = 0
+        slot_freed = asyncio.Event()
 
         async def one(index: int, account: Account) -> None:
-            await asyncio.sleep(index * step)
-            async with gate:
-                try:
-                    results[index] = await self.poll_account(account)
-                except Exception:  # one account's bug must not stop the others
-                    log.exception("account %s: unexpected error while polling", account.id)
-                    results[index] = -1
+            nonlocal in_flight
+            began = loop.time()
+            try:
+                results[index] = await self.poll_account(account)
+            except Exception:  # one account's bug must not stop the others
+                log.exception("account %s: unexpected error while polling", account.id)
+                results[index] = -1
+            finally:
+                in_flight -= 1
+                slot_freed.set()
+            self._poll_seconds += POLL_TIME_SMOOTHING * (loop.time() - began - self._poll_seconds)
+
+        async def dispatch(group: asyncio.TaskGroup) -> None:
+            """Start each account's poll at its own moment, evenly spread over the interval."""
+            nonlocal in_flight
+            start = loop.time()
+            step = self._interval * SPREAD_SHARE / max(len(accounts), 1) if spread else 0.0
+            for index, account in enumerate(accounts):
+                await asyncio.sleep(start + index * step - loop.time())
+                while in_flight >= self.concurrency:
+                    slot_freed.clear()
+                    await slot_freed.wait()
+                in_flight += 1
+                group.create_task(one(index, account))
 
         timed_out = False
         try:
             async with asyncio.timeout(self._interval * CYCLE_TIMEOUT_SHARE):
                 async with asyncio.TaskGroup() as group:
-                    for index, account in enumerate(accounts):
-                        group.create_task(one(index, account))
+                    group.create_task(dispatch(group))
         except TimeoutError:
             timed_out = True
             unfinished = sum(1 for r in results if r is None)
             log.warning(
-                "poll cycle cut off at its time limit; %d account(s) unfinished", unfinished
+                "poll cycle cut off at its time limit; %d account(s) unfinished "
+                "(poll concurrency %d, %.2f s per poll)",
+                unfinished,
+                self.concurrency,
+                self._poll_seconds,
             )
         polled = [r for r in results if r is not None and r >= 0]
         return CycleReport(

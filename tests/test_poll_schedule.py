@@ -1,0 +1,107 @@
+"""Every account is polled once per cycle, however many there are and however slowly Joulo answers.
+
+Pins down: the number of polls in flight follows from the accounts, the interval and the measured
+time of a poll (within bounds), POLL_CONCURRENCY overrides it, and polls are spread over the
+interval instead of all starting at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import pytest
+
+from bot.app import open_services
+from bot.clock import ManualClock
+from bot.commands import Person
+from bot.config import Settings, load_settings
+from bot.joulo.simulator import JouloSimulator
+from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY
+
+
+class SlowJoulo:
+    """The simulator behind a delay, counting how many requests are in flight at once."""
+
+    def __init__(self, sim: JouloSimulator) -> None:
+        self.sim = sim
+        self.delay = 0.0
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.started: list[float] = []
+
+    async def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.in_flight += 1
+        self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        self.started.append(asyncio.get_running_loop().time())
+        try:
+            await asyncio.sleep(self.delay)
+            return self.sim.handle(request)
+        finally:
+            self.in_flight -= 1
+
+
+async def _households(settings: Settings, clock: ManualClock, sim: JouloSimulator, count: int):
+    joulo = SlowJoulo(sim)
+    opened = open_services(settings, clock=clock, joulo_transport=httpx.MockTransport(joulo))
+    services = await opened.__aenter__()
+    for number in range(count):
+        token = sim.add_account()
+        sim.add_charger(token, "Garage")
+        person = Person(id=50_000 + number, name=f"P{number}", language="en")
+        assert (await services.answers.link(person, token)).linked
+    return opened, services, joulo
+
+
+async def test_many_accounts_behind_a_slow_joulo_are_all_polled_within_one_cycle(
+    settings: Settings, clock: ManualClock, sim: JouloSimulator
+) -> None:
+    opened, services, joulo = await _households(settings, clock, sim, 120)
+    try:
+        joulo.delay = 0.05  # 120 accounts in 0.375 s: some 16 polls in flight on average
+        joulo.started.clear()
+        clock.advance(60)
+        report = await services.poller.run_cycle()
+        assert report is not None
+        assert (report.polled, report.failed, report.timed_out) == (120, 0, False)
+        assert joulo.most_in_flight > 8  # more than the old fixed limit
+        # Spread out, not all at once: the polls start over most of the spreading window.
+        assert max(joulo.started) - min(joulo.started) > 0.25
+        # Measured polls take ~50 ms, so the limit settles well below the ceiling.
+        assert MIN_CONCURRENCY <= services.poller.concurrency < MAX_CONCURRENCY
+    finally:
+        await opened.__aexit__(None, None, None)
+
+
+async def test_poll_concurrency_set_by_the_operator_is_never_exceeded(
+    tmp_path, clock: ManualClock, sim: JouloSimulator, settings: Settings
+) -> None:
+    fixed = settings.model_copy(update={"poll_concurrency": 2})
+    opened, services, joulo = await _households(fixed, clock, sim, 12)
+    try:
+        joulo.delay = 0.15  # unlimited, some 5 polls would be in flight
+        joulo.most_in_flight = 0
+        clock.advance(60)
+        report = await services.poller.run_cycle()
+        assert report is not None
+        assert report.timed_out  # two at a time cannot keep up, and that is the operator's call
+        assert 0 < report.polled < 12
+        assert joulo.most_in_flight == 2
+        assert services.poller.concurrency == 2
+    finally:
+        await opened.__aexit__(None, None, None)
+
+
+@pytest.mark.parametrize(("value", "expected"), [("", None), ("16", 16)])
+def test_poll_concurrency_is_derived_unless_set(monkeypatch, value, expected) -> None:
+    monkeypatch.setenv("POLL_CONCURRENCY", value)
+    assert load_settings(require_bot_token=False).poll_concurrency == expected
+
+
+def test_a_poll_concurrency_below_one_is_a_problem(monkeypatch) -> None:
+    from bot.config import ConfigError
+
+    monkeypatch.setenv("POLL_CONCURRENCY", "0")
+    with pytest.raises(ConfigError) as caught:
+        load_settings(require_bot_token=False)
+    assert any(line.startswith("POLL_CONCURRENCY") for line in caught.value.problems)
