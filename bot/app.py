@@ -39,6 +39,7 @@ from bot.config import Settings
 from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
 from bot.crypto import KeyFileError, TokenCipher, TokenUndecryptable, load_or_create_key_file
 from bot.joulo.client import JouloClient
+from bot.joulo.transport import JouloTransport
 from bot.logs import install_redaction
 from bot.outbox import Sender
 from bot.poller import Poller
@@ -95,7 +96,7 @@ async def open_services(
     http = httpx.AsyncClient(
         timeout=JOULO_TIMEOUT,
         headers={"User-Agent": USER_AGENT},
-        transport=joulo_transport,
+        transport=joulo_transport or JouloTransport(),
         follow_redirects=False,
     )
     try:

@@ -1,0 +1,91 @@
+"""The Joulo client over real loopback HTTP through the aiohttp transport the bot ships with.
+
+Pins down: answers arrive as through httpx's own transport, and every network failure (refused
+connection, a server that hangs up or stalls, a cut-off body) reaches the poller as a
+`JouloUnavailable`, never as an aiohttp error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from bot.clock import ManualClock
+from bot.joulo.client import JouloClient, JouloTokenRejected, JouloUnavailable
+from bot.joulo.simulator import JouloSimulator, SimFault
+from bot.joulo.transport import JouloTransport
+from tests.joulo_server import SimulatorServer
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    client = httpx.AsyncClient(transport=JouloTransport(), timeout=httpx.Timeout(1.0))
+    yield client
+    await client.aclose()
+
+
+async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
+    http: httpx.AsyncClient, sim: JouloSimulator
+) -> None:
+    token = sim.add_account()
+    sim.add_charger(token, "Garage")
+    with SimulatorServer(sim) as server:
+        client = JouloClient(http, server.base_url)
+        found = await client.chargers(token)
+        assert [c.name for c in found.chargers] == ["Garage"]
+        with pytest.raises(JouloTokenRejected):
+            await client.chargers("joulo_not_a_token")
+
+
+async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(
+    http: httpx.AsyncClient, clock: ManualClock
+) -> None:
+    sim = JouloSimulator(clock)
+    token = sim.add_account()
+    sim.inject_fault(SimFault(kind="timeout"))
+    with (
+        SimulatorServer(sim, timeout_delay=3) as server,
+        pytest.raises(JouloUnavailable, match="timeout"),
+    ):
+        await JouloClient(http, server.base_url).chargers(token)
+
+
+async def test_a_refused_connection_is_unavailable(http: httpx.AsyncClient) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with pytest.raises(JouloUnavailable):
+        await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
+
+
+async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: httpx.AsyncClient) -> None:
+    async def half_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        writer.write(b'Content-Length: 500\r\n\r\n{"chargers": [')
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(half_answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        with pytest.raises(JouloUnavailable):
+            await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
+
+
+async def test_a_server_that_does_not_speak_http_is_unavailable(http: httpx.AsyncClient) -> None:
+    async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        with pytest.raises(JouloUnavailable):
+            await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
