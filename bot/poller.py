@@ -280,6 +280,7 @@ class Poller:
                 self.concurrency,
                 self._poll_seconds,
             )
+        await self._store.flush_polls()  # quiet polls' last_success_at, in one transaction
         polled = [r for r in results if r is not None and r >= 0]
         return CycleReport(
             accounts=len(accounts),

@@ -15,7 +15,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -244,6 +244,36 @@ def _sqlite_errors() -> Iterator[None]:
         raise StoreError(str(err) or type(err).__name__) from err
 
 
+@dataclass
+class _Known:
+    """What the database holds for an account after this process's last write of its poll.
+
+    Only `record_poll` creates an entry, and every other change to the account drops it, so an
+    entry also means the row is healthy: active, baselined, not failing.
+    """
+
+    link_seq: int
+    states: dict[str, ChargerState]
+    pending: list[PendingEnd] | None = None  # None: not read yet
+
+
+def _unchanged(old: Mapping[str, ChargerState], new: Mapping[str, ChargerState]) -> bool:
+    """Whether `new` differs from `old` only in when it was observed.
+
+    A charger with a running session never counts as unchanged: its `observed_at` feeds the
+    power estimate (a meter that stopped moving means 0 kW).
+    """
+    if old.keys() != new.keys():
+        return False
+    for charger_id, state in new.items():
+        before = old[charger_id]
+        if state.session is not None or before.session is not None:
+            return False
+        if {**vars(state), "observed_at": None} != {**vars(before), "observed_at": None}:
+            return False
+    return True
+
+
 def _ts(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -291,6 +321,11 @@ class Store:
         self._db = db
         # One connection is shared by all coroutines: a lock keeps transactions from interleaving.
         self._lock = asyncio.Lock()
+        # Accounts whose last poll changed nothing are not written at once: their
+        # last_success_at waits here (id -> (link_seq, when)) for `flush_polls`, one
+        # transaction per cycle. Readers of accounts see it already.
+        self._known: dict[int, _Known] = {}
+        self._quiet: dict[int, tuple[int, datetime]] = {}
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -322,7 +357,9 @@ class Store:
         return store
 
     async def close(self) -> None:
-        """Close the connection (waits for a running transaction)."""
+        """Write what waits in memory, then close the connection (after a running transaction)."""
+        with contextlib.suppress(StoreError):
+            await self.flush_polls()
         async with self._lock:
             with _sqlite_errors():
                 await self._db.close()
@@ -360,6 +397,21 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.execute("ROLLBACK")
                 raise
+
+    def _account(self, row: sqlite3.Row) -> Account:
+        """An account as the database holds it, with a quiet poll's success not yet written."""
+        account = _account(row)
+        quiet = self._quiet.get(account.id)
+        if quiet is not None and quiet[0] == account.link_seq:
+            return replace(account, last_success_at=quiet[1])
+        return account
+
+    def _forget(self, account_id: int | None = None) -> None:
+        """Drop what is known about an account (or all) because something else changed it."""
+        if account_id is None:
+            self._known.clear()
+        else:
+            self._known.pop(account_id, None)
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
@@ -413,7 +465,7 @@ class Store:
                     ORDER BY id""",
                 (chat_id,),
             )
-            accounts = [_account(row) for row in await cursor.fetchall()]
+            accounts = [self._account(row) for row in await cursor.fetchall()]
             await db.execute("UPDATE chats SET active = 0 WHERE id = ?", (chat_id,))
             await db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
             await db.execute(
@@ -507,6 +559,7 @@ class Store:
         Re-linking the same Joulo account keeps what the bot remembers about it and resumes
         polling; linking a different one starts afresh from `states`.
         """
+        self._forget()
         async with self._transaction() as db:
             cursor = await db.execute(
                 "SELECT owner_id FROM accounts WHERE fingerprint = ?", (fingerprint,)
@@ -551,14 +604,20 @@ class Store:
             row = await cursor.fetchone()
             assert row is not None  # noqa: S101
             return LinkResult(
-                account=_account(row), new_account=existing is None, same_joulo_account=same
+                account=self._account(row), new_account=existing is None, same_joulo_account=same
             )
 
     async def unlink_account(self, owner_id: int) -> bool:
         """Forget a user's account and everything derived from it. False if there was none."""
+        self._forget()
         async with self._transaction() as db:
-            cursor = await db.execute("DELETE FROM accounts WHERE owner_id = ?", (owner_id,))
-            return cursor.rowcount > 0
+            cursor = await db.execute(
+                "DELETE FROM accounts WHERE owner_id = ? RETURNING id", (owner_id,)
+            )
+            gone = [row["id"] for row in await cursor.fetchall()]
+        for account_id in gone:
+            self._quiet.pop(account_id, None)
+        return bool(gone)
 
     async def encrypted_tokens(self) -> list[tuple[int, bytes]]:
         """Every account's token ciphertext, for key rotation."""
@@ -577,12 +636,12 @@ class Store:
     async def account_for_owner(self, owner_id: int) -> Account | None:
         """The account linked by this Telegram user."""
         row = await self._fetchone("SELECT * FROM accounts WHERE owner_id = ?", (owner_id,))
-        return _account(row) if row else None
+        return self._account(row) if row else None
 
     async def account(self, account_id: int) -> Account | None:
         """The account with this id."""
         row = await self._fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,))
-        return _account(row) if row else None
+        return self._account(row) if row else None
 
     async def accounts_to_poll(self, now: datetime, recheck_after: timedelta) -> list[Account]:
         """Active accounts, plus paused ones whose rejected token is due for a re-check."""
@@ -593,10 +652,11 @@ class Store:
                ORDER BY id""",
             (_ts(now - recheck_after),),
         )
-        return [_account(row) for row in rows]
+        return [self._account(row) for row in rows]
 
     async def pause_account(self, account_id: int, event: TokenRejected) -> None:
         """Stop polling an account whose token was rejected, and tell its owner (once)."""
+        self._forget(account_id)
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE accounts SET status = 'token_rejected', checked_at = ?
@@ -610,6 +670,7 @@ class Store:
         self, account_id: int, since: datetime, announce: JouloUnreachable | None
     ) -> None:
         """Remember when Joulo started failing for an account, and announce a long outage."""
+        self._forget(account_id)
         async with self._transaction() as db:
             await db.execute(
                 """UPDATE accounts SET failing_since = COALESCE(failing_since, ?),
@@ -662,10 +723,13 @@ class Store:
                 ORDER BY id""",
             (chat_id,),
         )
-        return [_account(row) for row in rows]
+        return [self._account(row) for row in rows]
 
     async def charger_states(self, account_id: int) -> dict[str, ChargerState]:
         """What the bot remembers about an account's chargers."""
+        known = self._known.get(account_id)
+        if known is not None:
+            return dict(known.states)
         rows = await self._fetchall(
             "SELECT state FROM charger_states WHERE account_id = ? ORDER BY charger_id",
             (account_id,),
@@ -675,10 +739,16 @@ class Store:
 
     async def pending_ends(self, account_id: int) -> list[PendingEnd]:
         """Ended sessions still waiting for their final figures."""
+        known = self._known.get(account_id)
+        if known is not None and known.pending is not None:
+            return list(known.pending)
         rows = await self._fetchall(
             "SELECT data FROM pending_ends WHERE account_id = ? ORDER BY rowid", (account_id,)
         )
-        return [PendingEnd.model_validate_json(row["data"]) for row in rows]
+        pending = [PendingEnd.model_validate_json(row["data"]) for row in rows]
+        if known is not None and self._known.get(account_id) is known:
+            known.pending = list(pending)
+        return pending
 
     @staticmethod
     async def _write_states(
@@ -751,7 +821,26 @@ class Store:
 
         Returns how many events were new. Does nothing if the account was unlinked or re-linked
         (`link_seq` changed) while the poll was under way: its observation is stale.
+
+        A poll that changed nothing (no events, no pending ends, chargers as stored but for when
+        they were observed) of a healthy account is not written: only its last_success_at is
+        kept, and written for every such account at once by `flush_polls`.
         """
+        events = list(events)
+        new_pending = list(new_pending)
+        resolved_pending = list(resolved_pending)
+        known = self._known.get(account_id)
+        if (
+            known is not None
+            and known.link_seq == link_seq
+            and not events
+            and not new_pending
+            and not resolved_pending
+            and _unchanged(known.states, states)
+        ):
+            self._quiet[account_id] = (link_seq, now)
+            return 0
+        self._forget(account_id)
         async with self._transaction() as db:
             cursor = await db.execute(
                 "SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?", (account_id, link_seq)
@@ -776,7 +865,31 @@ class Store:
                    WHERE id = ?""",
                 (_ts(now), _ts(now), account_id),
             )
-            return created
+        self._quiet.pop(account_id, None)
+        pending = None
+        if known is not None and known.pending is not None:
+            gone = set(resolved_pending)
+            pending = [p for p in known.pending if p.session_id not in gone]
+            have = {p.session_id for p in pending}
+            pending += [p for p in new_pending if p.session_id not in have]
+        self._known[account_id] = _Known(link_seq=link_seq, states=dict(states), pending=pending)
+        return created
+
+    async def flush_polls(self) -> int:
+        """Write the last_success_at of every quiet poll since the last flush, in one go."""
+        if not self._quiet:
+            return 0
+        quiet, self._quiet = self._quiet, {}
+        try:
+            async with self._transaction() as db:
+                await db.executemany(
+                    "UPDATE accounts SET last_success_at = ? WHERE id = ? AND link_seq = ?",
+                    [(_ts(at), account_id, seq) for account_id, (seq, at) in quiet.items()],
+                )
+        except BaseException:
+            self._quiet = {**quiet, **self._quiet}  # keep them for the next try
+            raise
+        return len(quiet)
 
     async def awaited_credits(self, account_id: int) -> list[Awaited]:
         """An account's "finished" announcements still waiting for their ERE credits."""

@@ -1,0 +1,111 @@
+"""A poll that changed nothing costs no database write; what it learned is still never lost.
+
+Pins down: an idle account's chargers are not rewritten on every poll, only its time of success,
+once per cycle for all such accounts; readers see that time at once; closing the store writes
+it; a running session is written every poll; a re-linked account is never served what the
+store remembered about its previous link.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from pathlib import Path
+
+from bot.app import Services, open_services
+from bot.clock import ManualClock
+from bot.commands import Person, Place
+from bot.config import Settings
+from bot.joulo.simulator import JouloSimulator
+
+ANNA = Person(id=7001, name="Anna", language="en")
+HOME = Place(id=ANNA.id, kind="private")
+
+
+def _row(path: Path, sql: str) -> tuple[str, ...]:
+    with closing(sqlite3.connect(path)) as db:
+        row = db.execute(sql).fetchone()
+        assert row is not None
+        return tuple(row)
+
+
+async def _link(services: Services, sim: JouloSimulator, person: Person = ANNA) -> str:
+    token = sim.add_account()
+    sim.add_charger(token, "Garage")
+    assert (await services.answers.link(person, token)).linked
+    return token
+
+
+async def test_an_idle_account_is_not_rewritten_but_its_success_is_recorded_each_cycle(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _link(services, sim)
+    path = services.settings.database_path
+    clock.advance(60)
+    await services.poller.run_cycle()  # the first poll after linking writes the state
+    (state_before,) = _row(path, "SELECT state FROM charger_states")
+
+    second = clock.advance(60)
+    report = await services.poller.run_cycle()
+    assert report is not None
+    assert report.polled == 1
+    assert _row(path, "SELECT state FROM charger_states") == (state_before,)
+    assert _row(path, "SELECT last_success_at FROM accounts") == (second.isoformat(),)
+    assert "Data from just now" in (await services.answers.status(ANNA, HOME)).text
+
+
+async def test_a_quiet_poll_is_seen_by_readers_before_it_is_written_and_kept_at_shutdown(
+    settings: Settings, clock: ManualClock, sim: JouloSimulator
+) -> None:
+    async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
+        await _link(services, sim)
+        clock.advance(60)
+        await services.poller.run_cycle()
+        account = await services.store.account_for_owner(ANNA.id)
+        assert account is not None
+        later = clock.advance(60)
+        assert await services.poller.poll_account(account) == 0  # no cycle: nothing flushed
+        seen = await services.store.account_for_owner(ANNA.id)
+        assert seen is not None
+        assert seen.last_success_at == later
+        assert _row(settings.database_path, "SELECT last_success_at FROM accounts") != (
+            later.isoformat(),
+        )
+    assert _row(settings.database_path, "SELECT last_success_at FROM accounts") == (
+        later.isoformat(),
+    )
+
+
+async def test_a_running_session_is_written_every_poll(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _link(services, sim)
+    garage = next(c["id"] for c in sim.chargers(token))
+    sim.start_session(garage, power_kw=11.0)
+    path = services.settings.database_path
+    clock.advance(60)
+    await services.poller.run_cycle()
+    (first,) = _row(path, "SELECT state FROM charger_states")
+    clock.advance(60)
+    await services.poller.run_cycle()
+    (second,) = _row(path, "SELECT state FROM charger_states")
+    assert first != second
+    assert "kW" in (await services.answers.status(ANNA, HOME)).text
+
+
+async def test_a_relinked_account_is_never_served_the_previous_links_chargers(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _link(services, sim)
+    clock.advance(60)
+    await services.poller.run_cycle()
+    clock.advance(60)
+    await services.poller.run_cycle()  # quiet: remembered in memory
+    other = sim.add_account()
+    sim.add_charger(other, "Carport")
+    assert (await services.answers.link(ANNA, other)).linked
+    clock.advance(60)
+    await services.poller.run_cycle()
+    status = (await services.answers.status(ANNA, HOME)).text
+    assert "Carport" in status
+    assert "Garage" not in status
