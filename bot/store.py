@@ -146,6 +146,12 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX awaited_credits_by_account ON awaited_credits (account_id);
     """,
+    # 6: indexes for pruning old events and for a chat's outbox rows (also used by the
+    # foreign-key cascades when a chat is deleted or migrated to a supergroup)
+    """
+    CREATE INDEX events_by_created_at ON events (created_at);
+    CREATE INDEX outbox_by_chat ON outbox (chat_id);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
