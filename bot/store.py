@@ -849,28 +849,27 @@ class Store:
         self._forget(account_id)
         async with self._transaction() as db:
             cursor = await db.execute(
-                "SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?", (account_id, link_seq)
+                """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?),
+                       failing_since = NULL, outage_announced = 0, status = 'active'
+                   WHERE id = ? AND link_seq = ?""",
+                (_ts(now), _ts(now), account_id, link_seq),
             )
-            if await cursor.fetchone() is None:
+            if cursor.rowcount == 0:
                 return 0
             await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
             await self._write_states(db, account_id, states)
-            await db.executemany(
-                "DELETE FROM pending_ends WHERE account_id = ? AND session_id = ?",
-                [(account_id, session_id) for session_id in resolved_pending],
-            )
-            await db.executemany(
-                """INSERT INTO pending_ends (account_id, session_id, data) VALUES (?, ?, ?)
-                   ON CONFLICT DO NOTHING""",
-                [(account_id, p.session_id, p.model_dump_json()) for p in new_pending],
-            )
+            if resolved_pending:
+                await db.executemany(
+                    "DELETE FROM pending_ends WHERE account_id = ? AND session_id = ?",
+                    [(account_id, session_id) for session_id in resolved_pending],
+                )
+            if new_pending:
+                await db.executemany(
+                    """INSERT INTO pending_ends (account_id, session_id, data) VALUES (?, ?, ?)
+                       ON CONFLICT DO NOTHING""",
+                    [(account_id, p.session_id, p.model_dump_json()) for p in new_pending],
+                )
             created = await self._add_events(db, account_id, events, now)
-            await db.execute(
-                """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?),
-                       failing_since = NULL, outage_announced = 0, status = 'active'
-                   WHERE id = ?""",
-                (_ts(now), _ts(now), account_id),
-            )
         self._quiet.pop(account_id, None)
         pending = None
         if known is not None and known.pending is not None:
