@@ -129,6 +129,8 @@ class Poller:
         self._accounts = 0
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
         self._backoff: dict[int, _Backoff] = {}
+        #: Decrypted tokens by ciphertext, for the accounts of the current cycle (memory only).
+        self._tokens: dict[bytes, str] = {}
         self._running = asyncio.Lock()
         self._current: asyncio.Task[CycleReport] | None = None
         self._stopped = False
@@ -234,6 +236,8 @@ class Poller:
     async def _cycle(self, spread: bool) -> CycleReport:
         accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)
         self._accounts = len(accounts)
+        current = {account.token_enc for account in accounts}
+        self._tokens = {blob: t for blob, t in self._tokens.items() if blob in current}
         results: list[int | None] = [None] * len(accounts)
         loop = asyncio.get_running_loop()
         in_flight = 0
@@ -297,7 +301,9 @@ class Poller:
         if backoff is not None and backoff.not_before is not None and now < backoff.not_before:
             return -1
         try:
-            token = self._cipher.decrypt(account.token_enc)
+            token = self._tokens.get(account.token_enc)
+            if token is None:
+                token = self._tokens[account.token_enc] = self._cipher.decrypt(account.token_enc)
             return await self._poll(account, token, now)
         except (JouloTokenRejected, TokenUndecryptable) as err:
             reason: Literal["rejected", "unreadable"] = (
