@@ -39,7 +39,7 @@ from bot.config import Settings
 from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
 from bot.crypto import KeyFileError, TokenCipher, TokenUndecryptable, load_or_create_key_file
 from bot.joulo.client import JouloClient
-from bot.joulo.transport import JouloTransport
+from bot.joulo.transport import JouloHttpClient, JouloTransport
 from bot.logs import install_redaction
 from bot.outbox import Sender
 from bot.poller import Poller
@@ -93,7 +93,7 @@ async def open_services(
     except BaseException:
         await store.close()
         raise
-    http = httpx.AsyncClient(
+    http = JouloHttpClient(
         timeout=JOULO_TIMEOUT,
         headers={"User-Agent": USER_AGENT},
         transport=joulo_transport or JouloTransport(),

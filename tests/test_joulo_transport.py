@@ -17,7 +17,7 @@ import pytest
 from bot.clock import ManualClock
 from bot.joulo.client import JouloClient, JouloTokenRejected, JouloUnavailable
 from bot.joulo.simulator import JouloSimulator, SimFault
-from bot.joulo.transport import JouloTransport
+from bot.joulo.transport import JouloHttpClient, JouloTransport
 from tests.joulo_server import SimulatorServer
 
 
@@ -89,3 +89,19 @@ async def test_a_server_that_does_not_speak_http_is_unavailable(http: httpx.Asyn
     async with server:
         with pytest.raises(JouloUnavailable):
             await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
+
+
+async def test_a_cookie_one_account_is_given_never_reaches_another_account() -> None:
+    seen: list[str | None] = []
+
+    def joulo(request: httpx.Request) -> httpx.Response:
+        seen.append(request.headers.get("cookie"))
+        return httpx.Response(
+            200, json={"chargers": []}, headers={"Set-Cookie": "session=anna; Path=/"}
+        )
+
+    async with JouloHttpClient(transport=httpx.MockTransport(joulo)) as shared:
+        client = JouloClient(shared, "https://joulo.test/api")
+        await client.chargers("joulo_anna")
+        await client.chargers("joulo_bert")
+    assert seen == [None, None]

@@ -1,9 +1,13 @@
-"""The HTTP transport under the Joulo client: aiohttp's, behind httpx's API.
+"""The HTTP client under the Joulo client: httpx's API over aiohttp's transport, no cookies.
 
 httpx's own transport costs several times aiohttp's CPU per request (see the README's
 "Performance"); `httpx-aiohttp` lets the client keep httpx's API, and tests keep swapping in
 `httpx.MockTransport`. aiohttp's errors are turned into httpx's here, so the Joulo client's one
 choke point (`JouloClient._request`) still sees only httpx errors.
+
+One client serves every account, so it keeps no cookies: a cookie set in one account's answer
+must never ride along on another account's request (and httpx's cookie bookkeeping costs a
+good share of its CPU per request).
 """
 
 from __future__ import annotations
@@ -65,3 +69,28 @@ class JouloTransport(AiohttpTransport):
         assert isinstance(response.stream, httpx.AsyncByteStream)  # noqa: S101
         response.stream = _Body(response.stream, request)
         return response
+
+
+class _NoCookies(httpx.Cookies):
+    """A cookie jar that keeps nothing it is given."""
+
+    def extract_cookies(self, response: httpx.Response) -> None:
+        """Ignore the response's cookies."""
+
+    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
+        """Ignore a cookie set by hand."""
+
+
+class JouloHttpClient(httpx.AsyncClient):
+    """`httpx.AsyncClient` that never stores or sends cookies."""
+
+    _jar = _NoCookies()
+
+    @property
+    def cookies(self) -> httpx.Cookies:
+        """Always empty."""
+        return self._jar
+
+    @cookies.setter
+    def cookies(self, _: object) -> None:
+        pass
