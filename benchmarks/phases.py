@@ -223,11 +223,12 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
             }
 
 
-async def bare_phase(args: dict[str, Any], *, use_aiohttp: bool) -> dict[str, Any]:
+async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any]:
     """A minimal loop: GET /chargers for every account and parse the JSON, nothing else.
 
     Paced like the poller (the same accounts per second, the same concurrency), so the CPU per
-    request compares like with like.
+    request compares like with like. `client_kind`: "aiohttp" (raw), "httpx" (httpx's own
+    transport) or "httpx-aiohttp" (httpx over the bot's aiohttp transport).
     """
     base, accounts, concurrency = args["base"], args["accounts"], args["concurrency"]
     spread = args["interval"] * SPREAD_SHARE
@@ -236,7 +237,7 @@ async def bare_phase(args: dict[str, Any], *, use_aiohttp: bool) -> dict[str, An
     step = spread / max(accounts, 1)
     tokens = [token_of(i) for i in range(accounts)]
     get: Callable[[str], Awaitable[Any]]
-    if use_aiohttp:
+    if client_kind == "aiohttp":
         import aiohttp
 
         session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
@@ -248,9 +249,14 @@ async def bare_phase(args: dict[str, Any], *, use_aiohttp: bool) -> dict[str, An
 
         get, close = aiohttp_get, session.close
     else:
-        client = httpx.AsyncClient(
-            limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=None)
-        )
+        if client_kind == "httpx-aiohttp":
+            from bot.joulo.transport import JouloTransport
+
+            client = httpx.AsyncClient(transport=JouloTransport())
+        else:
+            client = httpx.AsyncClient(
+                limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=None)
+            )
 
         async def httpx_get(token: str) -> Any:
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
@@ -383,10 +389,8 @@ def main() -> None:
     result: dict[str, Any]
     if phase == "bot":
         result = asyncio.run(bot_phase(args))
-    elif phase == "aiohttp":
-        result = asyncio.run(bare_phase(args, use_aiohttp=True))
-    elif phase == "httpx":
-        result = asyncio.run(bare_phase(args, use_aiohttp=False))
+    elif phase in ("aiohttp", "httpx", "httpx-aiohttp"):
+        result = asyncio.run(bare_phase(args, client_kind=phase))
     elif phase == "burst":
         result = asyncio.run(burst_phase(args))
     elif phase == "idle":
