@@ -291,10 +291,12 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
         async with open_services(settings) as services:
             await _seed(services, base, burst)
             now = datetime.now(UTC)
-            for account in range(1, burst + 1):
-                await services.store.add_events(
+            for account in range(1, burst + 1):  # one charging start per household
+                await services.store.record_poll(
                     account,
-                    [
+                    link_seq=1,
+                    states=await services.store.charger_states(account),
+                    events=[
                         SessionStarted(
                             charger_id="c",
                             charger_name="Garage",
@@ -302,7 +304,9 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
                             started_at=now,
                         )
                     ],
-                    now,
+                    new_pending=[],
+                    resolved_pending=[],
+                    now=now,
                 )
             application = build_application(services)
             async with application:

@@ -8,7 +8,9 @@ Serves on loopback only, until stdin closes or SIGTERM:
   chargers drop offline and come back.
 - `/bot<token>/<method>`: just enough of the Telegram Bot API for the bot to start, poll for
   updates and send messages. `sendMessage` answers after `tg_latency` and enforces Telegram's
-  overall limit of 30 messages per second (a bucket of 30, refilled at 30/s): beyond it, 429.
+  overall limit of 30 messages per second: a bucket of 30 refilled at 30/s, the same as
+  python-telegram-bot's limiter, plus one message of slack for the jitter of the round trip
+  (a request that waited its turn can still arrive a millisecond early). Beyond it, 429.
 - `/_bench/all_chargers`, `/_bench/stats`, `/_bench/reset`: for the benchmark itself.
 
 The first line on stdout is `{"port": N}`.
@@ -34,6 +36,8 @@ from bot.joulo.simulator import RFID_TAGS, JouloSimulator
 
 #: Telegram's overall limit for a bot: messages per second.
 TELEGRAM_RATE = 30.0
+#: Messages the bucket may hold beyond one second's worth: slack for round-trip jitter.
+JITTER_SLACK = 1.0
 BOT_ID = 123456789
 
 
@@ -171,7 +175,8 @@ class World:
 
     def _take_send_slot(self) -> bool:
         now = time.monotonic()
-        self._bucket = min(TELEGRAM_RATE, self._bucket + (now - self._bucket_at) * TELEGRAM_RATE)
+        capacity = TELEGRAM_RATE + JITTER_SLACK
+        self._bucket = min(capacity, self._bucket + (now - self._bucket_at) * TELEGRAM_RATE)
         self._bucket_at = now
         if self._bucket < 1.0:
             return False
