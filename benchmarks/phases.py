@@ -139,13 +139,19 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
             await _seed(services, base, accounts)
             poller, store, joulo = services.poller, services.store, services.joulo
 
-            # Measuring hooks: when a poll's answer arrived, and when its events were stored.
+            # Measuring hooks: when Joulo's last answer for a poll arrived (/chargers, or
+            # /sessions for a finished session's figures), and when its events were stored.
             delays: list[float] = []
-            chargers = joulo.chargers
+            chargers, sessions = joulo.chargers, joulo.sessions
             record_poll = store.record_poll
 
             async def timed_chargers(token: str) -> Any:
                 found = await chargers(token)
+                _responded_at.set(time.perf_counter())
+                return found
+
+            async def timed_sessions(token: str, **kw: Any) -> Any:
+                found = await sessions(token, **kw)
                 _responded_at.set(time.perf_counter())
                 return found
 
@@ -157,6 +163,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
                 return created
 
             joulo.chargers = timed_chargers  # type: ignore[method-assign]
+            joulo.sessions = timed_sessions  # type: ignore[method-assign]
             store.record_poll = timed_record_poll  # type: ignore[method-assign]
             db_thread = getattr(getattr(store, "_db", None), "_thread", None)
             db_ident = getattr(db_thread, "ident", None)
@@ -273,8 +280,15 @@ async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any
     async def run_pass() -> int:
         return sum(await asyncio.gather(*(one(i) for i in range(accounts))))
 
+    async def warm_up() -> None:  # open the connections; no pacing
+        async def bare(index: int) -> None:
+            async with gate:
+                await get(tokens[index])
+
+        await asyncio.gather(*(bare(i) for i in range(min(accounts, 4 * concurrency))))
+
     try:
-        await run_pass()  # warm-up
+        await warm_up()
         cpu0, start = time.process_time(), time.monotonic()
         ok = await run_pass()
         cpu, wall = time.process_time() - cpu0, time.monotonic() - start

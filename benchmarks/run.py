@@ -169,7 +169,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
         + (f"{min_gap:.2f} s" if min_gap is not None else "n/a")
         + f"; polls early (< 0.98 interval): {early}",
         "SQLite thread CPU per cycle: " + ", ".join(f"{1000 * s:.0f} ms" for s in sql),
-        f"events: {bot['events']} in {args.cycles} cycles; response -> outbox row "
+        f"events: {bot['events']} in {args.cycles} cycles; Joulo's answer -> outbox row "
         + (
             f"p50 {1000 * delay[0]:.1f} ms, p99 {1000 * delay[1]:.1f} ms "
             f"({bot['delay_samples']} polls with events)"

@@ -28,7 +28,7 @@ def test_a_small_benchmark_run_polls_every_account_and_prints_each_figure(
         "ratio to raw aiohttp",
         "peak RSS",
         "SQLite thread CPU per cycle",
-        "response -> outbox row",
+        "answer -> outbox row",
         "burst of 20 notifications",
         "idle bot (no accounts): running after",
     ):
@@ -37,6 +37,7 @@ def test_a_small_benchmark_run_polls_every_account_and_prints_each_figure(
     bot = results["bot"]
     assert bot["polled"] == 100
     assert bot["failed"] == 0
+    assert bot["far"]["early"] == 0
     assert results["aiohttp"]["polled"] == 50
     assert results["httpx"]["polled"] == 50
     burst = results["burst"]
