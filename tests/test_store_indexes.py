@@ -15,6 +15,7 @@ from bot.app import Services
 from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.joulo.simulator import JouloSimulator
+from bot.outbox import lose_chat
 
 #: Statements that read every row of a table on purpose.
 WHOLE_TABLE_ON_PURPOSE = ("FROM accounts WHERE status = 'active'", "SELECT id, token_enc FROM")
@@ -48,7 +49,7 @@ async def test_no_statement_scans_a_whole_table(
     clock.advance(60)
     await services.poller.run_cycle()
     await services.store.migrate_chat(-100, -1000100, clock.now())
-    await services.store.deactivate_chat(-1000100, "bot was kicked", clock.now())
+    await lose_chat(services.store, -1000100, "bot was kicked", clock.now())
     await services.answers.status(people[0], Place(id=people[0].id, kind="private"))
     await services.store.prune(clock.now() + timedelta(days=31))
     await services.answers.unlink(people[2])
