@@ -332,6 +332,9 @@ class Store:
         # transaction per cycle. Readers of accounts see it already.
         self._known: dict[int, _Known] = {}
         self._quiet: dict[int, tuple[int, datetime]] = {}
+        # Likewise a poll that only moved a charger along (a session's kWh, an offline clock)
+        # without any event: its states wait here (id -> (link_seq, states, when)).
+        self._deferred: dict[int, tuple[int, dict[str, ChargerState], datetime]] = {}
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -410,6 +413,9 @@ class Store:
         quiet = self._quiet.get(account.id)
         if quiet is not None and quiet[0] == account.link_seq:
             return replace(account, last_success_at=quiet[1])
+        deferred = self._deferred.get(account.id)
+        if deferred is not None and deferred[0] == account.link_seq:
+            return replace(account, last_success_at=deferred[2])
         return account
 
     def _forget(self, account_id: int | None = None) -> None:
@@ -565,7 +571,6 @@ class Store:
         Re-linking the same Joulo account keeps what the bot remembers about it and resumes
         polling; linking a different one starts afresh from `states`.
         """
-        self._forget()
         async with self._transaction() as db:
             cursor = await db.execute(
                 "SELECT owner_id FROM accounts WHERE fingerprint = ?", (fingerprint,)
@@ -598,6 +603,7 @@ class Store:
                        WHERE id = ?""",
                     (owner_name, token_enc, fingerprint, _ts(now), account_id),
                 )
+            self._forget(account_id)  # its link_seq changes: a deferred write is skipped too
             if not same:
                 await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
                 await db.execute("DELETE FROM pending_ends WHERE account_id = ?", (account_id,))
@@ -615,14 +621,15 @@ class Store:
 
     async def unlink_account(self, owner_id: int) -> bool:
         """Forget a user's account and everything derived from it. False if there was none."""
-        self._forget()
         async with self._transaction() as db:
             cursor = await db.execute(
                 "DELETE FROM accounts WHERE owner_id = ? RETURNING id", (owner_id,)
             )
             gone = [row["id"] for row in await cursor.fetchall()]
         for account_id in gone:
+            self._forget(account_id)
             self._quiet.pop(account_id, None)
+            self._deferred.pop(account_id, None)
         return bool(gone)
 
     async def encrypted_tokens(self) -> list[tuple[int, bytes]]:
@@ -828,9 +835,11 @@ class Store:
         Returns how many events were new. Does nothing if the account was unlinked or re-linked
         (`link_seq` changed) while the poll was under way: its observation is stale.
 
-        A poll that changed nothing (no events, no pending ends, chargers as stored but for when
-        they were observed) of a healthy account is not written: only its last_success_at is
-        kept, and written for every such account at once by `flush_polls`.
+        A poll of a healthy account with no events and no change to pending ends is not written
+        at once: if its chargers changed only in when they were observed, just its
+        last_success_at is kept; if they changed otherwise (a running session's kWh), its
+        states are. `flush_polls` writes all of them in one transaction once per cycle, so a
+        crash loses at most one cycle of such changes, none of which announced anything.
         """
         events = list(events)
         new_pending = list(new_pending)
@@ -842,11 +851,16 @@ class Store:
             and not events
             and not new_pending
             and not resolved_pending
-            and _unchanged(known.states, states)
         ):
-            self._quiet[account_id] = (link_seq, now)
+            if account_id not in self._deferred and _unchanged(known.states, states):
+                self._quiet[account_id] = (link_seq, now)
+            else:
+                self._quiet.pop(account_id, None)
+                self._deferred[account_id] = (link_seq, dict(states), now)
+                known.states = dict(states)
             return 0
         self._forget(account_id)
+        self._deferred.pop(account_id, None)  # superseded by this write
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?),
@@ -881,20 +895,39 @@ class Store:
         return created
 
     async def flush_polls(self) -> int:
-        """Write the last_success_at of every quiet poll since the last flush, in one go."""
-        if not self._quiet:
+        """Write every poll held back since the last flush, in one transaction."""
+        if not self._quiet and not self._deferred:
             return 0
         quiet, self._quiet = self._quiet, {}
+        deferred, self._deferred = self._deferred, {}
+        guard = "EXISTS (SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?)"
         try:
             async with self._transaction() as db:
+                if deferred:
+                    await db.executemany(
+                        f"DELETE FROM charger_states WHERE account_id = ? AND {guard}",  # noqa: S608
+                        [(aid, aid, seq) for aid, (seq, _, _) in deferred.items()],
+                    )
+                    await db.executemany(
+                        "INSERT INTO charger_states (account_id, charger_id, state) "
+                        f"SELECT ?, ?, ? WHERE {guard}",
+                        [
+                            (aid, cid, state.model_dump_json(), aid, seq)
+                            for aid, (seq, states, _) in deferred.items()
+                            for cid, state in states.items()
+                        ],
+                    )
                 await db.executemany(
                     "UPDATE accounts SET last_success_at = ? WHERE id = ? AND link_seq = ?",
-                    [(_ts(at), account_id, seq) for account_id, (seq, at) in quiet.items()],
+                    [(_ts(at), aid, seq) for aid, (seq, at) in quiet.items()]
+                    + [(_ts(at), aid, seq) for aid, (seq, _, at) in deferred.items()],
                 )
         except BaseException:
-            self._quiet = {**quiet, **self._quiet}  # keep them for the next try
+            # keep them for the next try, unless something newer arrived meanwhile
+            self._quiet = {**quiet, **self._quiet}
+            self._deferred = {**deferred, **self._deferred}
             raise
-        return len(quiet)
+        return len(quiet) + len(deferred)
 
     async def awaited_credits(self, account_id: int) -> list[Awaited]:
         """An account's "finished" announcements still waiting for their ERE credits."""

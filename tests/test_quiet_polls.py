@@ -1,9 +1,9 @@
 """A poll that changed nothing costs no database write; what it learned is still never lost.
 
 Pins down: an idle account's chargers are not rewritten on every poll, only its time of success,
-once per cycle for all such accounts; readers see that time at once; closing the store writes
-it; a running session is written every poll; a re-linked account is never served what the
-store remembered about its previous link.
+once per cycle for all such accounts; a running session's progress is likewise written once per
+cycle; readers see both at once; closing the store writes them; an account unlinked or
+re-linked meanwhile is never written or served what the store remembered about it.
 """
 
 from __future__ import annotations
@@ -76,7 +76,7 @@ async def test_a_quiet_poll_is_seen_by_readers_before_it_is_written_and_kept_at_
     )
 
 
-async def test_a_running_session_is_written_every_poll(
+async def test_a_running_sessions_progress_is_seen_at_once_and_written_once_per_cycle(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     token = await _link(services, sim)
@@ -84,13 +84,40 @@ async def test_a_running_session_is_written_every_poll(
     sim.start_session(garage, power_kw=11.0)
     path = services.settings.database_path
     clock.advance(60)
-    await services.poller.run_cycle()
-    (first,) = _row(path, "SELECT state FROM charger_states")
+    await services.poller.run_cycle()  # the start: an event, written at once
+    (started,) = _row(path, "SELECT state FROM charger_states")
+    account = await services.store.account_for_owner(ANNA.id)
+    assert account is not None
+
+    clock.advance(600)
+    assert await services.poller.poll_account(account) == 0  # only the kWh moved on
+    assert _row(path, "SELECT state FROM charger_states") == (started,)
+    assert "2.02 kWh" in (await services.answers.status(ANNA, HOME)).text
+
     clock.advance(60)
     await services.poller.run_cycle()
-    (second,) = _row(path, "SELECT state FROM charger_states")
-    assert first != second
-    assert "kW" in (await services.answers.status(ANNA, HOME)).text
+    (progressed,) = _row(path, "SELECT state FROM charger_states")
+    assert progressed != started
+    assert '"kwh":2.2' in progressed
+
+
+async def test_a_held_back_poll_of_an_account_relinked_meanwhile_is_not_written(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await _link(services, sim)
+    sim.start_session(next(c["id"] for c in sim.chargers(token)))
+    clock.advance(60)
+    await services.poller.run_cycle()
+    account = await services.store.account_for_owner(ANNA.id)
+    assert account is not None
+    clock.advance(60)
+    await services.poller.poll_account(account)  # held back until the cycle ends
+    other = sim.add_account()
+    sim.add_charger(other, "Carport")
+    assert (await services.answers.link(ANNA, other)).linked
+    await services.store.flush_polls()
+    (state,) = _row(services.settings.database_path, "SELECT state FROM charger_states")
+    assert '"name":"Carport"' in state
 
 
 async def test_a_relinked_account_is_never_served_the_previous_links_chargers(
