@@ -26,7 +26,7 @@ class SlowMessenger:
         self.most_in_flight = 0
         self.delivered: list[tuple[int, str]] = []
 
-    async def send(self, chat_id: int, text: str) -> int | None:
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:
@@ -35,6 +35,14 @@ class SlowMessenger:
             self.in_flight -= 1
         self.delivered.append((chat_id, text))
         return len(self.delivered)
+
+    async def send_photo(
+        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
+    ) -> int | None:
+        return await self.send(chat_id, caption, silent=silent)
+
+    async def edit(self, chat_id: int, message_id: int, text: str) -> None:
+        await asyncio.sleep(0.02)
 
 
 async def test_many_chats_are_sent_to_at_once_and_each_chat_in_order(
