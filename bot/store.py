@@ -335,6 +335,11 @@ class Store:
         # Likewise a poll that only moved a charger along (a session's kWh, an offline clock)
         # without any event: its states wait here (id -> (link_seq, states, when)).
         self._deferred: dict[int, tuple[int, dict[str, ChargerState], datetime]] = {}
+        # Accounts that may have "finished" announcements awaiting credits (a superset: rows
+        # are added only by `_add_events`; an id whose query comes back empty is dropped).
+        # None until first read. Spares the poller a query per poll for the common "none".
+        self._may_await_credits: set[int] | None = None
+        self._credit_waits_added = 0  # so a query cannot drop an id added while it ran
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -772,9 +777,8 @@ class Store:
             [(account_id, cid, state.model_dump_json()) for cid, state in states.items()],
         )
 
-    @staticmethod
     async def _add_events(
-        db: aiosqlite.Connection, account_id: int, events: Iterable[Event], now: datetime
+        self, db: aiosqlite.Connection, account_id: int, events: Iterable[Event], now: datetime
     ) -> int:
         """Insert events (ignoring ones already recorded) and an outbox row per recipient."""
         created = 0
@@ -789,6 +793,9 @@ class Store:
             created += 1
             event_id = cursor.lastrowid
             if isinstance(event, SessionFinished) and event.ere_credits is None:
+                self._credit_waits_added += 1
+                if self._may_await_credits is not None:
+                    self._may_await_credits.add(account_id)
                 await db.execute(
                     """INSERT INTO awaited_credits (event_id, account_id, checked_at)
                        VALUES (?, ?, ?)""",
@@ -931,6 +938,14 @@ class Store:
 
     async def awaited_credits(self, account_id: int) -> list[Awaited]:
         """An account's "finished" announcements still waiting for their ERE credits."""
+        if self._may_await_credits is None:
+            added_before = self._credit_waits_added
+            ids = await self._fetchall("SELECT DISTINCT account_id FROM awaited_credits")
+            if self._credit_waits_added == added_before:  # else: read them again next time
+                self._may_await_credits = {row["account_id"] for row in ids}
+        if self._may_await_credits is not None and account_id not in self._may_await_credits:
+            return []
+        added_before = self._credit_waits_added
         rows = await self._fetchall(
             """SELECT events.payload, awaited_credits.checked_at FROM awaited_credits
                JOIN events ON events.id = awaited_credits.event_id
@@ -943,6 +958,8 @@ class Store:
             checked_at = _dt(row["checked_at"])
             if isinstance(finished, SessionFinished) and checked_at is not None:
                 awaited.append(Awaited(finished, checked_at))
+        if not rows and self._credit_waits_added == added_before and self._may_await_credits:
+            self._may_await_credits.discard(account_id)
         return awaited
 
     async def record_credits(
