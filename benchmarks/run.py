@@ -106,7 +106,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "burst", {"base": far.base, "burst": args.burst}, 120 + args.burst / 5
             )
         if not args.skip_idle:
-            results["idle"] = _phase("idle", {"base": far.base, "settle": 3.0}, 120)
+            results["idle"] = _phase("idle", {"base": far.base, "settle": args.idle_settle}, 120)
     finally:
         far.close()
     return results
@@ -214,6 +214,12 @@ def main(argv: list[str] | None = None) -> int:
         "--burst", type=int, default=1000, help="notifications in the burst (0: skip)"
     )
     parser.add_argument("--skip-idle", action="store_true", help="skip the idle start-up")
+    parser.add_argument(
+        "--idle-settle",
+        type=float,
+        default=3.0,
+        help="seconds the idle bot runs before its memory is measured",
+    )
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
     args = parser.parse_args(argv)
     began = time.monotonic()
