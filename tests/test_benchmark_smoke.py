@@ -17,7 +17,7 @@ def test_a_small_benchmark_run_polls_every_account_and_prints_each_figure(
     tmp_path: Path, capsys
 ) -> None:
     figures = tmp_path / "figures.json"
-    argv = ["--accounts", "50", "--interval", "0.5", "--cycles", "2", "--latency", "20"]
+    argv = ["--accounts", "50", "--interval", "1", "--cycles", "2", "--latency", "20"]
     extra = ["--burst", "20", "--tg-latency", "5", "--idle-settle", "0.5"]
     assert main([*argv, *extra, "--json", str(figures)]) == 0
 
