@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -123,3 +124,11 @@ async def _tick(bot: RunningBot) -> None:
     while True:
         await bot.services.poller.run_cycle(spread=False)
         await asyncio.sleep(0.005)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG (a chart the bot drew), asserting it is one."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height

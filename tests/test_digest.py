@@ -10,7 +10,6 @@ and is restarted on the same database file; the clock is hand-cranked.
 from __future__ import annotations
 
 import contextlib
-import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -18,7 +17,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import FakeBotAPI, UploadedFile
-from tests.story import ANNA, FAMILY, bot_running, next_polls
+from tests.story import ANNA, FAMILY, bot_running, next_polls, png_size
 
 #: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).
 BEFORE_NINE = datetime(2026, 5, 1, 6, 59, tzinfo=UTC)
@@ -78,8 +77,7 @@ async def test_the_digest_goes_out_once_even_across_restarts_around_nine(
     (photo,) = [c for c in fake_bot.calls_to("sendPhoto") if int(c.params["chat_id"]) == ANNA.id]
     png = photo.params["photo"]
     assert isinstance(png, UploadedFile)
-    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png.data[16:24]) == (1200, 780)
+    assert png_size(png.data) == (1200, 780)
     assert 10_000 < len(png.data) < 500_000
     assert photo.params["caption"].startswith("📅 <b>April 2026</b> in short")
 
