@@ -21,18 +21,11 @@ from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import HEARTBEAT_KEY, Poller
+from tests.conftest import link_garage
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"
 HOME = Place(id=ANNA.id, kind="private")
-
-
-async def _linked(services: Services, sim: JouloSimulator, person: Person = ANNA) -> str:
-    token = sim.add_account()
-    sim.add_charger(token, "Garage")
-    outcome = await services.answers.link(person, token)
-    assert outcome.linked, outcome.reply.text
-    return token
 
 
 def _charger(sim: JouloSimulator, token: str, name: str = "Garage") -> str:
@@ -73,7 +66,7 @@ async def test_the_first_poll_after_linking_announces_nothing(
 async def test_a_failing_joulo_keeps_the_last_known_state_and_says_nothing(
     services: Services, sim: JouloSimulator, clock: ManualClock, fault: SimFault
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage)
     clock.advance(60)
@@ -97,7 +90,7 @@ async def test_a_failing_joulo_keeps_the_last_known_state_and_says_nothing(
 async def test_a_failure_is_logged_once_and_the_recovery_once(
     services: Services, sim: JouloSimulator, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     caplog.set_level(logging.INFO, logger="bot.poller")
     sim.inject_fault(SimFault(kind="status", status=502, times=2))
     for _ in range(4):
@@ -111,8 +104,8 @@ async def test_a_failure_is_logged_once_and_the_recovery_once(
 async def test_a_rate_limited_account_waits_as_told_while_others_carry_on(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    slow = await _linked(services, sim)
-    other = await _linked(services, sim, Person(id=7002, name="Bert", language="nl"))
+    slow = await link_garage(services, sim, ANNA)
+    other = await link_garage(services, sim, Person(id=7002, name="Bert", language="nl"))
     sim.inject_fault(SimFault(kind="status", status=429, retry_after=300, token=slow))
     await services.poller.run_cycle()
 
@@ -133,7 +126,7 @@ async def test_a_rate_limited_account_waits_as_told_while_others_carry_on(
 async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     new_token = sim.rotate_token(token)  # the old token stops working at once
     for _ in range(3):
         clock.advance(60)
@@ -158,7 +151,7 @@ async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
 async def test_a_paused_account_is_retried_hourly_and_resumes_if_the_token_works_again(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     sim.inject_fault(SimFault(kind="status", status=401, path="/chargers"))
     await services.poller.run_cycle()
 
@@ -179,7 +172,7 @@ async def test_a_paused_account_is_retried_hourly_and_resumes_if_the_token_works
 async def test_a_finished_session_is_announced_with_final_figures_from_sessions(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage, power_kw=11.0)
     clock.advance(60)
@@ -199,7 +192,7 @@ async def test_final_figures_go_out_at_once_when_sessions_gives_the_session_anot
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     sim.distinct_history_ids = True
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage, power_kw=11.0, id_tag="04A3B2C1")
     clock.advance(60)
@@ -225,7 +218,7 @@ async def test_credits_not_yet_computed_are_left_out_not_guessed(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     sim.credits_delay = 3600
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage)
     clock.advance(60)
@@ -242,7 +235,7 @@ async def test_credits_not_yet_computed_are_left_out_not_guessed(
 async def test_without_final_figures_the_last_measured_ones_are_used_after_ten_minutes(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage, power_kw=6.0)
     clock.advance(1800)
@@ -265,7 +258,7 @@ async def test_without_final_figures_the_last_measured_ones_are_used_after_ten_m
 
 
 async def test_cycles_never_overlap(services: Services, sim: JouloSimulator) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     first = asyncio.create_task(services.poller.run_cycle())
     await asyncio.sleep(0)
     assert await services.poller.run_cycle() is None
@@ -282,7 +275,7 @@ async def test_each_cycle_leaves_a_heartbeat(
 async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
     restarted_with_a_new_key = Poller(
         store=services.store,
@@ -302,7 +295,7 @@ async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
 async def test_delivered_notifications_are_forgotten_after_thirty_days(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage)
     clock.advance(60)
@@ -322,7 +315,7 @@ async def test_delivered_notifications_are_forgotten_after_thirty_days(
 async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     sim.start_session(_charger(sim, token))
     hang = asyncio.Event()
 
@@ -350,7 +343,7 @@ async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
 async def test_a_failing_account_backs_off_instead_of_hammering_joulo(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     sim.inject_fault(SimFault(kind="status", status=503, path="/chargers", times=1000))
     interval = services.settings.poll_interval
 

@@ -23,6 +23,7 @@ from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator
 from bot.poller import Poller
 from bot.tasks import cancel_and_wait
+from tests.conftest import link_garage
 from tests.fake_telegram import FakeBotAPI
 
 ANNA = Person(id=7001, name="Anna", language="en")
@@ -44,12 +45,6 @@ class NeverAnswers(httpx.AsyncBaseTransport):
         raise AssertionError("unreachable")
 
 
-async def _linked(services: Services, sim: JouloSimulator) -> None:
-    token = sim.add_account()
-    sim.add_charger(token, "Garage")
-    assert (await services.answers.link(ANNA, token)).linked
-
-
 def _hung_poller(services: Services, clock: ManualClock, http: httpx.AsyncClient) -> Poller:
     return Poller(
         store=services.store,
@@ -64,7 +59,7 @@ def _hung_poller(services: Services, clock: ManualClock, http: httpx.AsyncClient
 async def test_a_caller_cancelled_during_a_poll_cycle_sees_its_cancellation(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     joulo = NeverAnswers()
     async with httpx.AsyncClient(transport=joulo) as http:
         poller = _hung_poller(services, clock, http)
@@ -80,7 +75,7 @@ async def test_a_caller_cancelled_during_a_poll_cycle_sees_its_cancellation(
 async def test_a_stopped_poller_starts_no_new_cycle(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
 
     assert await services.poller.stop(grace=0.1) is True
@@ -128,7 +123,7 @@ async def test_stopping_the_bot_abandons_a_hung_poll_after_the_grace_period(
         update={"telegram_api_url": fake_bot.base_url, "poll_interval": LONG_INTERVAL}
     )
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as before:
-        await _linked(before, sim)
+        await link_garage(before, sim, ANNA)
     joulo = NeverAnswers()
     stop = asyncio.Event()
     running = asyncio.create_task(
