@@ -86,26 +86,30 @@ async def test_a_stopped_poller_starts_no_new_cycle(
 
 async def test_cancelling_a_task_of_ours_keeps_a_cancellation_meant_for_us() -> None:
     cleaning_up = asyncio.Event()
+    cleaned_up = asyncio.Event()
 
     async def slow_to_stop() -> None:
         try:
             await asyncio.Event().wait()
         finally:
             cleaning_up.set()
-            await asyncio.sleep(0.05)  # a cancelled task may take a while to finish
+            await cleaned_up.wait()  # a cancelled task may take a while to finish
 
     async def owner() -> None:
         task = asyncio.create_task(slow_to_stop())
         await asyncio.sleep(0)  # let it start
         await cancel_and_wait(task)
 
+    cleaned_up.set()
     alone = asyncio.create_task(owner())
     await asyncio.wait_for(alone, timeout=5)  # cancelling its own task: no reason to stop
     cleaning_up.clear()
+    cleaned_up.clear()
 
     interrupted = asyncio.create_task(owner())
     await asyncio.wait_for(cleaning_up.wait(), timeout=5)
     interrupted.cancel()  # the owner is cancelled while it waits for its task
+    cleaned_up.set()
 
     with pytest.raises(asyncio.CancelledError):
         await interrupted
