@@ -22,6 +22,7 @@ from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import HEARTBEAT_KEY, Poller
 from tests.conftest import link_garage
+from tests.story import polls
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"
@@ -133,10 +134,10 @@ async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
         await services.poller.run_cycle()
     deliveries = await services.store.pending_deliveries()
     assert [(d.chat_id, d.event.kind) for d in deliveries] == [(ANNA.id, "token_rejected")]
-    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    before = polls(sim)
     clock.advance(1800)
     await services.poller.run_cycle()
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # paused
+    assert polls(sim) == before  # paused
     status = (await services.answers.status(ANNA, HOME)).text
     assert status.startswith("🔑 Paused: Joulo no longer accepts this account's token.")
 
@@ -145,7 +146,7 @@ async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
     assert relinked.linked
     clock.advance(60)
     await services.poller.run_cycle()
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls + 2  # link + poll
+    assert polls(sim) == before + 2  # link + poll
 
 
 async def test_a_paused_account_is_retried_hourly_and_resumes_if_the_token_works_again(
@@ -155,17 +156,14 @@ async def test_a_paused_account_is_retried_hourly_and_resumes_if_the_token_works
     sim.inject_fault(SimFault(kind="status", status=401, path="/chargers"))
     await services.poller.run_cycle()
 
-    def polls() -> int:
-        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
-
-    paused_at = polls()
+    paused_at = polls(sim)
     for _ in range(6):
         clock.advance(600)
         await services.poller.run_cycle()
-    assert polls() == paused_at + 1  # one re-check after an hour, and it worked
+    assert polls(sim) == paused_at + 1  # one re-check after an hour, and it worked
     clock.advance(60)
     await services.poller.run_cycle()
-    assert polls() == paused_at + 2  # polling as usual again
+    assert polls(sim) == paused_at + 2  # polling as usual again
     assert await _kinds(services) == ["token_rejected"]
 
 
@@ -276,7 +274,7 @@ async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     await link_garage(services, sim, ANNA)
-    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    before = polls(sim)
     restarted_with_a_new_key = Poller(
         store=services.store,
         joulo=services.joulo,
@@ -289,7 +287,7 @@ async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     (delivery,) = await services.store.pending_deliveries()
     text = render_event(delivery.event, "en", services.settings.tz, clock.now())
     assert text.startswith("🔑 I can no longer read your stored Joulo token")
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # nothing sent
+    assert polls(sim) == before  # nothing sent
 
 
 async def test_delivered_notifications_are_forgotten_after_thirty_days(
@@ -347,12 +345,9 @@ async def test_a_failing_account_backs_off_instead_of_hammering_joulo(
     sim.inject_fault(SimFault(kind="status", status=503, path="/chargers", times=1000))
     interval = services.settings.poll_interval
 
-    def polls() -> int:
-        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
-
-    before = polls()
+    before = polls(sim)
     for _ in range(40):  # 40 cycles, one poll interval apart
         await services.poller.run_cycle()
         clock.advance(interval)
-    tried = polls() - before
+    tried = polls(sim) - before
     assert 5 <= tried <= 10  # every cycle for the first three, then ever longer waits

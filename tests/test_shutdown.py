@@ -25,6 +25,7 @@ from bot.poller import Poller
 from bot.tasks import cancel_and_wait
 from tests.conftest import link_garage
 from tests.fake_telegram import FakeBotAPI
+from tests.story import polls
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"
@@ -76,12 +77,12 @@ async def test_a_stopped_poller_starts_no_new_cycle(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     await link_garage(services, sim, ANNA)
-    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    before = polls(sim)
 
     assert await services.poller.stop(grace=0.1) is True
     assert await services.poller.run_cycle() is None
 
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls
+    assert polls(sim) == before
 
 
 async def test_cancelling_a_task_of_ours_keeps_a_cancellation_meant_for_us() -> None:
