@@ -16,6 +16,7 @@ from cryptography.fernet import Fernet
 
 from bot.app import Services, open_services
 from bot.clock import ManualClock
+from bot.commands import Person
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
@@ -75,3 +76,12 @@ def fake_bot() -> Iterator[FakeBotAPI]:
     with FakeBotAPI() as api:
         yield api
         assert api.internal_errors == []
+
+
+async def link_garage(services: Services, sim: JouloSimulator, person: Person) -> str:
+    """A new Joulo account with one charger, "Garage", linked by `person`; returns its token."""
+    token = sim.add_account()
+    sim.add_charger(token, "Garage")
+    outcome = await services.answers.link(person, token)
+    assert outcome.linked, outcome.reply.text
+    return token

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -41,18 +42,13 @@ class World:
 
     def polls(self) -> int:
         """How many times the bot has asked Joulo for the chargers."""
-        return sum(1 for r in self.sim.requests if r.endpoint == "/chargers")
+        return polls(self.sim)
 
     async def next_polls(self, count: int = 2) -> None:
         """Wait until the bot has polled `count` more times (so it saw the latest change),
         and until the outbox has sent what those polls produced."""
-        target = self.polls() + count
-        for _ in range(1000):
-            if self.polls() >= target:
-                await self.bot.sender.drain()
-                return
-            await asyncio.sleep(0.005)
-        raise AssertionError(f"the bot did not poll {count} more time(s)")
+        await next_polls(self.sim, count)
+        await self.bot.sender.drain()
 
     async def say(self, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> str:
         """`user` writes `text` in a group or in private; returns the bot's answer there."""
@@ -67,6 +63,21 @@ class World:
         """Wait until `chat_id` has `count` messages and return them (as a person reads them)."""
         await self.telegram.await_for(lambda api: len(api.messages_to(chat_id)) >= count)
         return self.telegram.messages_to(chat_id, plain=True)
+
+
+def polls(sim: JouloSimulator) -> int:
+    """How many times the bot has asked Joulo for the chargers."""
+    return sum(1 for r in sim.requests if r.endpoint == "/chargers")
+
+
+async def next_polls(sim: JouloSimulator, count: int = 2) -> None:
+    """Wait until the bot has polled `count` more times (so it saw the latest change)."""
+    target = polls(sim) + count
+    for _ in range(1000):
+        if polls(sim) >= target:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"the bot did not poll {count} more time(s)")
 
 
 @pytest.fixture
@@ -113,3 +124,11 @@ async def _tick(bot: RunningBot) -> None:
     while True:
         await bot.services.poller.run_cycle(spread=False)
         await asyncio.sleep(0.005)
+
+
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height of a PNG (a chart the bot drew), asserting it is one."""
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert png[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", png[16:24])
+    return width, height

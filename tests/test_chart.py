@@ -3,8 +3,6 @@ picture is a real PNG of a phone-friendly size. Pure: figures in, bytes out."""
 
 from __future__ import annotations
 
-import struct
-
 from bot.core.chart import (
     Bar,
     ChartText,
@@ -14,15 +12,9 @@ from bot.core.chart import (
     last_months,
     month_keys,
 )
+from tests.story import png_size
 
 TEXT = ChartText("Charging per month", "kWh", "ERE credits", "all", "ERE", "kWh", "ERE credits")
-
-
-def _png_size(png: bytes) -> tuple[int, int]:
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    assert png[12:16] == b"IHDR"
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
 
 
 def test_month_keys_run_across_a_new_year() -> None:
@@ -79,11 +71,11 @@ def test_the_chart_is_a_png_readable_on_a_phone() -> None:
 
     png = draw_chart(bars, TEXT, "nl")
 
-    width, height = _png_size(png)
+    width, height = png_size(png)
     assert (width, height) == (1200, 780)
     assert 10_000 < len(png) < 500_000
 
 
 def test_an_empty_history_still_draws() -> None:
     png = draw_chart(last_months([], "2026-04", "en"), TEXT, "en")
-    assert _png_size(png) == (1200, 780)
+    assert png_size(png) == (1200, 780)

@@ -9,9 +9,7 @@ and is restarted on the same database file; the clock is hand-cranked.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import struct
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -19,7 +17,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import FakeBotAPI, UploadedFile
-from tests.story import ANNA, FAMILY, bot_running
+from tests.story import ANNA, FAMILY, bot_running, next_polls, png_size
 
 #: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).
 BEFORE_NINE = datetime(2026, 5, 1, 6, 59, tzinfo=UTC)
@@ -38,18 +36,6 @@ async def _running(
     async with bot_running(settings, clock, sim.transport()):
         await fake_bot.await_for(lambda api: len(api.calls_to("deleteWebhook")) > polls_before)
         yield
-
-
-async def _polls(sim: JouloSimulator, count: int = 3) -> None:
-    def seen() -> int:
-        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
-
-    target = seen() + count
-    for _ in range(1000):
-        if seen() >= target:
-            return
-        await asyncio.sleep(0.005)
-    raise AssertionError("the bot did not poll")
 
 
 def _digests(fake_bot: FakeBotAPI, chat_id: int) -> list[str]:
@@ -74,25 +60,24 @@ async def test_the_digest_goes_out_once_even_across_restarts_around_nine(
         fake_bot.add_bot_to_group(FAMILY, by=ANNA)
         fake_bot.group_message(FAMILY, ANNA, "/subscribe")
         await fake_bot.await_for(lambda api: len(api.messages_to(FAMILY.id)) == 2)
-        await _polls(sim)
+        await next_polls(sim, 3)
         assert _digests(fake_bot, ANNA.id) == []  # 08:59: not yet
 
     clock.set(BEFORE_NINE + timedelta(minutes=90))  # the bot was down at 09:00; back at 10:29
     async with _running(settings, clock, sim, fake_bot):
         await fake_bot.await_for(lambda api: len(_digests(api, ANNA.id)) == 1)
-        await _polls(sim)
+        await next_polls(sim, 3)
 
     clock.advance(3600)
     async with _running(settings, clock, sim, fake_bot):  # and once more, later that day
-        await _polls(sim)
+        await next_polls(sim, 3)
 
     assert _digests(fake_bot, ANNA.id) == [DIGEST]
     assert _digests(fake_bot, FAMILY.id) == []  # groups opt in
     (photo,) = [c for c in fake_bot.calls_to("sendPhoto") if int(c.params["chat_id"]) == ANNA.id]
     png = photo.params["photo"]
     assert isinstance(png, UploadedFile)
-    assert png.data[:8] == b"\x89PNG\r\n\x1a\n"
-    assert struct.unpack(">II", png.data[16:24]) == (1200, 780)
+    assert png_size(png.data) == (1200, 780)
     assert 10_000 < len(png.data) < 500_000
     assert photo.params["caption"].startswith("📅 <b>April 2026</b> in short")
 
@@ -116,12 +101,12 @@ async def test_a_group_that_opted_in_gets_the_digest_at_nine(
         menu = [m for m in fake_bot.sent() if m.chat_id == FAMILY.id][-1]
         fake_bot.press_button(FAMILY, ANNA, menu.message_id, "set:t:digest")
         await fake_bot.await_for(lambda api: len(api.edits()) == 1)
-        await _polls(sim)
+        await next_polls(sim, 3)
         assert _digests(fake_bot, FAMILY.id) == []
 
         clock.advance(60)  # 09:00
         await fake_bot.await_for(lambda api: len(_digests(api, FAMILY.id)) == 1)
-        await _polls(sim)
+        await next_polls(sim, 3)
 
     assert _digests(fake_bot, FAMILY.id) == [
         "📅 April 2026 in short\n"

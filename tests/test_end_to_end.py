@@ -8,7 +8,6 @@ deleted from the chat and appears neither in the database file nor in any log re
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from pathlib import Path
 
@@ -113,8 +112,7 @@ async def test_a_family_hears_about_every_charging_event_exactly_once(
 
     # Several more polls change nothing: no message is ever repeated.
     clock.advance(60)
-    await world.next_polls(4)
-    await asyncio.sleep(0.3)
+    await world.next_polls(4)  # and the outbox has sent whatever they produced
     assert telegram.messages_to(ANNA.id, plain=True) == [
         private[0],
         private[1],

@@ -8,7 +8,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import struct
 import subprocess
 import sys
 import textwrap
@@ -16,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from tests.fake_telegram import BOT_TOKEN, FakeChat, FakeUser, SentMessage, UploadedFile
-from tests.story import ANNA, FAMILY, World
+from tests.story import ANNA, FAMILY, World, png_size
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BERT = FakeUser(id=5002, first_name="Bert", language_code="nl")
@@ -73,12 +72,6 @@ def _history(world: World, count: int, *, tag: str | None = None) -> list[str]:
     return ids[::-1]
 
 
-def _png_size(png: bytes) -> tuple[int, int]:
-    assert png[:8] == b"\x89PNG\r\n\x1a\n"
-    width, height = struct.unpack(">II", png[16:24])
-    return width, height
-
-
 # --- /stats ---------------------------------------------------------------------------------
 
 
@@ -92,7 +85,7 @@ async def test_stats_is_a_chart_with_the_month_figures_and_the_money_in_its_capt
     assert sent.method == "sendPhoto"
     photo = world.telegram.calls_to("sendPhoto")[-1].params["photo"]
     assert isinstance(photo, UploadedFile)
-    assert _png_size(photo.data) == (1200, 780)
+    assert png_size(photo.data) == (1200, 780)
     assert 10_000 < len(photo.data) < 500_000
     caption = sent.plain_text
     assert caption.startswith("📊 Charging\nThis month (April 2026): ")

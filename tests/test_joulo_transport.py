@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import httpx
 import pytest
@@ -26,6 +26,18 @@ async def http() -> AsyncIterator[httpx.AsyncClient]:
     client = httpx.AsyncClient(transport=JouloTransport(), timeout=httpx.Timeout(1.0))
     yield client
     await client.aclose()
+
+
+async def _asks_for_chargers(
+    http: httpx.AsyncClient,
+    answer: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
+) -> None:
+    """Ask a loopback server that answers with `answer` for the chargers: Joulo is unavailable."""
+    server = await asyncio.start_server(answer, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        with pytest.raises(JouloUnavailable):
+            await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
 
 
 async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
@@ -70,11 +82,7 @@ async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: httpx.Asyn
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(half_answer, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        with pytest.raises(JouloUnavailable):
-            await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
+    await _asks_for_chargers(http, half_answer)
 
 
 async def test_a_server_that_does_not_speak_http_is_unavailable(http: httpx.AsyncClient) -> None:
@@ -84,11 +92,7 @@ async def test_a_server_that_does_not_speak_http_is_unavailable(http: httpx.Asyn
         await writer.drain()
         writer.close()
 
-    server = await asyncio.start_server(garbage, "127.0.0.1", 0)
-    port = server.sockets[0].getsockname()[1]
-    async with server:
-        with pytest.raises(JouloUnavailable):
-            await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
+    await _asks_for_chargers(http, garbage)
 
 
 async def test_a_cookie_one_account_is_given_never_reaches_another_account() -> None:

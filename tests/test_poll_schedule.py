@@ -18,6 +18,7 @@ from bot.commands import Person
 from bot.config import Settings, load_settings
 from bot.joulo.simulator import JouloSimulator
 from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY
+from tests.conftest import link_garage
 
 
 class SlowJoulo:
@@ -46,10 +47,8 @@ async def _households(settings: Settings, clock: ManualClock, sim: JouloSimulato
     opened = open_services(settings, clock=clock, joulo_transport=httpx.MockTransport(joulo))
     services = await opened.__aenter__()
     for number in range(count):
-        token = sim.add_account()
-        sim.add_charger(token, "Garage")
         person = Person(id=50_000 + number, name=f"P{number}", language="en")
-        assert (await services.answers.link(person, token)).linked
+        await link_garage(services, sim, person)
     return opened, services, joulo
 
 

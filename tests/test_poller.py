@@ -21,18 +21,12 @@ from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import HEARTBEAT_KEY, Poller
+from tests.conftest import link_garage
+from tests.story import polls
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"
 HOME = Place(id=ANNA.id, kind="private")
-
-
-async def _linked(services: Services, sim: JouloSimulator, person: Person = ANNA) -> str:
-    token = sim.add_account()
-    sim.add_charger(token, "Garage")
-    outcome = await services.answers.link(person, token)
-    assert outcome.linked, outcome.reply.text
-    return token
 
 
 def _charger(sim: JouloSimulator, token: str, name: str = "Garage") -> str:
@@ -73,7 +67,7 @@ async def test_the_first_poll_after_linking_announces_nothing(
 async def test_a_failing_joulo_keeps_the_last_known_state_and_says_nothing(
     services: Services, sim: JouloSimulator, clock: ManualClock, fault: SimFault
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage)
     clock.advance(60)
@@ -97,7 +91,7 @@ async def test_a_failing_joulo_keeps_the_last_known_state_and_says_nothing(
 async def test_a_failure_is_logged_once_and_the_recovery_once(
     services: Services, sim: JouloSimulator, clock: ManualClock, caplog: pytest.LogCaptureFixture
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     caplog.set_level(logging.INFO, logger="bot.poller")
     sim.inject_fault(SimFault(kind="status", status=502, times=2))
     for _ in range(4):
@@ -111,8 +105,8 @@ async def test_a_failure_is_logged_once_and_the_recovery_once(
 async def test_a_rate_limited_account_waits_as_told_while_others_carry_on(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    slow = await _linked(services, sim)
-    other = await _linked(services, sim, Person(id=7002, name="Bert", language="nl"))
+    slow = await link_garage(services, sim, ANNA)
+    other = await link_garage(services, sim, Person(id=7002, name="Bert", language="nl"))
     sim.inject_fault(SimFault(kind="status", status=429, retry_after=300, token=slow))
     await services.poller.run_cycle()
 
@@ -133,17 +127,17 @@ async def test_a_rate_limited_account_waits_as_told_while_others_carry_on(
 async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     new_token = sim.rotate_token(token)  # the old token stops working at once
     for _ in range(3):
         clock.advance(60)
         await services.poller.run_cycle()
     deliveries = await services.store.pending_deliveries()
     assert [(d.chat_id, d.event.kind) for d in deliveries] == [(ANNA.id, "token_rejected")]
-    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    before = polls(sim)
     clock.advance(1800)
     await services.poller.run_cycle()
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # paused
+    assert polls(sim) == before  # paused
     status = (await services.answers.status(ANNA, HOME)).text
     assert status.startswith("🔑 Paused: Joulo no longer accepts this account's token.")
 
@@ -152,34 +146,31 @@ async def test_a_rejected_token_pauses_the_account_and_tells_the_owner_once(
     assert relinked.linked
     clock.advance(60)
     await services.poller.run_cycle()
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls + 2  # link + poll
+    assert polls(sim) == before + 2  # link + poll
 
 
 async def test_a_paused_account_is_retried_hourly_and_resumes_if_the_token_works_again(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     sim.inject_fault(SimFault(kind="status", status=401, path="/chargers"))
     await services.poller.run_cycle()
 
-    def polls() -> int:
-        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
-
-    paused_at = polls()
+    paused_at = polls(sim)
     for _ in range(6):
         clock.advance(600)
         await services.poller.run_cycle()
-    assert polls() == paused_at + 1  # one re-check after an hour, and it worked
+    assert polls(sim) == paused_at + 1  # one re-check after an hour, and it worked
     clock.advance(60)
     await services.poller.run_cycle()
-    assert polls() == paused_at + 2  # polling as usual again
+    assert polls(sim) == paused_at + 2  # polling as usual again
     assert await _kinds(services) == ["token_rejected"]
 
 
 async def test_a_finished_session_is_announced_with_final_figures_from_sessions(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage, power_kw=11.0)
     clock.advance(60)
@@ -199,7 +190,7 @@ async def test_final_figures_go_out_at_once_when_sessions_gives_the_session_anot
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     sim.distinct_history_ids = True
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage, power_kw=11.0, id_tag="04A3B2C1")
     clock.advance(60)
@@ -225,7 +216,7 @@ async def test_credits_not_yet_computed_are_left_out_not_guessed(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
     sim.credits_delay = 3600
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage)
     clock.advance(60)
@@ -242,7 +233,7 @@ async def test_credits_not_yet_computed_are_left_out_not_guessed(
 async def test_without_final_figures_the_last_measured_ones_are_used_after_ten_minutes(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage, power_kw=6.0)
     clock.advance(1800)
@@ -265,7 +256,7 @@ async def test_without_final_figures_the_last_measured_ones_are_used_after_ten_m
 
 
 async def test_cycles_never_overlap(services: Services, sim: JouloSimulator) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     first = asyncio.create_task(services.poller.run_cycle())
     await asyncio.sleep(0)
     assert await services.poller.run_cycle() is None
@@ -282,8 +273,8 @@ async def test_each_cycle_leaves_a_heartbeat(
 async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
-    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    await link_garage(services, sim, ANNA)
+    before = polls(sim)
     restarted_with_a_new_key = Poller(
         store=services.store,
         joulo=services.joulo,
@@ -296,13 +287,13 @@ async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     (delivery,) = await services.store.pending_deliveries()
     text = render_event(delivery.event, "en", services.settings.tz, clock.now())
     assert text.startswith("🔑 I can no longer read your stored Joulo token")
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls  # nothing sent
+    assert polls(sim) == before  # nothing sent
 
 
 async def test_delivered_notifications_are_forgotten_after_thirty_days(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = _charger(sim, token)
     sim.start_session(garage)
     clock.advance(60)
@@ -322,7 +313,7 @@ async def test_delivered_notifications_are_forgotten_after_thirty_days(
 async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _linked(services, sim)
+    token = await link_garage(services, sim, ANNA)
     sim.start_session(_charger(sim, token))
     hang = asyncio.Event()
 
@@ -350,16 +341,13 @@ async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
 async def test_a_failing_account_backs_off_instead_of_hammering_joulo(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     sim.inject_fault(SimFault(kind="status", status=503, path="/chargers", times=1000))
     interval = services.settings.poll_interval
 
-    def polls() -> int:
-        return sum(1 for r in sim.requests if r.endpoint == "/chargers")
-
-    before = polls()
+    before = polls(sim)
     for _ in range(40):  # 40 cycles, one poll interval apart
         await services.poller.run_cycle()
         clock.advance(interval)
-    tried = polls() - before
+    tried = polls(sim) - before
     assert 5 <= tried <= 10  # every cycle for the first three, then ever longer waits

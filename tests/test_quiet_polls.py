@@ -17,6 +17,7 @@ from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
+from tests.conftest import link_garage
 
 ANNA = Person(id=7001, name="Anna", language="en")
 HOME = Place(id=ANNA.id, kind="private")
@@ -29,17 +30,10 @@ def _row(path: Path, sql: str) -> tuple[str, ...]:
         return tuple(row)
 
 
-async def _link(services: Services, sim: JouloSimulator, person: Person = ANNA) -> str:
-    token = sim.add_account()
-    sim.add_charger(token, "Garage")
-    assert (await services.answers.link(person, token)).linked
-    return token
-
-
 async def test_an_idle_account_is_not_rewritten_but_its_success_is_recorded_each_cycle(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _link(services, sim)
+    await link_garage(services, sim, ANNA)
     path = services.settings.database_path
     clock.advance(60)
     await services.poller.run_cycle()  # the first poll after linking writes the state
@@ -58,7 +52,7 @@ async def test_a_quiet_poll_is_seen_by_readers_before_it_is_written_and_kept_at_
     settings: Settings, clock: ManualClock, sim: JouloSimulator
 ) -> None:
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
-        await _link(services, sim)
+        await link_garage(services, sim, ANNA)
         clock.advance(60)
         await services.poller.run_cycle()
         account = await services.store.account_for_owner(ANNA.id)
@@ -79,7 +73,7 @@ async def test_a_quiet_poll_is_seen_by_readers_before_it_is_written_and_kept_at_
 async def test_a_running_sessions_progress_is_seen_at_once_and_written_once_per_cycle(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _link(services, sim)
+    token = await link_garage(services, sim, ANNA)
     garage = next(c["id"] for c in sim.chargers(token))
     sim.start_session(garage, power_kw=11.0)
     path = services.settings.database_path
@@ -104,7 +98,7 @@ async def test_a_running_sessions_progress_is_seen_at_once_and_written_once_per_
 async def test_a_held_back_poll_of_an_account_relinked_meanwhile_is_not_written(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    token = await _link(services, sim)
+    token = await link_garage(services, sim, ANNA)
     sim.start_session(next(c["id"] for c in sim.chargers(token)))
     clock.advance(60)
     await services.poller.run_cycle()
@@ -123,7 +117,7 @@ async def test_a_held_back_poll_of_an_account_relinked_meanwhile_is_not_written(
 async def test_a_relinked_account_is_never_served_the_previous_links_chargers(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _link(services, sim)
+    await link_garage(services, sim, ANNA)
     clock.advance(60)
     await services.poller.run_cycle()
     clock.advance(60)

@@ -23,7 +23,9 @@ from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator
 from bot.poller import Poller
 from bot.tasks import cancel_and_wait
+from tests.conftest import link_garage
 from tests.fake_telegram import FakeBotAPI
+from tests.story import polls
 
 ANNA = Person(id=7001, name="Anna", language="en")
 BASE = "https://api.joulo.nl/functions/v1/api"
@@ -44,12 +46,6 @@ class NeverAnswers(httpx.AsyncBaseTransport):
         raise AssertionError("unreachable")
 
 
-async def _linked(services: Services, sim: JouloSimulator) -> None:
-    token = sim.add_account()
-    sim.add_charger(token, "Garage")
-    assert (await services.answers.link(ANNA, token)).linked
-
-
 def _hung_poller(services: Services, clock: ManualClock, http: httpx.AsyncClient) -> Poller:
     return Poller(
         store=services.store,
@@ -64,7 +60,7 @@ def _hung_poller(services: Services, clock: ManualClock, http: httpx.AsyncClient
 async def test_a_caller_cancelled_during_a_poll_cycle_sees_its_cancellation(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
+    await link_garage(services, sim, ANNA)
     joulo = NeverAnswers()
     async with httpx.AsyncClient(transport=joulo) as http:
         poller = _hung_poller(services, clock, http)
@@ -80,37 +76,41 @@ async def test_a_caller_cancelled_during_a_poll_cycle_sees_its_cancellation(
 async def test_a_stopped_poller_starts_no_new_cycle(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
-    await _linked(services, sim)
-    polls = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+    await link_garage(services, sim, ANNA)
+    before = polls(sim)
 
     assert await services.poller.stop(grace=0.1) is True
     assert await services.poller.run_cycle() is None
 
-    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls
+    assert polls(sim) == before
 
 
 async def test_cancelling_a_task_of_ours_keeps_a_cancellation_meant_for_us() -> None:
     cleaning_up = asyncio.Event()
+    cleaned_up = asyncio.Event()
 
     async def slow_to_stop() -> None:
         try:
             await asyncio.Event().wait()
         finally:
             cleaning_up.set()
-            await asyncio.sleep(0.05)  # a cancelled task may take a while to finish
+            await cleaned_up.wait()  # a cancelled task may take a while to finish
 
     async def owner() -> None:
         task = asyncio.create_task(slow_to_stop())
         await asyncio.sleep(0)  # let it start
         await cancel_and_wait(task)
 
+    cleaned_up.set()
     alone = asyncio.create_task(owner())
     await asyncio.wait_for(alone, timeout=5)  # cancelling its own task: no reason to stop
     cleaning_up.clear()
+    cleaned_up.clear()
 
     interrupted = asyncio.create_task(owner())
     await asyncio.wait_for(cleaning_up.wait(), timeout=5)
     interrupted.cancel()  # the owner is cancelled while it waits for its task
+    cleaned_up.set()
 
     with pytest.raises(asyncio.CancelledError):
         await interrupted
@@ -128,7 +128,7 @@ async def test_stopping_the_bot_abandons_a_hung_poll_after_the_grace_period(
         update={"telegram_api_url": fake_bot.base_url, "poll_interval": LONG_INTERVAL}
     )
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as before:
-        await _linked(before, sim)
+        await link_garage(before, sim, ANNA)
     joulo = NeverAnswers()
     stop = asyncio.Event()
     running = asyncio.create_task(

@@ -16,6 +16,7 @@ from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.joulo.simulator import JouloSimulator
 from bot.outbox import lose_chat
+from tests.conftest import link_garage
 
 #: Statements that read every row of a table on purpose.
 WHOLE_TABLE_ON_PURPOSE = ("FROM accounts WHERE status = 'active'", "SELECT id, token_enc FROM")
@@ -27,12 +28,7 @@ async def test_no_statement_scans_a_whole_table(
     statements: list[str] = []
     await services.store._db.set_trace_callback(statements.append)
     people = [Person(id=7001 + n, name=f"P{n}", language="en") for n in range(3)]
-    tokens = []
-    for person in people:
-        token = sim.add_account()
-        tokens.append(token)
-        sim.add_charger(token, "Garage")
-        assert (await services.answers.link(person, token)).linked
+    tokens = [await link_garage(services, sim, person) for person in people]
     group = Place(id=-100, kind="group", title="Family")
     await services.answers.subscribe(people[0], group)
     await services.answers.subscribe(people[1], group)
