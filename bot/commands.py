@@ -152,16 +152,6 @@ def find_token(text: str) -> str | None:
     return match.group(1) if match else None
 
 
-def _month_key(moment: datetime, tz: tzinfo) -> str:
-    return moment.astimezone(tz).strftime("%Y-%m")
-
-
-def _previous_month_key(moment: datetime, tz: tzinfo) -> str:
-    local = moment.astimezone(tz)
-    year, month = (local.year, local.month - 1) if local.month > 1 else (local.year - 1, 12)
-    return f"{year:04d}-{month:02d}"
-
-
 class Answers:
     """Builds every reply. Holds the services it needs; keeps no state beyond a small cache."""
 
