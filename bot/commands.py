@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta, tzinfo
 from html import escape
-from typing import Final, Literal
+from typing import Final, Literal, TypeVar
 
 from bot.clock import Clock
 from bot.core import render
@@ -43,6 +43,7 @@ from bot.outbox import lose_chat
 from bot.store import Account, ChatKind, FingerprintTaken, Store
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 
 #: What a pasted Joulo token looks like (with an optional `Bearer ` in front).
 TOKEN_PATTERN: Final = re.compile(r"(?:\bbearer\s+)?\b(joulo_[A-Za-z0-9]{32})\b", re.IGNORECASE)
@@ -593,17 +594,25 @@ class Answers:
             for key in [k for k in cache if k[0] == account_id]:
                 del cache[key]
 
-    async def _energy(self, account: Account) -> Energy:
-        """`/energy` for an account, asked at most once per ENERGY_CACHE_TTL."""
+    async def _cached(
+        self,
+        cache: dict[tuple[int, int], tuple[datetime, _T]],
+        account: Account,
+        fetch: Callable[[str], Awaitable[_T]],
+    ) -> _T:
+        """`fetch(token)` for an account, asked at most once per ENERGY_CACHE_TTL."""
         key = (account.id, account.link_seq)
         now = self._clock.now()
-        cached = self._energy_cache.get(key)
+        cached = cache.get(key)
         if cached is not None and now - cached[0] < ENERGY_CACHE_TTL:
             return cached[1]
-        token = self._cipher.decrypt(account.token_enc)
-        energy = await self._joulo.energy(token)
-        self._energy_cache[key] = (now, energy)
-        return energy
+        value = await fetch(self._cipher.decrypt(account.token_enc))
+        cache[key] = (now, value)
+        return value
+
+    async def _energy(self, account: Account) -> Energy:
+        """`/energy` for an account, cached."""
+        return await self._cached(self._energy_cache, account, self._joulo.energy)
 
     async def _position(self, account: Account) -> ErePosition | None:
         """`/ere-position` for an account, or None when it does not answer; cached like /energy.
@@ -611,19 +620,12 @@ class Answers:
         A failure is cached too: the money side is optional, and asking again on every button
         press would only slow /stats down.
         """
-        key = (account.id, account.link_seq)
-        now = self._clock.now()
-        cached = self._position_cache.get(key)
-        if cached is not None and now - cached[0] < ENERGY_CACHE_TTL:
-            return cached[1]
-        position: ErePosition | None
         try:
-            position = await self._joulo.ere_position(self._cipher.decrypt(account.token_enc))
+            return await self._cached(self._position_cache, account, self._joulo.ere_position)
         except (JouloError, TokenUndecryptable) as err:
             log.info("/stats: no ERE position for account %s: %s", account.id, err)
-            position = None
-        self._position_cache[key] = (now, position)
-        return position
+            self._position_cache[(account.id, account.link_seq)] = (self._clock.now(), None)
+            return None
 
     async def _account_stats(self, account: Account) -> render.AccountStats:
         try:
