@@ -448,11 +448,17 @@ class Answers:
         current = await self._store.chat_settings(asked.place.id)
         return await self._menu(asked.person, asked.place, current)
 
-    async def _menu(self, person: Person, place: Place, current: ChatSettings) -> Reply:
+    async def _menu(
+        self,
+        person: Person,
+        place: Place,
+        current: ChatSettings,
+        chargers: list[tuple[str, str]] | None = None,
+    ) -> Reply:
         chat_language = await self._chat_language(place, current, person.language)
         return settings_menu(
             current,
-            await self._chargers(person, place),
+            chargers if chargers is not None else await self._chargers(person, place),
             person.language,
             self._tz,
             self._clock.now(),
@@ -489,16 +495,17 @@ class Answers:
         A non-admin in a group gets the menu unchanged, with a short notice why.
         """
         person, place, lang = asked.person, asked.place, asked.language
-        change = self._button_change(
-            data, await self._chargers(person, place), private=place.is_private
-        )
+        chargers = await self._chargers(person, place)
+        change = self._button_change(data, chargers, private=place.is_private)
         if change is None:
             return None
         updated = await self._change(asked, change)
         if updated is None:
-            current = await self._menu(person, place, await self._store.chat_settings(place.id))
-            return replace(current, notice=t(lang, "settings_admins_only"))
-        return replace(await self._menu(person, place, updated), notice=t(lang, "settings_saved"))
+            current = await self._store.chat_settings(place.id)
+            redrawn = await self._menu(person, place, current, chargers)
+            return replace(redrawn, notice=t(lang, "settings_admins_only"))
+        redrawn = await self._menu(person, place, updated, chargers)
+        return replace(redrawn, notice=t(lang, "settings_saved"))
 
     @staticmethod
     def _button_change(
