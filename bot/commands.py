@@ -378,8 +378,6 @@ class Answers:
     async def unsubscribe(self, asked: Asked) -> Reply:
         """Stop notifications here: the person's own account, or (admins) every account."""
         lang, place = asked.language, asked.place
-        if place.is_private:
-            return Reply(message(lang, "group_only"))
         subscribed = await self._store.subscribed_accounts(place.id)
         if not subscribed:
             return Reply(message(lang, "nothing_subscribed"))

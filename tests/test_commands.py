@@ -237,6 +237,7 @@ async def test_every_command_obeys_where_it_may_be_used_and_whether_it_takes_arg
     at_home = Asked(ANNA, HOME)
     assert "private chat" in (await answers.command("unlink", in_group)).text
     assert "is for a group" in (await answers.command("subscribe", at_home)).text
+    assert "is for a group" in (await answers.command("unsubscribe", at_home)).text
     extra = await answers.command("status", Asked(ANNA, HOME, ("now",)))
     assert extra.text == "/status takes no arguments. /help lists what I can do."
     assert "don't know that command" in (await answers.command("frobnicate", at_home)).text
