@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.core import render
 from bot.core.chart import draw_chart
 from bot.core.diff import baseline
-from bot.core.export import ExportRow, parse_period, sessions_csv
+from bot.core.export import SessionView, parse_period, sessions_csv
 from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time, t
 from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
 from bot.core.render import message
@@ -766,7 +766,7 @@ class Answers:
 
     async def _view(
         self, session: Session, account: Account, lookups: dict[int, _Lookup]
-    ) -> render.SessionView:
+    ) -> SessionView:
         """A session with its charger's and tag's names (read once per account into `lookups`)."""
         if account.id not in lookups:
             lookups[account.id] = (
@@ -778,7 +778,7 @@ class Answers:
         charger = (session.charger_nickname or "").strip() or (
             state.name if state else session.charger_id
         )
-        return render.SessionView(session, charger, tag_name(names, session.id_tag))
+        return SessionView(session, charger, tag_name(names, session.id_tag))
 
     @staticmethod
     def _paging(
@@ -807,7 +807,7 @@ class Answers:
         period = parse_period(argument, self._clock.now(), self._tz)
         if period is None:
             return Reply(message(lang, "export_usage"))
-        rows: list[ExportRow] = []
+        rows: list[SessionView] = []
         lookups: dict[int, _Lookup] = {}
         try:
             for account in accounts:
@@ -820,8 +820,7 @@ class Answers:
                 )
                 for session in found:
                     if period.start <= session.started_at < period.end:
-                        view = await self._view(session, account, lookups)
-                        rows.append(ExportRow(session, view.charger, view.tag_name))
+                        rows.append(await self._view(session, account, lookups))
         except (JouloTokenRejected, TokenUndecryptable):
             return Reply(message(lang, "stats_rejected"))
         except JouloError as err:

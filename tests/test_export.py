@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.core.export import ExportRow, parse_period, sessions_csv
+from bot.core.export import SessionView, parse_period, sessions_csv
 from bot.joulo.models import Session
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -62,7 +62,7 @@ def _session(start: datetime, minutes: int | None, kwh: float, credits: float | 
 
 
 ROWS = [
-    ExportRow(
+    SessionView(
         _session(
             datetime(2026, 3, 20, 17, 5, tzinfo=UTC),
             93,
@@ -74,12 +74,14 @@ ROWS = [
         "Garage",
         "Anna",
     ),
-    ExportRow(
+    SessionView(
         _session(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), 45, 1234.5, None, counts_for_ere=False),
         "=Oprit",
         None,
     ),
-    ExportRow(_session(datetime(2026, 3, 31, 21, 0, tzinfo=UTC), None, 3.1, None), "Garage", None),
+    SessionView(
+        _session(datetime(2026, 3, 31, 21, 0, tzinfo=UTC), None, 3.1, None), "Garage", None
+    ),
 ]
 
 

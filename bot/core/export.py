@@ -39,8 +39,8 @@ class Period:
 
 
 @dataclass(frozen=True)
-class ExportRow:
-    """One session in the export, with its charger's name and its tag's name (if any)."""
+class SessionView:
+    """One session as /sessions and /export show it: its charger's name and its tag's name."""
 
     session: Session
     charger: str
@@ -82,7 +82,7 @@ def _number(value: float, lang: Language, decimals: int) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
-def sessions_csv(rows: Sequence[ExportRow], lang: Language, tz: tzinfo) -> bytes:
+def sessions_csv(rows: Sequence[SessionView], lang: Language, tz: tzinfo) -> bytes:
     """The CSV file (bytes, UTF-8 with BOM) of `rows`, oldest first, in the chat's conventions."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if lang == "nl" else ",", lineterminator="\r\n")

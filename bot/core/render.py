@@ -28,7 +28,7 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
-from bot.core.export import ExportRow
+from bot.core.export import SessionView
 from bot.core.i18n import (
     Language,
     fmt_duration,
@@ -43,7 +43,7 @@ from bot.core.render_chat import digest, stalled
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
 from bot.core.tags import tag_name
-from bot.joulo.models import Charger, Energy, ErePosition, MonthEnergy, Session
+from bot.joulo.models import Charger, Energy, ErePosition, MonthEnergy
 
 #: Below this a session's average power means little (a 30-second test would read "7,500 kW").
 MIN_SPAN_FOR_AVERAGE = timedelta(minutes=5)
@@ -451,15 +451,6 @@ def stats_buttons(period: StatsPeriod, lang: Language) -> tuple[tuple[Button, ..
     return (tuple(row),)
 
 
-@dataclass(frozen=True)
-class SessionView:
-    """One session as /sessions lists it: the charger's name and the tag's name resolved."""
-
-    session: Session
-    charger: str
-    tag_name: str | None
-
-
 def fmt_when(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str:
     """`14 Apr 16:53`, with the year when it is not this year (`14 Apr 2025 16:53`)."""
     local = moment.astimezone(tz)
@@ -528,7 +519,7 @@ def period_name(label: str, lang: Language) -> str:
     return month_name(label, lang) if len(label) == 7 else label
 
 
-def render_export_caption(rows: Sequence[ExportRow], label: str, lang: Language) -> str:
+def render_export_caption(rows: Sequence[SessionView], label: str, lang: Language) -> str:
     """The caption of the CSV file: the period, how many sessions and kWh."""
     return t(
         lang,
