@@ -26,7 +26,7 @@ from bot.core.export import SessionView, parse_period, sessions_csv
 from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time, t
 from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
 from bot.core.render import message
-from bot.core.render_chat import settings_menu
+from bot.core.render_chat import chart_text, settings_menu
 from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
@@ -660,9 +660,10 @@ class Answers:
         if all(f.energy is None for f in figures) or caption_length(text) > MAX_CAPTION:
             return Reply(text)
         bars = render.chart_bars(figures, period, lang, now, self._tz)
+        words = chart_text(lang, all_time=period == "all")
         try:
             # In a worker thread, so the bot stays responsive (draw_chart draws one at a time).
-            png = await asyncio.to_thread(draw_chart, bars, render.chart_text(period, lang), lang)
+            png = await asyncio.to_thread(draw_chart, bars, words, lang)
         except Exception:  # any drawing failure: the figures still go out
             log.exception("/stats: could not draw the chart")
             return Reply(text)

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from html import escape
 from typing import Literal
 
-from bot.core.chart import Bar, ChartText, MonthFigures, all_time, last_months
+from bot.core.chart import Bar, MonthFigures, all_time, last_months
 from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
@@ -39,7 +39,7 @@ from bot.core.i18n import (
     plural,
     t,
 )
-from bot.core.render_chat import digest, stalled
+from bot.core.render_chat import digest, stalled, tag_note
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
 from bot.core.tags import tag_name
@@ -64,10 +64,6 @@ def message(lang: Language, key: str, **values: object) -> Html:
     return Html(t(lang, key, **safe))
 
 
-def _tag(tag: str | None, lang: Language) -> str:
-    return t(lang, "tag", tag=escape(tag)) if tag else ""
-
-
 def render_event(
     event: Event,
     lang: Language,
@@ -89,7 +85,7 @@ def render_event(
                 who=escape(who or ""),
                 charger=escape(event.charger_name),
                 time=fmt_time(event.started_at, lang, tz, now),
-                tag=_tag(event.id_tag, lang),
+                tag=tag_note(event.id_tag, lang),
             )
         case SessionFinished():
             span = event.ended_at - event.started_at
@@ -105,7 +101,7 @@ def render_event(
                 "finished_by" if who else "finished",
                 who=escape(who or ""),
                 charger=escape(event.charger_name),
-                tag=_tag(event.id_tag, lang),
+                tag=tag_note(event.id_tag, lang),
                 kwh=fmt_number(event.kwh, lang, 2),
                 duration=fmt_duration(span, lang),
                 power=power,
@@ -240,7 +236,7 @@ def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetim
         duration=fmt_duration(now - session.started_at, lang),
         time=fmt_time(session.started_at, lang, tz, now),
         power=t(lang, "power_now", kw=fmt_number(power, lang)) if power is not None else "",
-        tag=_tag(session.id_tag, lang),
+        tag=tag_note(session.id_tag, lang),
     )
     return [t(lang, "charger_line", charger=name, state=t(lang, "state_charging")), detail]
 
@@ -425,19 +421,6 @@ def chart_bars(
     if period == "all":
         return all_time(figures, this_month, lang)
     return last_months(figures, this_month, lang)
-
-
-def chart_text(period: StatsPeriod, lang: Language) -> ChartText:
-    """The words on the /stats chart."""
-    return ChartText(
-        title=t(lang, "chart_title_all" if period == "all" else "chart_title_12m"),
-        kwh_axis=t(lang, "chart_kwh_axis"),
-        credits_axis=t(lang, "chart_credits_axis"),
-        all_legend=t(lang, "chart_all_legend"),
-        ere_legend=t(lang, "chart_ere_legend"),
-        kwh_legend=t(lang, "chart_kwh_legend"),
-        credits_legend=t(lang, "chart_credits_legend"),
-    )
 
 
 def stats_buttons(period: StatsPeriod, lang: Language) -> tuple[tuple[Button, ...], ...]:

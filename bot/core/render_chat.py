@@ -29,7 +29,8 @@ from bot.core.state import ChargerState, estimate_power_kw
 QUIET_PRESETS = ("22:00-07:00", "23:00-08:00")
 
 
-def _tag(tag: str | None, lang: Language) -> str:
+def tag_note(tag: str | None, lang: Language) -> str:
+    """` (tag 04A3B2C1)` after a charger's name, escaped; empty without a tag."""
     return t(lang, "tag", tag=escape(tag)) if tag else ""
 
 
@@ -128,14 +129,14 @@ def live_card(
             charger=charger,
             start=begin,
             end=fmt_time(finished.ended_at, lang, tz, now),
-            tag=_tag(started.id_tag, lang),
+            tag=tag_note(started.id_tag, lang),
             kwh=fmt_number(finished.kwh, lang, 2),
             duration=fmt_duration(span, lang),
         )
         if finished.ere_credits is not None:
             text += t(lang, "credits", credits=fmt_number(finished.ere_credits, lang, 2))
         return text
-    text = t(lang, "card_live", charger=charger, time=begin, tag=_tag(started.id_tag, lang))
+    text = t(lang, "card_live", charger=charger, time=begin, tag=tag_note(started.id_tag, lang))
     session = state.session if state is not None else None
     if state is not None and session is not None and session.id == started.session_id:
         power = estimate_power_kw(session, state.observed_at)
@@ -193,8 +194,13 @@ def digest_chart(event: MonthlyDigest, lang: Language) -> tuple[list[Bar], Chart
     if not event.months:
         return None
     figures = [MonthFigures(m.month, m.kwh, m.credits, m.kwh_all) for m in event.months]
-    text = ChartText(
-        title=t(lang, "chart_title_12m"),
+    return last_months(figures, event.month, lang), chart_text(lang)
+
+
+def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:
+    """The words on a chart: twelve months (/stats and the digest), or all time."""
+    return ChartText(
+        title=t(lang, "chart_title_all" if all_time else "chart_title_12m"),
         kwh_axis=t(lang, "chart_kwh_axis"),
         credits_axis=t(lang, "chart_credits_axis"),
         all_legend=t(lang, "chart_all_legend"),
@@ -202,4 +208,3 @@ def digest_chart(event: MonthlyDigest, lang: Language) -> tuple[list[Bar], Chart
         kwh_legend=t(lang, "chart_kwh_legend"),
         credits_legend=t(lang, "chart_credits_legend"),
     )
-    return last_months(figures, event.month, lang), text
