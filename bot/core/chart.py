@@ -63,10 +63,14 @@ class ChartText:
     credits_legend: str
 
 
+def _month_index(key: str) -> int:
+    """`YYYY-MM` as a count of months, so that consecutive months differ by one."""
+    return int(key[:4]) * 12 + int(key[5:7]) - 1
+
+
 def month_keys(last: str, count: int) -> list[str]:
     """`count` consecutive `YYYY-MM` keys ending with `last`, oldest first."""
-    year, month = int(last[:4]), int(last[5:7])
-    index = year * 12 + month - 1
+    index = _month_index(last)
     return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(index - count + 1, index + 1)]
 
 
@@ -125,7 +129,7 @@ def all_time(months: Iterable[MonthFigures], this_month: str, lang: Language) ->
     if not keys:
         return last_months(totals.values(), this_month, lang)
     first = min(keys)
-    span = (int(this_month[:4]) - int(first[:4])) * 12 + int(this_month[5:7]) - int(first[5:7])
+    span = _month_index(this_month) - _month_index(first)
     if span + 1 <= MAX_MONTH_BARS:
         return last_months(totals.values(), this_month, lang, count=max(span + 1, 12))
     with_all = any(f.kwh_all is not None for f in totals.values())

@@ -21,18 +21,13 @@ DIGEST_TIME: Final = time(9, 0)
 CHART_MONTHS: Final = 12
 
 
-def _month_before(year: int, month: int) -> tuple[int, int]:
-    return (year, month - 1) if month > 1 else (year - 1, 12)
-
-
 def digest_due(now: datetime, tz: tzinfo) -> tuple[str, str] | None:
     """`(last month, the month before)` as `YYYY-MM` when the digest is due at `now`, else None."""
     local = now.astimezone(tz)
     if local.day != 1 or local.time().replace(tzinfo=None) < DIGEST_TIME:
         return None
-    last = _month_before(local.year, local.month)
-    before = _month_before(*last)
-    return f"{last[0]:04d}-{last[1]:02d}", f"{before[0]:04d}-{before[1]:02d}"
+    before, last, _ = month_keys(f"{local.year:04d}-{local.month:02d}", 3)
+    return last, before
 
 
 def build_digest(energy: Energy, month: str, previous_month: str) -> MonthlyDigest:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta, tzinfo
 from html import escape
 from typing import Literal
 
-from bot.core.chart import Bar, MonthFigures, all_time, last_months
+from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
 from bot.core.events import (
     ChargerOffline,
     ChargerOnline,
@@ -271,11 +271,6 @@ def month_key(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%Y-%m")
 
 
-def _previous_month(key: str) -> str:
-    year, month = int(key[:4]), int(key[5:7])
-    return f"{year - 1:04d}-12" if month == 1 else f"{year:04d}-{month - 1:02d}"
-
-
 def _splits(energy: Energy) -> bool:
     """Whether Joulo tells all charging (`*_all`) apart from the ERE-eligible part."""
     return energy.total_kwh_all is not None or any(m.kwh_all is not None for m in energy.months)
@@ -342,7 +337,7 @@ def render_stats_block(
     The MID/ERE split is claimed only when Joulo sends the `*_all` fields that make it known.
     """
     this_key = month_key(now, tz)
-    last_key = _previous_month(this_key)
+    last_key, _ = month_keys(this_key, 2)
     year = this_key[:4]
     split = _splits(energy)
     rows: list[tuple[str, _Figures]] = []
