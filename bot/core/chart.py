@@ -185,19 +185,20 @@ def _draw(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
         label=text.credits_legend,
     )
     number = FuncFormatter(lambda value, _: fmt_number(value, lang, 0))
-    for axis, label, colour in (
-        (kwh_axis, text.kwh_axis, "#1b1b1b"),
-        (credits_axis, text.credits_axis, _CREDITS_COLOUR),
+    for axis, label, colour, top in (
+        (kwh_axis, text.kwh_axis, "#1b1b1b", max((b.kwh for b in bars), default=0.0)),
+        (
+            credits_axis,
+            text.credits_axis,
+            _CREDITS_COLOUR,
+            max((b.credits for b in bars), default=0.0),
+        ),
     ):
         axis.set_ylabel(label, fontsize=15, color=colour)
         axis.yaxis.set_major_formatter(number)
         axis.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
         axis.tick_params(axis="y", labelsize=13, colors=colour)
-        axis.set_ylim(bottom=0)
-        top = max((b.kwh for b in bars), default=0.0) if axis is kwh_axis else 0.0
-        if axis is credits_axis:
-            top = max((b.credits for b in bars), default=0.0)
-        axis.set_ylim(top=max(top * 1.15, 1.0))
+        axis.set_ylim(0, max(top * 1.15, 1.0))
         axis.spines["top"].set_visible(False)
     kwh_axis.set_xticks(positions, labels, fontsize=12 if len(bars) <= 14 else 10)
     kwh_axis.set_xlim(-0.6, len(bars) - 0.4)
