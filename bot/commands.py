@@ -23,10 +23,10 @@ from bot.core import render
 from bot.core.chart import draw_chart
 from bot.core.diff import baseline
 from bot.core.export import SessionView, parse_period, sessions_csv
-from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time, t
+from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time
 from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
 from bot.core.render import message
-from bot.core.render_chat import chart_text, settings_menu
+from bot.core.render_chat import chart_text, settings_menu, settings_notice
 from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
@@ -501,9 +501,9 @@ class Answers:
         if updated is None:
             current = await self._store.chat_settings(place.id)
             redrawn = await self._menu(person, place, current, chargers)
-            return replace(redrawn, notice=t(lang, "settings_admins_only"))
+            return replace(redrawn, notice=settings_notice(lang, saved=False))
         redrawn = await self._menu(person, place, updated, chargers)
-        return replace(redrawn, notice=t(lang, "settings_saved"))
+        return replace(redrawn, notice=settings_notice(lang, saved=True))
 
     @staticmethod
     def _button_change(
@@ -788,14 +788,10 @@ class Answers:
         suffix = f":{wanted}" if wanted else ""
         if len(f"sessions:{MAX_SESSIONS_OFFSET}{suffix}".encode()) > MAX_BUTTON_DATA:
             suffix = f":{next(iter(charger_ids.values()))}"  # a long name: the id fits
-        row = []
-        if offset > 0:
-            newer = max(0, offset - SESSIONS_PAGE)
-            row.append(Button(t(lang, "sessions_newer"), f"sessions:{newer}{suffix}"))
-        if more and offset + SESSIONS_PAGE <= MAX_SESSIONS_OFFSET:
-            older = offset + SESSIONS_PAGE
-            row.append(Button(t(lang, "sessions_older"), f"sessions:{older}{suffix}"))
-        return (tuple(row),) if row else ()
+        newer = f"sessions:{max(0, offset - SESSIONS_PAGE)}{suffix}" if offset > 0 else None
+        has_older = more and offset + SESSIONS_PAGE <= MAX_SESSIONS_OFFSET
+        older = f"sessions:{offset + SESSIONS_PAGE}{suffix}" if has_older else None
+        return render.paging_buttons(lang, newer=newer, older=older)
 
     # --- /export ----------------------------------------------------------------------------
 

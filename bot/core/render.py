@@ -429,6 +429,18 @@ def stats_buttons(period: StatsPeriod, lang: Language) -> tuple[tuple[Button, ..
     return (tuple(row),)
 
 
+def paging_buttons(
+    lang: Language, *, newer: str | None, older: str | None
+) -> tuple[tuple[Button, ...], ...]:
+    """ "« Newer" and "Older »" for paged history, each only when there is such a page."""
+    row = []
+    if newer is not None:
+        row.append(Button(t(lang, "sessions_newer"), newer))
+    if older is not None:
+        row.append(Button(t(lang, "sessions_older"), older))
+    return (tuple(row),) if row else ()
+
+
 def fmt_when(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str:
     """`14 Apr 16:53`, with the year when it is not this year (`14 Apr 2025 16:53`)."""
     local = moment.astimezone(tz)

@@ -208,3 +208,8 @@ def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:
         kwh_legend=t(lang, "chart_kwh_legend"),
         credits_legend=t(lang, "chart_credits_legend"),
     )
+
+
+def settings_notice(lang: Language, *, saved: bool) -> str:
+    """The popup after a settings button: saved, or why nothing changed (plain text)."""
+    return t(lang, "settings_saved" if saved else "settings_admins_only")
