@@ -214,7 +214,7 @@ class Poller:
             if await self._store.has_event(account.id, f"digest:{month}"):
                 continue
             try:
-                energy = await self._joulo.energy(self._cipher.decrypt(account.token_enc))
+                energy = await self._joulo.energy(self._token(account))
             except (JouloError, TokenUndecryptable) as err:
                 log.info("account %s: monthly digest not ready (%s); next cycle", account.id, err)
                 continue
@@ -301,10 +301,7 @@ class Poller:
         if backoff is not None and backoff.not_before is not None and now < backoff.not_before:
             return -1
         try:
-            token = self._tokens.get(account.token_enc)
-            if token is None:
-                token = self._tokens[account.token_enc] = self._cipher.decrypt(account.token_enc)
-            return await self._poll(account, token, now)
+            return await self._poll(account, self._token(account), now)
         except (JouloTokenRejected, TokenUndecryptable) as err:
             reason: Literal["rejected", "unreadable"] = (
                 "unreadable" if isinstance(err, TokenUndecryptable) else "rejected"
@@ -319,6 +316,13 @@ class Poller:
             self._failed(account, err, now)
             await self._record_outage(account, now)
             return -1
+
+    def _token(self, account: Account) -> str:
+        """The account's token, decrypted once while it is among the cycle's accounts."""
+        token = self._tokens.get(account.token_enc)
+        if token is None:
+            token = self._tokens[account.token_enc] = self._cipher.decrypt(account.token_enc)
+        return token
 
     async def _record_outage(self, account: Account, now: datetime) -> None:
         """Persist when failing started; tell the owner once it has lasted long."""
