@@ -449,14 +449,19 @@ class Poller:
             log.info("account %s: %d session(s) credited late", account.id, len(news.credited))
         return created
 
-    async def _history(self, token: str, since: datetime) -> list[Session] | None:
-        """Every session since `since`, or None if Joulo would not say."""
+    async def _history(
+        self, token: str, since: datetime, *, charger_id: str | None = None
+    ) -> list[Session] | None:
+        """Sessions since `since` (of one charger, if given), or None if Joulo would not say."""
         try:
-            return await self._joulo.sessions(token, since=since)
+            return await self._joulo.sessions(token, charger_id=charger_id, since=since)
         except JouloTokenRejected:
             raise
         except JouloError as err:
-            log.info("session history not available: %s", err)
+            if charger_id is None:
+                log.info("session history not available: %s", err)
+            else:
+                log.info("final figures for charger %s not available yet: %s", charger_id, err)
             return None
 
     async def _finalize(
@@ -483,21 +488,10 @@ class Poller:
             if history is not None and all(item.session_id in covered for item in items):
                 sessions = history
             else:
-                sessions = await self._charger_sessions(token, charger_id, items)
+                # since the oldest pending start: its record may start a little earlier
+                since = min(p.started_at for p in items) - SAME_START
+                sessions = await self._history(token, since, charger_id=charger_id)
             finished |= finalize(
                 items, sessions, now=now, max_wait=FINAL_FIGURES_WAIT, running=busy
             )
         return finished
-
-    async def _charger_sessions(
-        self, token: str, charger_id: str, items: list[PendingEnd]
-    ) -> list[Session] | None:
-        """One charger's sessions since the oldest pending start, or None if unavailable."""
-        since = min(p.started_at for p in items) - SAME_START  # its record may start earlier
-        try:
-            return await self._joulo.sessions(token, charger_id=charger_id, since=since)
-        except JouloTokenRejected:
-            raise
-        except JouloError as err:
-            log.info("final figures for charger %s not available yet: %s", charger_id, err)
-            return None
