@@ -801,12 +801,6 @@ class Store:
                        VALUES (?, ?, ?)""",
                     (event_id, account_id, _ts(now)),
                 )
-            elif isinstance(event, SessionCredited):
-                await db.execute(
-                    """DELETE FROM awaited_credits WHERE event_id IN
-                       (SELECT id FROM events WHERE account_id = ? AND key = ?)""",
-                    (account_id, event.finished.key),
-                )
             # The owner's private chat always; subscribed active groups unless owner-only.
             await db.execute(
                 """INSERT INTO outbox (event_id, chat_id)
@@ -972,7 +966,8 @@ class Store:
         now: datetime,
     ) -> int:
         """Save a look for late credits: the sessions credited (with their outbox rows), the
-        keys no longer awaited, and `now` as the time of the look. Returns the new events.
+        keys no longer awaited (the credited ones among them, as `CreditNews.settled` has it),
+        and `now` as the time of the look. Returns the new events.
 
         Does nothing if the account was unlinked or re-linked meanwhile.
         """
