@@ -423,12 +423,9 @@ class Store:
             return replace(account, last_success_at=deferred[2])
         return account
 
-    def _forget(self, account_id: int | None = None) -> None:
-        """Drop what is known about an account (or all) because something else changed it."""
-        if account_id is None:
-            self._known.clear()
-        else:
-            self._known.pop(account_id, None)
+    def _forget(self, account_id: int) -> None:
+        """Drop what is known about an account because something else changed it."""
+        self._known.pop(account_id, None)
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
