@@ -208,10 +208,9 @@ class Poller:
             return 0
         month, previous = due
         created = 0
+        done = await self._store.accounts_with_event(f"digest:{month}")
         for account in await self._store.accounts_to_poll(now, RECHECK_REJECTED):
-            if account.status != "active":
-                continue
-            if await self._store.has_event(account.id, f"digest:{month}"):
+            if account.status != "active" or account.id in done:
                 continue
             try:
                 energy = await self._joulo.energy(self._token(account))

@@ -1127,12 +1127,14 @@ class Store:
         async with self._transaction() as db:
             return await self._add_events(db, account_id, [digest], now) > 0
 
-    async def has_event(self, account_id: int, key: str) -> bool:
-        """Whether this account's event `key` was already recorded."""
-        row = await self._fetchone(
-            "SELECT 1 FROM events WHERE account_id = ? AND key = ?", (account_id, key)
+    async def accounts_with_event(self, key: str) -> set[int]:
+        """The accounts whose event `key` was already recorded."""
+        rows = await self._fetchall(
+            """SELECT id FROM accounts WHERE EXISTS
+               (SELECT 1 FROM events WHERE account_id = accounts.id AND key = ?)""",
+            (key,),
         )
-        return row is not None
+        return {row["id"] for row in rows}
 
     async def mark_dropped(self, delivery_id: int, reason: str) -> None:
         """Give up on a message that can never be delivered."""
