@@ -84,15 +84,18 @@ class Terminal:
         body = self._plain(text).replace("\n", "\n" + " " * 4)
         print(f"[{stamp}] {chat}\n    {body}\n", file=self.out, flush=True)
 
-    def show_reply(self, chat: str, reply: Reply, out_dir: Path) -> None:
+    def _file(self, filename: str, content: bytes) -> str:
+        """Write a file the bot sends to `out_dir`; returns the line that shows where (HTML)."""
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        path = self.out_dir / filename
+        path.write_bytes(content)
+        return f"\n📎 {html.escape(str(path))} ({len(content):,} bytes)"
+
+    def show_reply(self, chat: str, reply: Reply) -> None:
         """Print a reply; its file (a chart, a CSV) is written to `out_dir` and its path shown."""
         text = reply.text
         if reply.attachment is not None:
-            out_dir.mkdir(parents=True, exist_ok=True)
-            path = out_dir / reply.attachment.filename
-            path.write_bytes(reply.attachment.content)
-            size = len(reply.attachment.content)
-            text += f"\n📎 {html.escape(str(path))} ({size:,} bytes)"
+            text += self._file(reply.attachment.filename, reply.attachment.content)
         if reply.buttons:
             labels = "  ".join(f"[{button.text}]" for row in reply.buttons for button in row)
             text += f"\n{html.escape(labels)}"
@@ -109,11 +112,7 @@ class Terminal:
         self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
     ) -> int | None:
         """The `Messenger` interface: a picture is written to `out_dir`, its path printed."""
-        self.out_dir.mkdir(parents=True, exist_ok=True)
-        path = self.out_dir / filename
-        path.write_bytes(photo)
-        text = f"{caption}\n📎 {html.escape(str(path))} ({len(photo):,} bytes)"
-        return await self.send(chat_id, text, silent=silent)
+        return await self.send(chat_id, caption + self._file(filename, photo), silent=silent)
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """The `Messenger` interface: a sent message is changed in place."""
@@ -282,9 +281,7 @@ async def _play(
             lines = [f"{number}. {b.text}" for number, b in enumerate(menu, start=1)]
             if lines:
                 shown += "\n" + "\n".join(lines) + "\n" + t(lang, "demo_menu_hint")
-            terminal.show_reply(
-                "🤖 bot → Family group", replace(reply, text=shown, buttons=()), out_dir
-            )
+            terminal.show_reply("🤖 bot → Family group", replace(reply, text=shown, buttons=()))
 
         async def say(line: str) -> None:
             words = line.strip().split()

@@ -213,12 +213,6 @@ class Sender:
                 log.debug("chat %s: not sending %s: %s", delivery.chat_id, delivery.id, decision)
                 await self._store.mark_dropped(delivery.id, decision.reason)
                 continue
-            lang = as_lang(delivery.language)
-            if delivery.account_id not in tag_names:
-                tag_names[delivery.account_id] = await self._store.tag_names(delivery.account_id)
-            names = tag_names[delivery.account_id]
-            text = render_event(delivery.event, lang, self._tz, now, names)
-            picture = await self._picture(delivery.event, lang, text)
             edit_of: int | None = None
             if isinstance(delivery.event, SessionCredited):
                 edit_of = await self._store.sent_message_id(
@@ -228,6 +222,12 @@ class Sender:
                     log.debug("chat %s: no finished message to add credits to", delivery.chat_id)
                     await self._store.mark_dropped(delivery.id, "no finished message to edit")
                     continue
+            lang = as_lang(delivery.language)
+            if delivery.account_id not in tag_names:
+                tag_names[delivery.account_id] = await self._store.tag_names(delivery.account_id)
+            names = tag_names[delivery.account_id]
+            text = render_event(delivery.event, lang, self._tz, now, names)
+            picture = await self._picture(delivery.event, lang, text)
             try:
                 message_id = await self._deliver(
                     delivery, text, picture, edit_of, silent=decision.action == "silent"

@@ -208,13 +208,12 @@ class Poller:
             return 0
         month, previous = due
         created = 0
+        done = await self._store.accounts_with_event(f"digest:{month}")
         for account in await self._store.accounts_to_poll(now, RECHECK_REJECTED):
-            if account.status != "active":
-                continue
-            if await self._store.has_event(account.id, f"digest:{month}"):
+            if account.status != "active" or account.id in done:
                 continue
             try:
-                energy = await self._joulo.energy(self._cipher.decrypt(account.token_enc))
+                energy = await self._joulo.energy(self._token(account))
             except (JouloError, TokenUndecryptable) as err:
                 log.info("account %s: monthly digest not ready (%s); next cycle", account.id, err)
                 continue
@@ -301,10 +300,7 @@ class Poller:
         if backoff is not None and backoff.not_before is not None and now < backoff.not_before:
             return -1
         try:
-            token = self._tokens.get(account.token_enc)
-            if token is None:
-                token = self._tokens[account.token_enc] = self._cipher.decrypt(account.token_enc)
-            return await self._poll(account, token, now)
+            return await self._poll(account, self._token(account), now)
         except (JouloTokenRejected, TokenUndecryptable) as err:
             reason: Literal["rejected", "unreadable"] = (
                 "unreadable" if isinstance(err, TokenUndecryptable) else "rejected"
@@ -319,6 +315,13 @@ class Poller:
             self._failed(account, err, now)
             await self._record_outage(account, now)
             return -1
+
+    def _token(self, account: Account) -> str:
+        """The account's token, decrypted once while it is among the cycle's accounts."""
+        token = self._tokens.get(account.token_enc)
+        if token is None:
+            token = self._tokens[account.token_enc] = self._cipher.decrypt(account.token_enc)
+        return token
 
     async def _record_outage(self, account: Account, now: datetime) -> None:
         """Persist when failing started; tell the owner once it has lasted long."""
@@ -445,14 +448,19 @@ class Poller:
             log.info("account %s: %d session(s) credited late", account.id, len(news.credited))
         return created
 
-    async def _history(self, token: str, since: datetime) -> list[Session] | None:
-        """Every session since `since`, or None if Joulo would not say."""
+    async def _history(
+        self, token: str, since: datetime, *, charger_id: str | None = None
+    ) -> list[Session] | None:
+        """Sessions since `since` (of one charger, if given), or None if Joulo would not say."""
         try:
-            return await self._joulo.sessions(token, since=since)
+            return await self._joulo.sessions(token, charger_id=charger_id, since=since)
         except JouloTokenRejected:
             raise
         except JouloError as err:
-            log.info("session history not available: %s", err)
+            if charger_id is None:
+                log.info("session history not available: %s", err)
+            else:
+                log.info("final figures for charger %s not available yet: %s", charger_id, err)
             return None
 
     async def _finalize(
@@ -479,21 +487,10 @@ class Poller:
             if history is not None and all(item.session_id in covered for item in items):
                 sessions = history
             else:
-                sessions = await self._charger_sessions(token, charger_id, items)
+                # since the oldest pending start: its record may start a little earlier
+                since = min(p.started_at for p in items) - SAME_START
+                sessions = await self._history(token, since, charger_id=charger_id)
             finished |= finalize(
                 items, sessions, now=now, max_wait=FINAL_FIGURES_WAIT, running=busy
             )
         return finished
-
-    async def _charger_sessions(
-        self, token: str, charger_id: str, items: list[PendingEnd]
-    ) -> list[Session] | None:
-        """One charger's sessions since the oldest pending start, or None if unavailable."""
-        since = min(p.started_at for p in items) - SAME_START  # its record may start earlier
-        try:
-            return await self._joulo.sessions(token, charger_id=charger_id, since=since)
-        except JouloTokenRejected:
-            raise
-        except JouloError as err:
-            log.info("final figures for charger %s not available yet: %s", charger_id, err)
-            return None

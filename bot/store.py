@@ -423,12 +423,9 @@ class Store:
             return replace(account, last_success_at=deferred[2])
         return account
 
-    def _forget(self, account_id: int | None = None) -> None:
-        """Drop what is known about an account (or all) because something else changed it."""
-        if account_id is None:
-            self._known.clear()
-        else:
-            self._known.pop(account_id, None)
+    def _forget(self, account_id: int) -> None:
+        """Drop what is known about an account because something else changed it."""
+        self._known.pop(account_id, None)
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
@@ -801,12 +798,6 @@ class Store:
                        VALUES (?, ?, ?)""",
                     (event_id, account_id, _ts(now)),
                 )
-            elif isinstance(event, SessionCredited):
-                await db.execute(
-                    """DELETE FROM awaited_credits WHERE event_id IN
-                       (SELECT id FROM events WHERE account_id = ? AND key = ?)""",
-                    (account_id, event.finished.key),
-                )
             # The owner's private chat always; subscribed active groups unless owner-only.
             await db.execute(
                 """INSERT INTO outbox (event_id, chat_id)
@@ -972,7 +963,8 @@ class Store:
         now: datetime,
     ) -> int:
         """Save a look for late credits: the sessions credited (with their outbox rows), the
-        keys no longer awaited, and `now` as the time of the look. Returns the new events.
+        keys no longer awaited (the credited ones among them, as `CreditNews.settled` has it),
+        and `now` as the time of the look. Returns the new events.
 
         Does nothing if the account was unlinked or re-linked meanwhile.
         """
@@ -1135,12 +1127,14 @@ class Store:
         async with self._transaction() as db:
             return await self._add_events(db, account_id, [digest], now) > 0
 
-    async def has_event(self, account_id: int, key: str) -> bool:
-        """Whether this account's event `key` was already recorded."""
-        row = await self._fetchone(
-            "SELECT 1 FROM events WHERE account_id = ? AND key = ?", (account_id, key)
+    async def accounts_with_event(self, key: str) -> set[int]:
+        """The accounts whose event `key` was already recorded."""
+        rows = await self._fetchall(
+            """SELECT id FROM accounts WHERE EXISTS
+               (SELECT 1 FROM events WHERE account_id = accounts.id AND key = ?)""",
+            (key,),
         )
-        return row is not None
+        return {row["id"] for row in rows}
 
     async def mark_dropped(self, delivery_id: int, reason: str) -> None:
         """Give up on a message that can never be delivered."""

@@ -13,11 +13,11 @@ Error tree (every httpx or parsing failure is mapped here, at `_request`):
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import httpx
-from pydantic import ValidationError
 
 from bot.joulo.models import (
     ChargerList,
@@ -32,6 +32,8 @@ SESSIONS_PAGE_LIMIT: Final = 100
 #: Cap on pages fetched for one `/sessions` query, so a bad server cannot keep us paging forever.
 MAX_SESSION_PAGES: Final = 20
 DEFAULT_RETRY_AFTER: Final = 60.0
+
+_T = TypeVar("_T")
 
 
 class JouloError(Exception):
@@ -105,8 +107,14 @@ class JouloClient:
         self._http = http
         self._base_url = base_url.rstrip("/")
 
-    async def _request(self, token: str, path: str, params: dict[str, str] | None = None) -> Any:
-        """GET `path` with `token`; return the decoded JSON or raise a JouloError."""
+    async def _request(
+        self,
+        token: str,
+        path: str,
+        parse: Callable[[Any], _T],
+        params: dict[str, str] | None = None,
+    ) -> _T:
+        """GET `path` with `token`; return the JSON as `parse` reads it, or raise a JouloError."""
         try:
             response = await self._http.get(
                 f"{self._base_url}{path}",
@@ -127,17 +135,17 @@ class JouloClient:
         if status >= 400:
             raise JouloRejected(status, _error_message(response))
         try:
-            return response.json()
+            body = response.json()
         except (ValueError, json.JSONDecodeError) as err:
             raise JouloUnavailable(f"unreadable body on {path}") from err
+        try:
+            return parse(body)
+        except ValueError as err:  # pydantic's ValidationError is one
+            raise JouloUnavailable(f"unexpected {path} shape") from err
 
     async def chargers(self, token: str) -> ChargerList:
         """Live state of every charger on the account."""
-        body = await self._request(token, "/chargers")
-        try:
-            return parse_chargers(body)
-        except ValueError as err:
-            raise JouloUnavailable("unexpected /chargers shape") from err
+        return await self._request(token, "/chargers", parse_chargers)
 
     async def session_page(
         self,
@@ -157,11 +165,7 @@ class JouloClient:
             params["from"] = _iso(since)
         if until is not None:
             params["to"] = _iso(until)
-        body = await self._request(token, "/sessions", params)
-        try:
-            return SessionPage.model_validate(body)
-        except ValidationError as err:
-            raise JouloUnavailable("unexpected /sessions shape") from err
+        return await self._request(token, "/sessions", SessionPage.model_validate, params)
 
     async def sessions(
         self,
@@ -189,16 +193,8 @@ class JouloClient:
 
     async def energy(self, token: str) -> Energy:
         """Lifetime and monthly energy totals."""
-        body = await self._request(token, "/energy")
-        try:
-            return Energy.model_validate(body)
-        except ValidationError as err:
-            raise JouloUnavailable("unexpected /energy shape") from err
+        return await self._request(token, "/energy", Energy.model_validate)
 
     async def ere_position(self, token: str) -> ErePosition:
         """What the account's ERE credits are worth: paid so far and Joulo's forecast."""
-        body = await self._request(token, "/ere-position")
-        try:
-            return ErePosition.model_validate(body)
-        except ValidationError as err:
-            raise JouloUnavailable("unexpected /ere-position shape") from err
+        return await self._request(token, "/ere-position", ErePosition.model_validate)

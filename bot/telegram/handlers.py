@@ -180,21 +180,12 @@ class TelegramHandlers:
         markup = _markup(reply)
         attachment = reply.attachment
         if attachment is not None and (message.photo or message.document):
-            media: InputMediaPhoto | InputMediaDocument
-            if attachment.kind == "photo":
-                media = InputMediaPhoto(
-                    attachment.content,
-                    caption=reply.text,
-                    parse_mode=ParseMode.HTML,
-                    filename=attachment.filename,
-                )
-            else:
-                media = InputMediaDocument(
-                    attachment.content,
-                    caption=reply.text,
-                    parse_mode=ParseMode.HTML,
-                    filename=attachment.filename,
-                )
+            media = (InputMediaPhoto if attachment.kind == "photo" else InputMediaDocument)(
+                attachment.content,
+                caption=reply.text,
+                parse_mode=ParseMode.HTML,
+                filename=attachment.filename,
+            )
             await message.edit_media(media, reply_markup=markup)
         elif message.photo or message.document:
             await message.edit_caption(caption=reply.text, reply_markup=markup)
