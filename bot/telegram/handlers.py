@@ -123,7 +123,10 @@ class TelegramHandlers:
         if (who := self._who(update)) is None:
             return
         user, chat, message = who
-        word, *args = (message.text or "").split()
+        words = (message.text or "").split()
+        if not words:  # a command entity always starts the text, but be safe
+            return
+        word, *args = words
         name, _, addressee = word.removeprefix("/").lower().partition("@")
         if chat.type != ChatType.PRIVATE:
             if addressee and addressee != (context.bot.username or "").lower():
