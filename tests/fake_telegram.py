@@ -1508,12 +1508,28 @@ class FakeBotAPI:
             raise _bad_request("message text is empty")
         if "text" not in message:
             raise _bad_request("there is no text in the message to edit")
+        return self._edit_words(
+            "editMessageText", chat_id, message, params, raw=raw, plain=plain, field="text"
+        )
+
+    def _edit_words(
+        self,
+        method: str,
+        chat_id: int | str,
+        message: JSONDict,
+        params: JSONDict,
+        *,
+        raw: str,
+        plain: str,
+        field: str,
+    ) -> JSONDict:
+        """Record a new text or caption, unless it and the buttons are what they were."""
         markup = self._check_markup(params)
-        old_raw = self._raw_texts.get((chat_id, message["message_id"]), message["text"])
+        old_raw = self._raw_texts.get((chat_id, message["message_id"]), message.get(field))
         if old_raw == raw and message.get("reply_markup") == markup:
             raise _bad_request(NOT_MODIFIED)
         return self._record_edit(
-            "editMessageText",
+            method,
             chat_id=chat_id,
             message=message,
             params=params,
@@ -1546,18 +1562,8 @@ class FakeBotAPI:
         raw, plain = self._formatted(
             params, "caption", MAX_CAPTION_LENGTH, "message caption is too long"
         )
-        markup = self._check_markup(params)
-        old_raw = self._raw_texts.get((chat_id, message["message_id"]), message.get("caption"))
-        if old_raw == raw and message.get("reply_markup") == markup:
-            raise _bad_request(NOT_MODIFIED)
-        return self._record_edit(
-            "editMessageCaption",
-            chat_id=chat_id,
-            message=message,
-            params=params,
-            raw=raw,
-            plain=plain,
-            markup=markup,
+        return self._edit_words(
+            "editMessageCaption", chat_id, message, params, raw=raw, plain=plain, field="caption"
         )
 
     def _edit_message_media(self, params: JSONDict) -> JSONDict:
