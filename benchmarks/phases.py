@@ -33,6 +33,7 @@ from bot.clock import SystemClock
 from bot.config import Settings
 from bot.core.diff import baseline
 from bot.core.events import SessionStarted
+from bot.core.outgoing import outgoing
 from bot.crypto import token_fingerprint
 from bot.joulo.models import parse_chargers
 from bot.outbox import Sender
@@ -311,11 +312,13 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
                     link_seq=1,
                     states=await services.store.charger_states(account),
                     events=[
-                        SessionStarted(
-                            charger_id="c",
-                            charger_name="Garage",
-                            session_id=f"s{account}",
-                            started_at=now,
+                        outgoing(
+                            SessionStarted(
+                                charger_id="c",
+                                charger_name="Garage",
+                                session_id=f"s{account}",
+                                started_at=now,
+                            )
                         )
                     ],
                     new_pending=[],

@@ -31,6 +31,7 @@ from bot.core.chart import draw_chart
 from bot.core.events import Event, MonthlyDigest, SessionCredited, SessionStarted
 from bot.core.i18n import Language, as_lang
 from bot.core.notices import group_lost_notices
+from bot.core.outgoing import outgoing
 from bot.core.policy import decide
 from bot.core.render import render_event
 from bot.core.render_chat import digest_chart, live_card
@@ -124,7 +125,9 @@ async def lose_chat(store: Store, chat_id: int, reason: str, now: datetime) -> l
     chat = await store.chat(chat_id)
     owners = {account.id: account.owner_id for account in await store.subscribed_accounts(chat_id)}
     notices = group_lost_notices(chat_id, chat.title if chat else None, owners, now)
-    return await store.deactivate_chat(chat_id, reason, now, notices)
+    return await store.deactivate_chat(
+        chat_id, reason, now, {aid: outgoing(notice) for aid, notice in notices.items()}
+    )
 
 
 class Sender:

@@ -34,6 +34,7 @@ from bot.core.diff import (
 from bot.core.digest import build_digest, digest_due
 from bot.core.events import SessionFinished
 from bot.core.notices import outage_notice, recovery_notice, token_problem
+from bot.core.outgoing import outgoing, outgoing_all
 from bot.core.stall import stalled_sessions
 from bot.core.state import ChargerState, PendingEnd
 from bot.crypto import TokenCipher, TokenUndecryptable
@@ -218,7 +219,7 @@ class Poller:
                 log.info("account %s: monthly digest not ready (%s); next cycle", account.id, err)
                 continue
             digest = build_digest(energy, month, previous)
-            created += await self._store.record_digest(account.id, digest, now)
+            created += await self._store.record_digest(account.id, outgoing(digest), now)
         if created:
             log.info("recorded %d monthly digest(s) for %s", created, month)
         return created
@@ -306,8 +307,9 @@ class Poller:
                 "unreadable" if isinstance(err, TokenUndecryptable) else "rejected"
             )
             log.warning("account %s: token %s; polling paused", account.id, reason)
+            notice = outgoing(token_problem(account.link_seq, now, reason))
             await self._store.pause_account(
-                account.id, token_problem(account.link_seq, now, reason)
+                account.id, link_seq=account.link_seq, at=now, notice=notice
             )
             self._backoff.pop(account.id, None)
             return -1
@@ -332,7 +334,9 @@ class Poller:
                 "account %s: Joulo unreachable since %s; telling the owner", account.id, since
             )
         if account.failing_since is None or announce is not None:
-            await self._store.record_failure(account.id, since, announce)
+            await self._store.record_failure(
+                account.id, since, None if announce is None else outgoing(announce)
+            )
 
     def _failed(self, account: Account, err: JouloError, now: datetime) -> None:
         backoff = self._backoff.setdefault(account.id, _Backoff())
@@ -413,7 +417,7 @@ class Poller:
             account.id,
             link_seq=account.link_seq,
             states=result.states,
-            events=news.events,
+            events=news.outgoing,
             new_pending=news.new_pending,
             resolved_pending=news.resolved,
             now=now,
@@ -440,7 +444,7 @@ class Poller:
         created = await self._store.record_credits(
             account.id,
             link_seq=account.link_seq,
-            credited=news.credited,
+            credited=outgoing_all(news.credited),
             settled=news.settled,
             now=now,
         )

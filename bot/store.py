@@ -25,17 +25,14 @@ import aiosqlite
 from bot.core.credits import Awaited
 from bot.core.events import (
     Event,
-    JouloUnreachable,
-    MonthlyDigest,
-    SessionCredited,
     SessionFinished,
     SessionStarted,
-    TokenRejected,
     event_from_json,
     event_to_json,
 )
+from bot.core.outgoing import Outgoing
 from bot.core.policy import ChatSettings
-from bot.core.state import ChargerState, PendingEnd
+from bot.core.state import ChargerState, PendingEnd, changed_only_in_time
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
 AccountStatus = Literal["active", "token_rejected"]
@@ -263,23 +260,6 @@ class _Known:
     pending: list[PendingEnd] | None = None  # None: not read yet
 
 
-def _unchanged(old: Mapping[str, ChargerState], new: Mapping[str, ChargerState]) -> bool:
-    """Whether `new` differs from `old` only in when it was observed.
-
-    A charger with a running session never counts as unchanged: its `observed_at` feeds the
-    power estimate (a meter that stopped moving means 0 kW).
-    """
-    if old.keys() != new.keys():
-        return False
-    for charger_id, state in new.items():
-        before = old[charger_id]
-        if state.session is not None or before.session is not None:
-            return False
-        if {**vars(state), "observed_at": None} != {**vars(before), "observed_at": None}:
-            return False
-    return True
-
-
 def _ts(moment: datetime | None) -> str | None:
     return None if moment is None else moment.isoformat()
 
@@ -465,7 +445,7 @@ class Store:
         return _chat(row) if row else None
 
     async def deactivate_chat(
-        self, chat_id: int, reason: str, now: datetime, notices: Mapping[int, Event]
+        self, chat_id: int, reason: str, now: datetime, notices: Mapping[int, Outgoing]
     ) -> list[Account]:
         """Stop sending to a chat: drop its subscriptions and pending messages.
 
@@ -669,20 +649,25 @@ class Store:
         )
         return [self._account(row) for row in rows]
 
-    async def pause_account(self, account_id: int, event: TokenRejected) -> None:
-        """Stop polling an account whose token was rejected, and tell its owner (once)."""
+    async def pause_account(
+        self, account_id: int, *, link_seq: int, at: datetime, notice: Outgoing
+    ) -> None:
+        """Stop polling an account whose token was rejected, and record the owner's `notice`.
+
+        Does nothing if the account was re-linked (`link_seq` changed) meanwhile.
+        """
         self._forget(account_id)
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE accounts SET status = 'token_rejected', checked_at = ?
                    WHERE id = ? AND link_seq = ?""",
-                (_ts(event.at), account_id, event.link_seq),
+                (_ts(at), account_id, link_seq),
             )
-            if cursor.rowcount:  # not re-linked in the meantime
-                await self._add_events(db, account_id, [event], event.at)
+            if cursor.rowcount:
+                await self._add_events(db, account_id, [notice], at)
 
     async def record_failure(
-        self, account_id: int, since: datetime, announce: JouloUnreachable | None
+        self, account_id: int, since: datetime, announce: Outgoing | None
     ) -> None:
         """Remember when Joulo started failing for an account, and announce a long outage."""
         self._forget(account_id)
@@ -694,7 +679,7 @@ class Store:
                 (_ts(since), 1 if announce else 0, account_id),
             )
             if announce is not None:
-                await self._add_events(db, account_id, [announce], announce.since)
+                await self._add_events(db, account_id, [announce], since)
 
     # --- subscriptions ------------------------------------------------------------------
 
@@ -775,11 +760,17 @@ class Store:
         )
 
     async def _add_events(
-        self, db: aiosqlite.Connection, account_id: int, events: Iterable[Event], now: datetime
+        self,
+        db: aiosqlite.Connection,
+        account_id: int,
+        events: Iterable[Outgoing],
+        now: datetime,
     ) -> int:
-        """Insert events (ignoring ones already recorded) and an outbox row per recipient."""
+        """Insert events (ignoring ones already recorded), each with an outbox row per recipient
+        and, if it says so, a row for its awaited credits."""
         created = 0
-        for event in events:
+        for item in events:
+            event = item.event
             cursor = await db.execute(
                 """INSERT INTO events (account_id, key, kind, payload, created_at)
                    VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, key) DO NOTHING""",
@@ -789,7 +780,7 @@ class Store:
                 continue
             created += 1
             event_id = cursor.lastrowid
-            if isinstance(event, SessionFinished) and event.ere_credits is None:
+            if item.awaits_credits:
                 self._credit_waits_added += 1
                 if self._may_await_credits is not None:
                     self._may_await_credits.add(account_id)
@@ -798,14 +789,13 @@ class Store:
                        VALUES (?, ?, ?)""",
                     (event_id, account_id, _ts(now)),
                 )
-            # The owner's private chat always; subscribed active groups unless owner-only.
             await db.execute(
                 """INSERT INTO outbox (event_id, chat_id)
                    SELECT ?, owner_id FROM accounts WHERE id = ?
                    ON CONFLICT DO NOTHING""",
                 (event_id, account_id),
             )
-            if event.audience == "everyone":
+            if item.recipients == "everyone":  # also each active subscribed group
                 await db.execute(
                     """INSERT INTO outbox (event_id, chat_id)
                        SELECT ?, subscriptions.chat_id FROM subscriptions
@@ -823,7 +813,7 @@ class Store:
         *,
         link_seq: int,
         states: Mapping[str, ChargerState],
-        events: Iterable[Event],
+        events: Iterable[Outgoing],
         new_pending: Iterable[PendingEnd],
         resolved_pending: Iterable[str],
         now: datetime,
@@ -850,7 +840,7 @@ class Store:
             and not new_pending
             and not resolved_pending
         ):
-            if account_id not in self._deferred and _unchanged(known.states, states):
+            if account_id not in self._deferred and changed_only_in_time(known.states, states):
                 self._quiet[account_id] = (link_seq, now)
             else:
                 self._quiet.pop(account_id, None)
@@ -958,7 +948,7 @@ class Store:
         account_id: int,
         *,
         link_seq: int,
-        credited: Iterable[SessionCredited],
+        credited: Iterable[Outgoing],
         settled: Iterable[str],
         now: datetime,
     ) -> int:
@@ -1122,7 +1112,7 @@ class Store:
                 (_ts(now), "closed" if closed else "live", delivery_id),
             )
 
-    async def record_digest(self, account_id: int, digest: MonthlyDigest, now: datetime) -> bool:
+    async def record_digest(self, account_id: int, digest: Outgoing, now: datetime) -> bool:
         """Record an account's monthly digest with its outbox rows; False if it already was."""
         async with self._transaction() as db:
             return await self._add_events(db, account_id, [digest], now) > 0

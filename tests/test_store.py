@@ -35,6 +35,7 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
+from bot.core.outgoing import outgoing, outgoing_all
 from bot.core.state import ChargerState, PendingEnd
 from bot.crypto import (
     KEY_FILE_NAME,
@@ -158,7 +159,7 @@ async def record(
         account.id,
         link_seq=account.link_seq,
         states=states if states is not None else {"c1": state("c1", charging=True)},
-        events=events,
+        events=outgoing_all(events),
         new_pending=new_pending,
         resolved_pending=resolved_pending,
         now=NOW,
@@ -548,7 +549,8 @@ async def test_the_token_rejected_notice_goes_to_the_owner_only(store, cipher):
     account = await link(store, cipher)
     await subscribe(store, account, GROUP)
 
-    await store.pause_account(account.id, TokenRejected(link_seq=account.link_seq, at=NOW))
+    notice = outgoing(TokenRejected(link_seq=account.link_seq, at=NOW))
+    await store.pause_account(account.id, link_seq=account.link_seq, at=NOW, notice=notice)
 
     deliveries = await store.pending_deliveries()
     assert [(d.chat_id, d.event.kind) for d in deliveries] == [(OWNER, "token_rejected")]
@@ -578,7 +580,8 @@ async def test_a_rejection_of_a_token_replaced_meanwhile_does_not_alarm_the_owne
     before = await link(store, cipher, token=TOKEN)
     await link(store, cipher, token=OTHER_TOKEN)  # the user re-linked during the poll
 
-    await store.pause_account(before.id, TokenRejected(link_seq=before.link_seq, at=NOW))
+    notice = outgoing(TokenRejected(link_seq=before.link_seq, at=NOW))
+    await store.pause_account(before.id, link_seq=before.link_seq, at=NOW, notice=notice)
 
     now_linked = await store.account(before.id)
     assert now_linked is not None
@@ -704,11 +707,8 @@ async def test_deactivating_a_chat_drops_its_queue_and_subscriptions(store, ciph
     await record(store, account, started("s1"))
     later = NOW + timedelta(minutes=1)
 
-    notices = {
-        account.id: GroupLost(chat_id=GROUP, title="Family", at=later),
-        other.id: GroupLost(chat_id=GROUP, title="Family", at=later),
-        9999: GroupLost(chat_id=GROUP, title="Family", at=later),  # not subscribed: not told
-    }
+    lost = outgoing(GroupLost(chat_id=GROUP, title="Family", at=later))
+    notices = {account.id: lost, other.id: lost, 9999: lost}  # 9999 is not subscribed: not told
     affected = await store.deactivate_chat(GROUP, "bot was blocked", later, notices)
 
     assert sorted(a.owner_id for a in affected) == [OWNER, OTHER_OWNER]

@@ -15,6 +15,7 @@ from typing import Final
 
 from bot.core.diff import DiffResult, SeenSession, live_sessions, missed_sessions
 from bot.core.events import Event, JouloRecovered, SessionFinished, SessionStarted
+from bot.core.outgoing import Outgoing, outgoing_all
 from bot.core.state import ChargerState, PendingEnd
 from bot.joulo.models import Session
 
@@ -67,6 +68,16 @@ class PollNews:
     new_pending: list[PendingEnd]
     #: Ids of pending ends that are announced now.
     resolved: set[str]
+
+    @property
+    def outgoing(self) -> list[Outgoing]:
+        """The events as the store records them: with recipients and awaited credits."""
+        return outgoing_all(self.events)
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing to announce and no pending end changed: only the chargers' state is new."""
+        return not self.events and not self.new_pending and not self.resolved
 
 
 def poll_news(

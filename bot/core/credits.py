@@ -1,10 +1,10 @@
 """ERE credits Joulo fills in only after a session's end: when to ask again, and what changes.
 
-A "finished" message whose credits were still null is awaited (the store keeps it). The poller
-asks `/sessions` again at most every `RECHECK` per account, one request for all of an
-account's awaited sessions, and for at most `WAIT` after a session's end. When a record shows
-the credits, the session is credited once: its "finished" message is edited in every chat that
-got it. Pure: `now` is an argument.
+A "finished" message whose credits were still null is awaited (`awaits_credits`; the store
+keeps the list). The poller asks `/sessions` again at most every `RECHECK` per account, one
+request for all of an account's awaited sessions, and for at most `WAIT` after a session's
+end. When a record shows the credits, the session is credited once: its "finished" message is
+edited in every chat that got it. Pure: `now` is an argument.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Final
 
 from bot.core.diff import match_records
-from bot.core.events import SessionCredited, SessionFinished
+from bot.core.events import Event, SessionCredited, SessionFinished
 from bot.joulo.models import Session
 
 #: An account's awaited credits are asked for at most this often.
@@ -39,6 +39,11 @@ class CreditNews:
     credited: list[SessionCredited] = field(default_factory=list)
     #: Keys of "finished" events to stop awaiting (credited, never to be, or waited too long).
     settled: list[str] = field(default_factory=list)
+
+
+def awaits_credits(event: Event) -> bool:
+    """Whether an announcement waits for credits: a "finished" one whose credits were null."""
+    return isinstance(event, SessionFinished) and event.ere_credits is None
 
 
 def check_due(awaited: Iterable[Awaited], now: datetime) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
@@ -51,6 +52,23 @@ class ChargerState(Value):
     #: When the charger was first seen not online in the current episode, else None.
     offline_since: datetime | None = None
     offline_announced: bool = False
+
+
+def changed_only_in_time(old: Mapping[str, ChargerState], new: Mapping[str, ChargerState]) -> bool:
+    """Whether `new` differs from `old` only in when it was observed.
+
+    A charger with a running session never counts as unchanged: its `observed_at` feeds the
+    power estimate (a meter that stopped moving means 0 kW).
+    """
+    if old.keys() != new.keys():
+        return False
+    for charger_id, state in new.items():
+        before = old[charger_id]
+        if state.session is not None or before.session is not None:
+            return False
+        if {**vars(state), "observed_at": None} != {**vars(before), "observed_at": None}:
+            return False
+    return True
 
 
 class PendingEnd(Value):
