@@ -180,7 +180,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
                 )
                 sender_task = asyncio.create_task(sender.run())
                 try:
-                    await poller.run_cycle()  # warm-up: connections, caches
+                    await poller.run_cycle(spread=True)  # warm-up: connections, caches
                     await _wait_drained(services, 60)
                     await _reset(base)
                     delays.clear()
@@ -193,7 +193,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
                         await asyncio.sleep(max(0.0, start + k * interval - time.monotonic()))
                         sql0 = _thread_cpu(db_ident)
                         began = time.monotonic()
-                        report = await poller.run_cycle()
+                        report = await poller.run_cycle(spread=True)
                         durations.append(time.monotonic() - began)
                         sql_per_cycle.append(_thread_cpu(db_ident) - sql0)
                         if report is not None:

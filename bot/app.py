@@ -243,7 +243,7 @@ async def running(
     )
 
     async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
-        await services.poller.run_cycle()  # wakes the sender when done
+        await services.poller.run_cycle(spread=True)  # wakes the sender when done
 
     async with application:
         await register_commands(application, settings.default_language)

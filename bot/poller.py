@@ -150,7 +150,7 @@ class Poller:
         need = math.ceil(rate * self._poll_seconds * CONCURRENCY_HEADROOM)
         return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, need))
 
-    async def run_cycle(self, *, spread: bool = True) -> CycleReport | None:
+    async def run_cycle(self, *, spread: bool = False) -> CycleReport | None:
         """Poll every active account once.
 
         Returns None if a cycle is already running, if `stop()` abandoned this one, or once the
@@ -239,13 +239,13 @@ class Poller:
         current = {account.token_enc for account in accounts}
         self._tokens = {blob: t for blob, t in self._tokens.items() if blob in current}
         results: list[int | None] = [None] * len(accounts)
-        loop = asyncio.get_running_loop()
+        clock = self._clock
         in_flight = 0
         slot_freed = asyncio.Event()
 
         async def one(index: int, account: Account) -> None:
             nonlocal in_flight
-            began = loop.time()
+            began = clock.monotonic()
             try:
                 results[index] = await self.poll_account(account)
             except Exception:  # one account's bug must not stop the others
@@ -254,15 +254,17 @@ class Poller:
             finally:
                 in_flight -= 1
                 slot_freed.set()
-            self._poll_seconds += POLL_TIME_SMOOTHING * (loop.time() - began - self._poll_seconds)
+            self._poll_seconds += POLL_TIME_SMOOTHING * (
+                clock.monotonic() - began - self._poll_seconds
+            )
 
         async def dispatch(group: asyncio.TaskGroup) -> None:
             """Start each account's poll at its own moment, evenly spread over the interval."""
             nonlocal in_flight
-            start = loop.time()
+            start = clock.monotonic()
             step = self._interval * SPREAD_SHARE / max(len(accounts), 1) if spread else 0.0
             for index, account in enumerate(accounts):
-                await asyncio.sleep(start + index * step - loop.time())
+                await clock.sleep(start + index * step - clock.monotonic())
                 while in_flight >= self.concurrency:
                     slot_freed.clear()
                     await slot_freed.wait()
@@ -271,9 +273,11 @@ class Poller:
 
         timed_out = False
         try:
-            async with asyncio.timeout(self._interval * CYCLE_TIMEOUT_SHARE):
-                async with asyncio.TaskGroup() as group:
-                    group.create_task(dispatch(group))
+            async with (
+                clock.time_limit(self._interval * CYCLE_TIMEOUT_SHARE),
+                asyncio.TaskGroup() as group,
+            ):
+                group.create_task(dispatch(group))
         except TimeoutError:
             timed_out = True
             unfinished = sum(1 for r in results if r is None)

@@ -15,10 +15,10 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.app import Services, open_services
-from bot.clock import ManualClock
 from bot.commands import Person
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
+from tests.clock import ManualClock
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.story import joulo_transport, world  # noqa: F401  (fixtures)
 

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from bot.app import RunningBot, open_services, running
-from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
 from bot.tasks import cancel_and_wait
+from tests.clock import ManualClock
 from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")

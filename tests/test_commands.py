@@ -13,9 +13,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Asked, Person, Place, caption_length, menu
 from bot.joulo.simulator import JouloSimulator, SimFault
+from tests.clock import ManualClock
 
 ANNA = Person(id=7001, name="Anna", language="en")
 ANNA_NL = Person(id=7001, name="Anna", language="nl")

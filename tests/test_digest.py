@@ -13,9 +13,9 @@ import contextlib
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-from bot.clock import ManualClock
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
+from tests.clock import ManualClock
 from tests.fake_telegram import FakeBotAPI, UploadedFile
 from tests.story import ANNA, FAMILY, bot_running, next_polls, png_size
 

@@ -14,12 +14,12 @@ from datetime import timedelta
 import pytest
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Person
 from bot.core.events import SessionFinished, SessionStarted
 from bot.core.render import render_event
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import Poller
+from tests.clock import ManualClock
 
 ANNA = Person(id=7001, name="Anna", language="en")
 

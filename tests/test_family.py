@@ -326,15 +326,14 @@ def test_an_idle_bot_has_not_imported_matplotlib(tmp_path) -> None:
     script = textwrap.dedent(
         f"""
         import asyncio, sys
-        from datetime import UTC, datetime
         from cryptography.fernet import Fernet
         from bot.app import build_application, open_services
-        from bot.clock import ManualClock
+        from bot.clock import SystemClock
         from bot.config import Settings
         from bot.joulo.simulator import JouloSimulator
 
         async def main():
-            clock = ManualClock(datetime(2026, 4, 15, 8, 0, tzinfo=UTC))
+            clock = SystemClock()
             sim = JouloSimulator(clock)
             sim.add_charger(sim.add_account(), "Garage")
             settings = Settings(

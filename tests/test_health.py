@@ -12,9 +12,9 @@ from datetime import timedelta
 import pytest
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.config import Settings
 from bot.health import HEALTHY_INTERVALS, check
+from tests.clock import ManualClock
 
 
 async def test_the_bot_is_healthy_right_after_a_cycle_and_not_three_intervals_later(

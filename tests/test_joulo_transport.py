@@ -14,10 +14,10 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import httpx
 import pytest
 
-from bot.clock import ManualClock
 from bot.joulo.client import JouloClient, JouloTokenRejected, JouloUnavailable
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.joulo.transport import JouloHttpClient, JouloTransport
+from tests.clock import ManualClock
 from tests.joulo_server import SimulatorServer
 
 

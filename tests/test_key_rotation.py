@@ -10,10 +10,10 @@ from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
 from bot.app import open_services
-from bot.clock import ManualClock
 from bot.commands import Person
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
+from tests.clock import ManualClock
 
 ANNA = Person(id=7001, name="Anna", language="en")
 

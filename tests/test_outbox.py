@@ -12,10 +12,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.joulo.simulator import JouloSimulator
 from bot.outbox import DeliveryDeferred, DeliveryError, Sender
+from tests.clock import ManualClock
 
 ANNA = Person(id=7001, name="Anna", language="en")
 FAMILY = Place(id=-100777, kind="supergroup", title="Family")

@@ -7,25 +7,24 @@ interval instead of all starting at once.
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
 
 from bot.app import open_services
-from bot.clock import ManualClock
 from bot.commands import Person
 from bot.config import Settings, load_settings
 from bot.joulo.simulator import JouloSimulator
 from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY
+from tests.clock import ManualClock
 from tests.conftest import link_garage
 
 
 class SlowJoulo:
-    """The simulator behind a delay, counting how many requests are in flight at once."""
+    """The simulator behind a delay on the test clock, counting requests in flight at once."""
 
-    def __init__(self, sim: JouloSimulator) -> None:
+    def __init__(self, sim: JouloSimulator, clock: ManualClock) -> None:
         self.sim = sim
+        self.clock = clock
         self.delay = 0.0
         self.in_flight = 0
         self.most_in_flight = 0
@@ -34,16 +33,16 @@ class SlowJoulo:
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
-        self.started.append(asyncio.get_running_loop().time())
+        self.started.append(self.clock.monotonic())
         try:
-            await asyncio.sleep(self.delay)
+            await self.clock.sleep(self.delay)
             return self.sim.handle(request)
         finally:
             self.in_flight -= 1
 
 
 async def _households(settings: Settings, clock: ManualClock, sim: JouloSimulator, count: int):
-    joulo = SlowJoulo(sim)
+    joulo = SlowJoulo(sim, clock)
     opened = open_services(settings, clock=clock, joulo_transport=httpx.MockTransport(joulo))
     services = await opened.__aenter__()
     for number in range(count):
@@ -60,12 +59,12 @@ async def test_many_accounts_behind_a_slow_joulo_are_all_polled_within_one_cycle
         joulo.delay = 0.05  # 120 accounts in 0.375 s: some 16 polls in flight on average
         joulo.started.clear()
         clock.advance(60)
-        report = await services.poller.run_cycle()
+        report = await clock.run(services.poller.run_cycle(spread=True))
         assert report is not None
         assert (report.polled, report.failed, report.timed_out) == (120, 0, False)
         assert joulo.most_in_flight > 8  # more than the old fixed limit
-        # Spread out, not all at once: the polls start over most of the spreading window.
-        assert max(joulo.started) - min(joulo.started) > 0.25
+        # Spread out, not all at once: over the spreading window, 3/4 of the 0.5 s interval.
+        assert max(joulo.started) - min(joulo.started) == pytest.approx(0.375 * 119 / 120)
         # Measured polls take ~50 ms, so the limit settles well below the ceiling.
         assert MIN_CONCURRENCY <= services.poller.concurrency < MAX_CONCURRENCY
     finally:
@@ -81,9 +80,11 @@ async def test_poll_concurrency_set_by_the_operator_is_never_exceeded(
         joulo.delay = 0.15  # unlimited, some 5 polls would be in flight
         joulo.most_in_flight = 0
         clock.advance(60)
-        report = await services.poller.run_cycle()
+        began = clock.monotonic()
+        report = await clock.run(services.poller.run_cycle(spread=True))
         assert report is not None
         assert report.timed_out  # two at a time cannot keep up, and that is the operator's call
+        assert clock.monotonic() - began == pytest.approx(0.45)  # cut off at 9/10 of the interval
         assert 0 < report.polled < 12
         assert joulo.most_in_flight == 2
         assert services.poller.concurrency == 2

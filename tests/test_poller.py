@@ -14,13 +14,13 @@ import pytest
 from cryptography.fernet import Fernet
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.core.render import render_event
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import HEARTBEAT_KEY, Poller
+from tests.clock import ManualClock
 from tests.conftest import link_garage
 from tests.story import polls
 

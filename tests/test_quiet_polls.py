@@ -13,10 +13,10 @@ from contextlib import closing
 from pathlib import Path
 
 from bot.app import Services, open_services
-from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.config import Settings
 from bot.joulo.simulator import JouloSimulator
+from tests.clock import ManualClock
 from tests.conftest import link_garage
 
 ANNA = Person(id=7001, name="Anna", language="en")

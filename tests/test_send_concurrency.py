@@ -10,10 +10,10 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.joulo.simulator import JouloSimulator
 from bot.outbox import SEND_CONCURRENCY, Sender
+from tests.clock import ManualClock
 
 FAMILY = Place(id=-100777, kind="supergroup", title="Family")
 

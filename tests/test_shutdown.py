@@ -16,13 +16,13 @@ import httpx
 import pytest
 
 from bot.app import Services, open_services, serve
-from bot.clock import ManualClock
 from bot.commands import Person
 from bot.config import Settings
 from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator
 from bot.poller import Poller
 from bot.tasks import cancel_and_wait
+from tests.clock import ManualClock
 from tests.conftest import link_garage
 from tests.fake_telegram import FakeBotAPI
 from tests.story import polls

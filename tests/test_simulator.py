@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.clock import ManualClock
 from bot.joulo.simulator import JouloSimulator, SimFault, SimRequest, SimulatorError
+from tests.clock import ManualClock
 from tests.joulo_server import SimulatorServer
 
 BASE = "https://api.joulo.nl/functions/v1/api"

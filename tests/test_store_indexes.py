@@ -12,10 +12,10 @@ from contextlib import closing
 from datetime import timedelta
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.joulo.simulator import JouloSimulator
 from bot.outbox import lose_chat
+from tests.clock import ManualClock
 from tests.conftest import link_garage
 
 #: Statements that read every row of a table on purpose.
