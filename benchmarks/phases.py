@@ -232,10 +232,12 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
 
 
 async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any]:
-    """A minimal loop: GET /chargers for every account and parse the JSON, nothing else.
+    """A minimal loop: one pass of GET /chargers for every account and its JSON, nothing else.
 
-    Paced like the poller (the same accounts per second, the same concurrency), so the CPU per
-    request compares like with like. `client_kind`: "aiohttp" (raw), "httpx" (httpx's own
+    The GETs start evenly over `SPREAD_SHARE` of one interval, as the poller's do, with at most
+    `concurrency` (the bot's, at the end of its run) in flight, so the CPU per request compares
+    like with like. The pass ends with its last answer: its rate is over that stretch, not over
+    the whole interval as the bot's is. `client_kind`: "aiohttp" (raw), "httpx" (httpx's own
     transport) or "httpx-aiohttp" (httpx over the bot's aiohttp transport).
     """
     base, accounts, concurrency = args["base"], args["accounts"], args["concurrency"]

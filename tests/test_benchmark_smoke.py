@@ -1,4 +1,5 @@
-"""The load benchmark keeps working: a tiny run completes and reports every figure it promises.
+"""The load benchmark keeps working: a tiny run completes and reports every figure it promises,
+and its `--help` gives every default and says what the bare loops compare.
 
 Not a performance test (the machine is shared and noisy, and the other test worker runs beside
 it): it checks that the README's benchmark still runs end to end, that every phase did its work
@@ -11,6 +12,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+
+import pytest
 
 from benchmarks.run import main
 
@@ -47,3 +50,25 @@ def test_a_small_benchmark_run_polls_every_account_and_prints_each_figure(
     assert (burst["sent"], burst["left"]) == (20, 0)
     assert "refused_429" in burst
     assert results["idle"]["start_seconds"] is not None
+
+
+def test_the_benchmark_help_shows_every_option_default_and_what_the_bare_loops_measure(
+    capsys,
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    printed = " ".join(capsys.readouterr().out.split())  # whatever the terminal's width
+    for option in (
+        "linked households (default: 1000)",
+        "POLL_INTERVAL, seconds (default: 5.0)",
+        "measured poll cycles (default: 3)",
+        "Joulo's answer time, ms (default: 50.0)",
+        "Bot API answer time, ms (default: 50.0)",
+        "share of chargers that change per interval (default: 0.02)",
+        "notifications in the burst; 0 skips it (default: 1000)",
+        "before its memory is measured (default: 3.0)",
+    ):
+        assert option in printed, option
+    assert "ONE pass of `GET /chargers`" in printed
+    assert "about 1.33x what the bot needs, by construction" in printed
