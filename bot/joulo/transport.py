@@ -1,9 +1,9 @@
 """The HTTP client under the Joulo client: httpx's API over aiohttp's transport, no cookies.
 
-httpx's own transport costs several times aiohttp's CPU per request (see the README's
-"Performance"); `httpx-aiohttp` lets the client keep httpx's API, and tests keep swapping in
-`httpx.MockTransport`. aiohttp's errors are turned into httpx's here, so the Joulo client's one
-choke point (`JouloClient._request`) still sees only httpx errors.
+httpx's own transport costs several times aiohttp's CPU per request (see
+docs/performance-history.md); `httpx-aiohttp` lets the client keep httpx's API, and tests keep
+swapping in `httpx.MockTransport`. aiohttp's errors are turned into httpx's here, so the Joulo
+client's one choke point (`JouloClient._request`) still sees only httpx errors.
 
 One client serves every account, so it keeps no cookies: a cookie set in one account's answer
 must never ride along on another account's request (and httpx's cookie bookkeeping costs a
