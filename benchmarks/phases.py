@@ -173,6 +173,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
             async with application:
                 sender = Sender(
                     store=store,
+                    readings=poller,
                     messenger=TelegramMessenger(application.bot),
                     clock=services.clock,
                     tz=settings.tz,
@@ -331,6 +332,7 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
             async with application:
                 sender = Sender(
                     store=services.store,
+                    readings=services.poller,
                     messenger=TelegramMessenger(application.bot),
                     clock=SystemClock(),
                     tz=settings.tz,

@@ -99,21 +99,12 @@ async def open_services(
         transport=joulo_transport or JouloTransport(),
         follow_redirects=False,
     )
+    poller: Poller | None = None
     try:
         joulo = JouloClient(http, settings.joulo_base_url)
         cipher = TokenCipher(keys)
         await rotate_tokens(store, cipher)
         wakeup = asyncio.Event()
-        answers = Answers(
-            store=store,
-            joulo=joulo,
-            cipher=cipher,
-            clock=clock,
-            tz=settings.tz,
-            poll_interval=settings.poll_interval,
-            allowed_users=settings.allowed_users,
-            on_events=wakeup.set,
-        )
         poller = Poller(
             store=store,
             joulo=joulo,
@@ -126,9 +117,25 @@ async def open_services(
             after_cycle=wakeup.set,
             concurrency=settings.poll_concurrency,
         )
+        answers = Answers(
+            store=store,
+            readings=poller,
+            joulo=joulo,
+            cipher=cipher,
+            clock=clock,
+            tz=settings.tz,
+            poll_interval=settings.poll_interval,
+            allowed_users=settings.allowed_users,
+            on_events=wakeup.set,
+        )
         yield Services(settings, clock, store, http, joulo, cipher, answers, poller, wakeup)
     finally:
         await http.aclose()
+        if poller is not None:
+            try:
+                await poller.flush()  # the quiet polls held back since the last cycle
+            except StoreError as err:
+                log.warning("could not write the last poll cycle's quiet polls: %s", err)
         await store.close()
 
 
@@ -236,6 +243,7 @@ async def running(
     application = build_application(services)
     sender = Sender(
         store=services.store,
+        readings=services.poller,
         messenger=TelegramMessenger(application.bot),
         clock=services.clock,
         tz=settings.tz,

@@ -40,6 +40,7 @@ from bot.joulo.client import (
 )
 from bot.joulo.models import Energy, ErePosition, Session
 from bot.outbox import lose_chat
+from bot.poller import ChargerReadings
 from bot.store import Account, ChatKind, FingerprintTaken, Store
 
 log = logging.getLogger(__name__)
@@ -160,6 +161,7 @@ class Answers:
         self,
         *,
         store: Store,
+        readings: ChargerReadings,
         joulo: JouloClient,
         cipher: TokenCipher,
         clock: Clock,
@@ -169,6 +171,7 @@ class Answers:
         on_events: Callable[[], None] = lambda: None,
     ) -> None:
         self._store = store
+        self._readings = readings
         self._joulo = joulo
         self._cipher = cipher
         self._clock = clock
@@ -414,8 +417,10 @@ class Answers:
             render.AccountStatus(
                 owner_name=account.owner_name,
                 paused=account.status == "token_rejected",
-                chargers=list((await self._store.charger_states(account.id)).values()),
-                last_success_at=account.last_success_at,
+                chargers=list(
+                    (await self._readings.charger_states(account.id, account.link_seq)).values()
+                ),
+                last_success_at=self._readings.last_success(account),
             )
             for account in accounts
         ]
@@ -437,7 +442,7 @@ class Answers:
     async def _chargers(self, person: Person, place: Place) -> list[tuple[str, str]]:
         chargers: list[tuple[str, str]] = []
         for account in await self.visible_accounts(person, place):
-            states = await self._store.charger_states(account.id)
+            states = await self._readings.charger_states(account.id, account.link_seq)
             chargers.extend((s.charger_id, s.name) for s in states.values())
         return sorted(chargers, key=lambda pair: pair[1].lower())
 
@@ -683,7 +688,9 @@ class Answers:
         name = wanted
         known: list[str] = []
         for account in accounts:
-            for state in (await self._store.charger_states(account.id)).values():
+            for state in (
+                await self._readings.charger_states(account.id, account.link_seq)
+            ).values():
                 known.append(state.name)
                 if wanted.casefold() in (state.name.casefold(), state.charger_id.casefold()):
                     found[account.id] = state.charger_id
@@ -772,7 +779,7 @@ class Answers:
         if account.id not in lookups:
             lookups[account.id] = (
                 await self._store.tag_names(account.id),
-                await self._store.charger_states(account.id),
+                await self._readings.charger_states(account.id, account.link_seq),
             )
         names, states = lookups[account.id]
         state = states.get(session.charger_id)

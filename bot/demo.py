@@ -249,6 +249,7 @@ async def _play(
         answers: Answers = services.answers
         sender = Sender(
             store=services.store,
+            readings=services.poller,
             messenger=terminal,
             clock=clock,
             tz=settings.tz,

@@ -35,6 +35,8 @@ from bot.core.outgoing import outgoing
 from bot.core.policy import decide
 from bot.core.render import render_event
 from bot.core.render_chat import digest_chart, live_card
+from bot.core.state import ChargerState
+from bot.poller import ChargerReadings
 from bot.store import Account, Delivery, LiveCard, Store
 
 log = logging.getLogger(__name__)
@@ -137,12 +139,14 @@ class Sender:
         self,
         *,
         store: Store,
+        readings: ChargerReadings,
         messenger: Messenger,
         clock: Clock,
         tz: tzinfo,
         wakeup: asyncio.Event,
     ) -> None:
         self._store = store
+        self._readings = readings
         self._messenger = messenger
         self._clock = clock
         self._tz = tz
@@ -306,13 +310,15 @@ class Sender:
         """
         edited: set[int] = set()
         for card in await self._store.live_cards():
+            chargers = await self._readings.charger_states(card.account_id, card.link_seq)
+            state = chargers.get(card.started.charger_id)  # None: the account lost the charger
             now = self._clock.now()
             throttled = card.chat_id in edited or (
                 card.chat_edited_at is not None and now - card.chat_edited_at < CARD_EDIT_INTERVAL
             )
             if throttled and card.finished is None:
                 continue
-            if card.finished is None and not self._card_running(card):
+            if card.finished is None and not self._card_running(card, state):
                 if now - card.started.started_at > CARD_GIVE_UP:
                     await self._store.card_edited(card.delivery_id, now, closed=True)
                 continue
@@ -322,7 +328,7 @@ class Sender:
                 continue
             text = live_card(
                 card.started,
-                card.state,
+                state,
                 card.finished,
                 lang=as_lang(card.language),
                 tz=self._tz,
@@ -341,8 +347,8 @@ class Sender:
             await self._store.card_edited(card.delivery_id, now, closed=card.finished is not None)
 
     @staticmethod
-    def _card_running(card: LiveCard) -> bool:
-        session = card.state.session if card.state is not None else None
+    def _card_running(card: LiveCard, state: ChargerState | None) -> bool:
+        session = state.session if state is not None else None
         return session is not None and session.id == card.started.session_id
 
     async def _deferred(

@@ -16,7 +16,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, tzinfo
-from typing import Final, Literal
+from typing import Final, Literal, Protocol
 
 from bot.clock import Clock
 from bot.core.catchup import away_since, mark_while_away, poll_news
@@ -36,7 +36,7 @@ from bot.core.events import SessionFinished
 from bot.core.notices import outage_notice, recovery_notice, token_problem
 from bot.core.outgoing import outgoing, outgoing_all
 from bot.core.stall import stalled_sessions
-from bot.core.state import ChargerState, PendingEnd
+from bot.core.state import ChargerState, PendingEnd, changed_only_in_time
 from bot.crypto import TokenCipher, TokenUndecryptable
 from bot.joulo.client import (
     JouloClient,
@@ -46,7 +46,7 @@ from bot.joulo.client import (
     JouloTransientError,
 )
 from bot.joulo.models import Session
-from bot.store import Account, Store
+from bot.store import Account, HeldPoll, Store
 from bot.tasks import cancel_and_wait, cancelled_from_outside
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,47 @@ class _Backoff:
 
     failures: int = 0
     not_before: datetime | None = None
+
+
+class ChargerReadings(Protocol):
+    """Where every reader gets an account's chargers: `/status`, the live cards, the menus."""
+
+    async def charger_states(self, account_id: int, link_seq: int) -> dict[str, ChargerState]:
+        """The chargers as last polled, for this link (`link_seq`) of the account."""
+        ...
+
+    def last_success(self, account: Account) -> datetime | None:
+        """When the account was last polled successfully."""
+        ...
+
+
+@dataclass
+class _Memory:
+    """What the poller knows of an account after its last written poll, and what it holds back.
+
+    Made when a poll was written; a failed poll leaves it as it is (the last known state
+    stands). A quiet poll (no event, no pending end) of a healthy account is not written at
+    once: it is held here, only its time of success (`held`) or also its states
+    (`states_held`), until `Poller.flush` writes every held poll in one transaction, at the end
+    of each cycle and at shutdown. A crash loses at most one cycle of such polls, none of which
+    announced anything. A poll of an account that is failing or paused is always written: it
+    is what makes the account healthy again.
+    """
+
+    link_seq: int
+    states: dict[str, ChargerState]
+    pending: list[PendingEnd]
+    polled_at: datetime
+    held: bool = False
+    states_held: bool = False
+
+    def hold(self, states: dict[str, ChargerState], at: datetime) -> None:
+        """Remember a quiet poll; its states only if they changed in more than time."""
+        if self.states_held or not changed_only_in_time(self.states, states):
+            self.states_held = True
+            self.states = states
+        self.held = True
+        self.polled_at = at
 
 
 @dataclass(frozen=True)
@@ -132,6 +173,12 @@ class Poller:
         self._backoff: dict[int, _Backoff] = {}
         #: Decrypted tokens by ciphertext, for the accounts of the current cycle (memory only).
         self._tokens: dict[bytes, str] = {}
+        #: Per account: its last written poll and what is held back (see `_Memory`).
+        self._memory: dict[int, _Memory] = {}
+        #: Accounts that may have "finished" announcements awaiting credits (a superset: an id
+        #: whose query comes back empty is dropped). None until first read. Spares a query per
+        #: poll for the common "none".
+        self._awaiting: set[int] | None = None
         self._running = asyncio.Lock()
         self._current: asyncio.Task[CycleReport] | None = None
         self._stopped = False
@@ -238,6 +285,12 @@ class Poller:
         self._accounts = len(accounts)
         current = {account.token_enc for account in accounts}
         self._tokens = {blob: t for blob, t in self._tokens.items() if blob in current}
+        if self._awaiting is None:  # read before any poll of the cycle can add to it
+            self._awaiting = await self._store.accounts_awaiting_credits()
+        seqs = {account.id: account.link_seq for account in accounts}
+        for account_id, memory in list(self._memory.items()):
+            if seqs.get(account_id) != memory.link_seq and not memory.held:
+                del self._memory[account_id]  # unlinked, re-linked or paused meanwhile
         results: list[int | None] = [None] * len(accounts)
         clock = self._clock
         in_flight = 0
@@ -288,7 +341,7 @@ class Poller:
                 self.concurrency,
                 self._poll_seconds,
             )
-        await self._store.flush_polls()  # quiet polls' last_success_at, in one transaction
+        await self.flush()  # the held quiet polls, in one transaction
         polled = [r for r in results if r is not None and r >= 0]
         return CycleReport(
             accounts=len(accounts),
@@ -369,11 +422,18 @@ class Poller:
                 account.id,
                 account.failing_since,
             )
+        memory = self._memory.get(account.id)
+        if memory is not None and memory.link_seq != account.link_seq:
+            memory = None  # re-linked: what was remembered is not this link's
         previous: dict[str, ChargerState] = {}
         if account.baseline_at is None:
             result = DiffResult(states=baseline(found.chargers, now))
         else:
-            previous = await self._store.charger_states(account.id)
+            previous = (
+                memory.states
+                if memory is not None
+                else await self._store.charger_states(account.id)
+            )
             result = diff(
                 previous,
                 found.chargers,
@@ -383,7 +443,9 @@ class Poller:
             )
             stalled = stalled_sessions(result.states, now=now, after=self._stall_after)
             result = replace(result, events=[*result.events, *stalled])
-        stored_pending = await self._store.pending_ends(account.id)
+        stored_pending = (
+            memory.pending if memory is not None else await self._store.pending_ends(account.id)
+        )
         since = away_since(
             last_success_at=account.last_success_at,
             failing_since=account.failing_since,
@@ -417,16 +479,77 @@ class Poller:
             recovered=recovery_notice(account.failing_since, account.outage_announced, now),
             now=now,
         )
+        healthy = account.status == "active" and account.failing_since is None
+        if memory is not None and news.quiet and healthy:
+            memory.hold(result.states, now)
+            return await self._late_credits(account, token, now, history)
+        self._memory.pop(account.id, None)  # this write supersedes what was held
+        outgoing_events = news.outgoing
         created = await self._store.record_poll(
             account.id,
             link_seq=account.link_seq,
             states=result.states,
-            events=news.outgoing,
+            events=outgoing_events,
             new_pending=news.new_pending,
             resolved_pending=news.resolved,
             now=now,
         )
+        pending = [p for p in stored_pending if p.session_id not in news.resolved]
+        have = {p.session_id for p in pending}
+        pending += [p for p in news.new_pending if p.session_id not in have]
+        self._memory[account.id] = _Memory(
+            link_seq=account.link_seq, states=result.states, pending=pending, polled_at=now
+        )
+        if self._awaiting is not None and any(item.awaits_credits for item in outgoing_events):
+            self._awaiting.add(account.id)
         return created + await self._late_credits(account, token, now, history)
+
+    async def charger_states(self, account_id: int, link_seq: int) -> dict[str, ChargerState]:
+        """An account's chargers as last polled: the one reading every reader shares.
+
+        From memory when the poller has it for this link of the account (`link_seq`; it may be
+        newer than the database while a quiet poll is held), else as last written.
+        """
+        memory = self._memory.get(account_id)
+        if memory is not None and memory.link_seq == link_seq:
+            return dict(memory.states)
+        return await self._store.charger_states(account_id)
+
+    def last_success(self, account: Account) -> datetime | None:
+        """When the account was last polled successfully (a held poll included)."""
+        memory = self._memory.get(account.id)
+        if memory is not None and memory.link_seq == account.link_seq:
+            return max(memory.polled_at, account.last_success_at or memory.polled_at)
+        return account.last_success_at
+
+    async def flush(self) -> int:
+        """Write every held quiet poll in one transaction; returns how many were written.
+
+        Called at the end of each cycle and at shutdown, before the store closes. If writing
+        fails, the polls stay held for the next try.
+        """
+        held = [(account_id, memory) for account_id, memory in self._memory.items() if memory.held]
+        if not held:
+            return 0
+        polls = [
+            HeldPoll(
+                account_id=account_id,
+                link_seq=memory.link_seq,
+                polled_at=memory.polled_at,
+                states=dict(memory.states) if memory.states_held else None,
+            )
+            for account_id, memory in held
+        ]
+        for _, memory in held:
+            memory.held = memory.states_held = False
+        try:
+            return await self._store.write_held_polls(polls)
+        except BaseException:
+            for (account_id, memory), poll in zip(held, polls, strict=True):
+                if self._memory.get(account_id) is memory:
+                    memory.held = True
+                    memory.states_held = memory.states_held or poll.states is not None
+            raise
 
     async def _late_credits(
         self, account: Account, token: str, now: datetime, history: list[Session] | None
@@ -436,7 +559,13 @@ class Poller:
         Nothing is requested unless something is awaited and due: then one request covers all
         of the account's awaited sessions, or none when the catch-up `history` already does.
         """
+        if self._awaiting is None:
+            self._awaiting = await self._store.accounts_awaiting_credits()
+        if account.id not in self._awaiting:
+            return 0
         awaited = await self._store.awaited_credits(account.id)
+        if not awaited:
+            self._awaiting.discard(account.id)
         if not awaited or not check_due(awaited, now):
             return 0
         finished = [item.finished for item in awaited]

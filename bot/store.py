@@ -15,7 +15,7 @@ import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final, Literal
@@ -32,7 +32,7 @@ from bot.core.events import (
 )
 from bot.core.outgoing import Outgoing
 from bot.core.policy import ChatSettings
-from bot.core.state import ChargerState, PendingEnd, changed_only_in_time
+from bot.core.state import ChargerState, PendingEnd
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
 AccountStatus = Literal["active", "token_rejected"]
@@ -149,6 +149,16 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     CREATE INDEX events_by_created_at ON events (created_at);
     CREATE INDEX outbox_by_chat ON outbox (chat_id);
     """,
+    # 7: the charger and session an event is about, as columns (filled in for older rows), so
+    # that no query has to take an event's key or payload apart
+    """
+    ALTER TABLE events ADD COLUMN charger_id TEXT;
+    ALTER TABLE events ADD COLUMN session_id TEXT;
+    UPDATE events SET charger_id = json_extract(payload, '$.charger_id'),
+                      session_id = json_extract(payload, '$.session_id');
+    CREATE INDEX events_by_session ON events (account_id, session_id)
+        WHERE session_id IS NOT NULL;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -217,16 +227,30 @@ class LiveCard:
     delivery_id: int
     chat_id: int
     account_id: int
+    #: The account's link the card belongs to (its chargers are read for this link).
+    link_seq: int
     message_id: int
     language: str
     settings: ChatSettings
     started: SessionStarted
-    #: The charger as last polled (None if the account no longer has it).
-    state: ChargerState | None
     #: The session's "finished" announcement, once there is one.
     finished: SessionFinished | None
     #: The last edit of any card in this chat (edits are throttled per chat).
     chat_edited_at: datetime | None
+
+
+@dataclass(frozen=True)
+class HeldPoll:
+    """A successful poll whose writing the poller held back: when, and maybe new states.
+
+    `states` None: the chargers changed only in when they were seen, so only the time of
+    success is written.
+    """
+
+    account_id: int
+    link_seq: int
+    polled_at: datetime
+    states: Mapping[str, ChargerState] | None = None
 
 
 @dataclass(frozen=True)
@@ -245,19 +269,6 @@ def _sqlite_errors() -> Iterator[None]:
         yield
     except sqlite3.Error as err:
         raise StoreError(str(err) or type(err).__name__) from err
-
-
-@dataclass
-class _Known:
-    """What the database holds for an account after this process's last write of its poll.
-
-    Only `record_poll` creates an entry, and every other change to the account drops it, so an
-    entry also means the row is healthy: active, baselined, not failing.
-    """
-
-    link_seq: int
-    states: dict[str, ChargerState]
-    pending: list[PendingEnd] | None = None  # None: not read yet
 
 
 def _ts(moment: datetime | None) -> str | None:
@@ -307,19 +318,6 @@ class Store:
         self._db = db
         # One connection is shared by all coroutines: a lock keeps transactions from interleaving.
         self._lock = asyncio.Lock()
-        # Accounts whose last poll changed nothing are not written at once: their
-        # last_success_at waits here (id -> (link_seq, when)) for `flush_polls`, one
-        # transaction per cycle. Readers of accounts see it already.
-        self._known: dict[int, _Known] = {}
-        self._quiet: dict[int, tuple[int, datetime]] = {}
-        # Likewise a poll that only moved a charger along (a session's kWh, an offline clock)
-        # without any event: its states wait here (id -> (link_seq, states, when)).
-        self._deferred: dict[int, tuple[int, dict[str, ChargerState], datetime]] = {}
-        # Accounts that may have "finished" announcements awaiting credits (a superset: rows
-        # are added only by `_add_events`; an id whose query comes back empty is dropped).
-        # None until first read. Spares the poller a query per poll for the common "none".
-        self._may_await_credits: set[int] | None = None
-        self._credit_waits_added = 0  # so a query cannot drop an id added while it ran
 
     @classmethod
     async def open(cls, path: Path) -> Store:
@@ -351,9 +349,7 @@ class Store:
         return store
 
     async def close(self) -> None:
-        """Write what waits in memory, then close the connection (after a running transaction)."""
-        with contextlib.suppress(StoreError):
-            await self.flush_polls()
+        """Close the connection (after a running transaction)."""
         async with self._lock:
             with _sqlite_errors():
                 await self._db.close()
@@ -391,21 +387,6 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):
                     await self._db.execute("ROLLBACK")
                 raise
-
-    def _account(self, row: sqlite3.Row) -> Account:
-        """An account as the database holds it, with a quiet poll's success not yet written."""
-        account = _account(row)
-        quiet = self._quiet.get(account.id)
-        if quiet is not None and quiet[0] == account.link_seq:
-            return replace(account, last_success_at=quiet[1])
-        deferred = self._deferred.get(account.id)
-        if deferred is not None and deferred[0] == account.link_seq:
-            return replace(account, last_success_at=deferred[2])
-        return account
-
-    def _forget(self, account_id: int) -> None:
-        """Drop what is known about an account because something else changed it."""
-        self._known.pop(account_id, None)
 
     async def _fetchall(self, sql: str, params: Iterable[Any] = ()) -> list[sqlite3.Row]:
         async with self._lock:
@@ -459,7 +440,7 @@ class Store:
                     ORDER BY id""",
                 (chat_id,),
             )
-            accounts = [self._account(row) for row in await cursor.fetchall()]
+            accounts = [_account(row) for row in await cursor.fetchall()]
             await db.execute("UPDATE chats SET active = 0 WHERE id = ?", (chat_id,))
             await db.execute("DELETE FROM subscriptions WHERE chat_id = ?", (chat_id,))
             await db.execute(
@@ -585,7 +566,6 @@ class Store:
                        WHERE id = ?""",
                     (owner_name, token_enc, fingerprint, _ts(now), account_id),
                 )
-            self._forget(account_id)  # its link_seq changes: a deferred write is skipped too
             if not same:
                 await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
                 await db.execute("DELETE FROM pending_ends WHERE account_id = ?", (account_id,))
@@ -598,21 +578,14 @@ class Store:
             row = await cursor.fetchone()
             assert row is not None  # noqa: S101
             return LinkResult(
-                account=self._account(row), new_account=existing is None, same_joulo_account=same
+                account=_account(row), new_account=existing is None, same_joulo_account=same
             )
 
     async def unlink_account(self, owner_id: int) -> bool:
         """Forget a user's account and everything derived from it. False if there was none."""
         async with self._transaction() as db:
-            cursor = await db.execute(
-                "DELETE FROM accounts WHERE owner_id = ? RETURNING id", (owner_id,)
-            )
-            gone = [row["id"] for row in await cursor.fetchall()]
-        for account_id in gone:
-            self._forget(account_id)
-            self._quiet.pop(account_id, None)
-            self._deferred.pop(account_id, None)
-        return bool(gone)
+            cursor = await db.execute("DELETE FROM accounts WHERE owner_id = ?", (owner_id,))
+            return cursor.rowcount > 0
 
     async def encrypted_tokens(self) -> list[tuple[int, bytes]]:
         """Every account's token ciphertext, for key rotation."""
@@ -631,12 +604,12 @@ class Store:
     async def account_for_owner(self, owner_id: int) -> Account | None:
         """The account linked by this Telegram user."""
         row = await self._fetchone("SELECT * FROM accounts WHERE owner_id = ?", (owner_id,))
-        return self._account(row) if row else None
+        return _account(row) if row else None
 
     async def account(self, account_id: int) -> Account | None:
         """The account with this id."""
         row = await self._fetchone("SELECT * FROM accounts WHERE id = ?", (account_id,))
-        return self._account(row) if row else None
+        return _account(row) if row else None
 
     async def accounts_to_poll(self, now: datetime, recheck_after: timedelta) -> list[Account]:
         """Active accounts, plus paused ones whose rejected token is due for a re-check."""
@@ -647,7 +620,7 @@ class Store:
                ORDER BY id""",
             (_ts(now - recheck_after),),
         )
-        return [self._account(row) for row in rows]
+        return [_account(row) for row in rows]
 
     async def pause_account(
         self, account_id: int, *, link_seq: int, at: datetime, notice: Outgoing
@@ -656,7 +629,6 @@ class Store:
 
         Does nothing if the account was re-linked (`link_seq` changed) meanwhile.
         """
-        self._forget(account_id)
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE accounts SET status = 'token_rejected', checked_at = ?
@@ -670,7 +642,6 @@ class Store:
         self, account_id: int, since: datetime, announce: Outgoing | None
     ) -> None:
         """Remember when Joulo started failing for an account, and announce a long outage."""
-        self._forget(account_id)
         async with self._transaction() as db:
             await db.execute(
                 """UPDATE accounts SET failing_since = COALESCE(failing_since, ?),
@@ -723,13 +694,10 @@ class Store:
                 ORDER BY id""",
             (chat_id,),
         )
-        return [self._account(row) for row in rows]
+        return [_account(row) for row in rows]
 
     async def charger_states(self, account_id: int) -> dict[str, ChargerState]:
-        """What the bot remembers about an account's chargers."""
-        known = self._known.get(account_id)
-        if known is not None:
-            return dict(known.states)
+        """The account's chargers as last written."""
         rows = await self._fetchall(
             "SELECT state FROM charger_states WHERE account_id = ? ORDER BY charger_id",
             (account_id,),
@@ -739,16 +707,10 @@ class Store:
 
     async def pending_ends(self, account_id: int) -> list[PendingEnd]:
         """Ended sessions still waiting for their final figures."""
-        known = self._known.get(account_id)
-        if known is not None and known.pending is not None:
-            return list(known.pending)
         rows = await self._fetchall(
             "SELECT data FROM pending_ends WHERE account_id = ? ORDER BY rowid", (account_id,)
         )
-        pending = [PendingEnd.model_validate_json(row["data"]) for row in rows]
-        if known is not None and self._known.get(account_id) is known:
-            known.pending = list(pending)
-        return pending
+        return [PendingEnd.model_validate_json(row["data"]) for row in rows]
 
     @staticmethod
     async def _write_states(
@@ -772,18 +734,24 @@ class Store:
         for item in events:
             event = item.event
             cursor = await db.execute(
-                """INSERT INTO events (account_id, key, kind, payload, created_at)
-                   VALUES (?, ?, ?, ?, ?) ON CONFLICT (account_id, key) DO NOTHING""",
-                (account_id, event.key, event.kind, event_to_json(event), _ts(now)),
+                """INSERT INTO events (account_id, key, kind, payload, created_at,
+                                       charger_id, session_id)
+                   VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (account_id, key) DO NOTHING""",
+                (
+                    account_id,
+                    event.key,
+                    event.kind,
+                    event_to_json(event),
+                    _ts(now),
+                    getattr(event, "charger_id", None),
+                    getattr(event, "session_id", None),
+                ),
             )
             if cursor.rowcount == 0:
                 continue
             created += 1
             event_id = cursor.lastrowid
             if item.awaits_credits:
-                self._credit_waits_added += 1
-                if self._may_await_credits is not None:
-                    self._may_await_credits.add(account_id)
                 await db.execute(
                     """INSERT INTO awaited_credits (event_id, account_id, checked_at)
                        VALUES (?, ?, ?)""",
@@ -822,33 +790,7 @@ class Store:
 
         Returns how many events were new. Does nothing if the account was unlinked or re-linked
         (`link_seq` changed) while the poll was under way: its observation is stale.
-
-        A poll of a healthy account with no events and no change to pending ends is not written
-        at once: if its chargers changed only in when they were observed, just its
-        last_success_at is kept; if they changed otherwise (a running session's kWh), its
-        states are. `flush_polls` writes all of them in one transaction once per cycle, so a
-        crash loses at most one cycle of such changes, none of which announced anything.
         """
-        events = list(events)
-        new_pending = list(new_pending)
-        resolved_pending = list(resolved_pending)
-        known = self._known.get(account_id)
-        if (
-            known is not None
-            and known.link_seq == link_seq
-            and not events
-            and not new_pending
-            and not resolved_pending
-        ):
-            if account_id not in self._deferred and changed_only_in_time(known.states, states):
-                self._quiet[account_id] = (link_seq, now)
-            else:
-                self._quiet.pop(account_id, None)
-                self._deferred[account_id] = (link_seq, dict(states), now)
-                known.states = dict(states)
-            return 0
-        self._forget(account_id)
-        self._deferred.pop(account_id, None)  # superseded by this write
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE accounts SET last_success_at = ?, baseline_at = COALESCE(baseline_at, ?),
@@ -871,62 +813,45 @@ class Store:
                        ON CONFLICT DO NOTHING""",
                     [(account_id, p.session_id, p.model_dump_json()) for p in new_pending],
                 )
-            created = await self._add_events(db, account_id, events, now)
-        self._quiet.pop(account_id, None)
-        pending = None
-        if known is not None and known.pending is not None:
-            gone = set(resolved_pending)
-            pending = [p for p in known.pending if p.session_id not in gone]
-            have = {p.session_id for p in pending}
-            pending += [p for p in new_pending if p.session_id not in have]
-        self._known[account_id] = _Known(link_seq=link_seq, states=dict(states), pending=pending)
-        return created
+            return await self._add_events(db, account_id, events, now)
 
-    async def flush_polls(self) -> int:
-        """Write every poll held back since the last flush, in one transaction."""
-        if not self._quiet and not self._deferred:
+    async def write_held_polls(self, held: Iterable[HeldPoll]) -> int:
+        """Write polls that were held back, in one transaction; returns how many were written.
+
+        A held poll of an account unlinked or re-linked since (`link_seq` changed) is skipped.
+        """
+        held = list(held)
+        if not held:
             return 0
-        quiet, self._quiet = self._quiet, {}
-        deferred, self._deferred = self._deferred, {}
         guard = "EXISTS (SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?)"
-        try:
-            async with self._transaction() as db:
-                if deferred:
-                    await db.executemany(
-                        f"DELETE FROM charger_states WHERE account_id = ? AND {guard}",  # noqa: S608
-                        [(aid, aid, seq) for aid, (seq, _, _) in deferred.items()],
-                    )
-                    await db.executemany(
-                        "INSERT INTO charger_states (account_id, charger_id, state) "
-                        f"SELECT ?, ?, ? WHERE {guard}",
-                        [
-                            (aid, cid, state.model_dump_json(), aid, seq)
-                            for aid, (seq, states, _) in deferred.items()
-                            for cid, state in states.items()
-                        ],
-                    )
-                await db.executemany(
-                    "UPDATE accounts SET last_success_at = ? WHERE id = ? AND link_seq = ?",
-                    [(_ts(at), aid, seq) for aid, (seq, at) in quiet.items()]
-                    + [(_ts(at), aid, seq) for aid, (seq, _, at) in deferred.items()],
-                )
-        except BaseException:
-            # keep them for the next try, unless something newer arrived meanwhile
-            self._quiet = {**quiet, **self._quiet}
-            self._deferred = {**deferred, **self._deferred}
-            raise
-        return len(quiet) + len(deferred)
+        with_states = [poll for poll in held if poll.states is not None]
+        async with self._transaction() as db:
+            await db.executemany(
+                f"DELETE FROM charger_states WHERE account_id = ? AND {guard}",  # noqa: S608
+                [(p.account_id, p.account_id, p.link_seq) for p in with_states],
+            )
+            await db.executemany(
+                "INSERT INTO charger_states (account_id, charger_id, state) "
+                f"SELECT ?, ?, ? WHERE {guard}",
+                [
+                    (p.account_id, cid, state.model_dump_json(), p.account_id, p.link_seq)
+                    for p in with_states
+                    for cid, state in (p.states or {}).items()
+                ],
+            )
+            cursor = await db.executemany(
+                "UPDATE accounts SET last_success_at = ? WHERE id = ? AND link_seq = ?",
+                [(_ts(p.polled_at), p.account_id, p.link_seq) for p in held],
+            )
+            return cursor.rowcount
+
+    async def accounts_awaiting_credits(self) -> set[int]:
+        """The accounts with "finished" announcements still waiting for their ERE credits."""
+        rows = await self._fetchall("SELECT DISTINCT account_id FROM awaited_credits")
+        return {row["account_id"] for row in rows}
 
     async def awaited_credits(self, account_id: int) -> list[Awaited]:
         """An account's "finished" announcements still waiting for their ERE credits."""
-        if self._may_await_credits is None:
-            added_before = self._credit_waits_added
-            ids = await self._fetchall("SELECT DISTINCT account_id FROM awaited_credits")
-            if self._credit_waits_added == added_before:  # else: read them again next time
-                self._may_await_credits = {row["account_id"] for row in ids}
-        if self._may_await_credits is not None and account_id not in self._may_await_credits:
-            return []
-        added_before = self._credit_waits_added
         rows = await self._fetchall(
             """SELECT events.payload, awaited_credits.checked_at FROM awaited_credits
                JOIN events ON events.id = awaited_credits.event_id
@@ -939,8 +864,6 @@ class Store:
             checked_at = _dt(row["checked_at"])
             if isinstance(finished, SessionFinished) and checked_at is not None:
                 awaited.append(Awaited(finished, checked_at))
-        if not rows and self._credit_waits_added == added_before and self._may_await_credits:
-            self._may_await_credits.discard(account_id)
         return awaited
 
     async def record_credits(
@@ -1064,18 +987,18 @@ class Store:
         """Every "started" message still edited in place, with what is needed to redraw it."""
         rows = await self._fetchall(
             """SELECT outbox.id, outbox.chat_id, outbox.message_id, events.account_id,
-                      events.payload, chats.language, chat_settings.data AS settings,
-                      (SELECT state FROM charger_states
-                        WHERE charger_states.account_id = events.account_id
-                          AND charger_states.charger_id = json_extract(events.payload,
-                                                                       '$.charger_id')) AS state,
+                      accounts.link_seq, events.payload, chats.language,
+                      chat_settings.data AS settings,
                       (SELECT payload FROM events AS fin
                         WHERE fin.account_id = events.account_id
-                          AND fin.key = 'finish:' || substr(events.key, 7)) AS finished,
+                          AND fin.session_id = events.session_id
+                          AND fin.charger_id = events.charger_id
+                          AND fin.kind = 'session_finished') AS finished,
                       (SELECT MAX(edited_at) FROM outbox AS other
                         WHERE other.chat_id = outbox.chat_id) AS chat_edited_at
                FROM outbox
                JOIN events ON events.id = outbox.event_id
+               JOIN accounts ON accounts.id = events.account_id
                JOIN chats ON chats.id = outbox.chat_id
                LEFT JOIN chat_settings ON chat_settings.chat_id = outbox.chat_id
                WHERE outbox.card = 'live' AND chats.active = 1
@@ -1093,11 +1016,11 @@ class Store:
                     delivery_id=row["id"],
                     chat_id=row["chat_id"],
                     account_id=row["account_id"],
+                    link_seq=row["link_seq"],
                     message_id=row["message_id"],
                     language=settings.language or row["language"],
                     settings=settings,
                     started=started,
-                    state=ChargerState.model_validate_json(row["state"]) if row["state"] else None,
                     finished=finished if isinstance(finished, SessionFinished) else None,
                     chat_edited_at=_dt(row["chat_edited_at"]),
                 )

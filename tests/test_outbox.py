@@ -57,6 +57,7 @@ async def _two_events(services: Services, sim: JouloSimulator, clock: ManualCloc
 def _sender(services: Services, messenger: ScriptedMessenger, clock: ManualClock) -> Sender:
     return Sender(
         store=services.store,
+        readings=services.poller,
         messenger=messenger,
         clock=clock,
         tz=services.settings.tz,

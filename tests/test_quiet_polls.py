@@ -59,9 +59,7 @@ async def test_a_quiet_poll_is_seen_by_readers_before_it_is_written_and_kept_at_
         assert account is not None
         later = clock.advance(60)
         assert await services.poller.poll_account(account) == 0  # no cycle: nothing flushed
-        seen = await services.store.account_for_owner(ANNA.id)
-        assert seen is not None
-        assert seen.last_success_at == later
+        assert services.poller.last_success(account) == later
         assert _row(settings.database_path, "SELECT last_success_at FROM accounts") != (
             later.isoformat(),
         )
@@ -109,7 +107,7 @@ async def test_a_held_back_poll_of_an_account_relinked_meanwhile_is_not_written(
     other = sim.add_account()
     sim.add_charger(other, "Carport")
     assert (await services.answers.link(ANNA, other)).linked
-    await services.store.flush_polls()
+    await services.poller.flush()
     (state,) = _row(services.settings.database_path, "SELECT state FROM charger_states")
     assert '"name":"Carport"' in state
 

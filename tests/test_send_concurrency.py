@@ -68,6 +68,7 @@ async def test_many_chats_are_sent_to_at_once_and_each_chat_in_order(
     messenger = SlowMessenger()
     sender = Sender(
         store=services.store,
+        readings=services.poller,
         messenger=messenger,
         clock=clock,
         tz=services.settings.tz,

@@ -253,6 +253,32 @@ async def test_a_database_at_the_first_schema_is_upgraded_keeping_its_rows(db_pa
     assert chat.language == "nl"
 
 
+async def test_events_recorded_before_their_columns_get_them_from_their_payload(db_path, cipher):
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        for script in store_module._MIGRATIONS[:6]:
+            db.executescript(script)
+        db.execute("PRAGMA user_version=6")
+        db.execute(
+            "INSERT INTO accounts (owner_id, owner_name, token_enc, fingerprint, linked_at) "
+            "VALUES (?, 'old user', ?, ?, ?)",
+            (OWNER, cipher.encrypt(TOKEN), token_fingerprint(TOKEN), NOW.isoformat()),
+        )
+        for event in (started("s1"), TokenRejected(link_seq=1, at=NOW)):
+            db.execute(
+                "INSERT INTO events (account_id, key, kind, payload, created_at) "
+                "VALUES (1, ?, ?, ?, ?)",
+                (event.key, event.kind, event.model_dump_json(), NOW.isoformat()),
+            )
+        db.commit()
+
+    store = await Store.open(db_path)
+    await store.close()
+
+    with contextlib.closing(sqlite3.connect(db_path)) as db:
+        rows = db.execute("SELECT kind, charger_id, session_id FROM events ORDER BY id").fetchall()
+    assert rows == [("session_started", "c1", "s1"), ("token_rejected", None, None)]
+
+
 async def test_the_database_runs_in_wal_mode(store, db_path):
     assert pragma(db_path, "journal_mode") == "wal"
 
