@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import Services
-from bot.clock import ManualClock
 from bot.commands import Person, Place
 from bot.core.policy import ChatSettings
 from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.outbox import Sender
+from tests.clock import ManualClock
 from tests.conftest import link_garage
 
 ANNA = Person(id=7001, name="Anna", language="en")
