@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
+import tempfile
 from pathlib import Path
+from typing import NoReturn
 
 # python-telegram-bot 22 reports durations as timedelta when this is set (and warns otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -19,8 +22,43 @@ def _program_name() -> str:
     return name
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a mistake on the command line is one line (and exit code 2), not the usage."""
+
+    def error(self, message: str) -> NoReturn:
+        """Name the mistake in one line, point at --help, exit 2."""
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+def _more_than_zero(text: str) -> float:
+    """A number of seconds or a speed: only a positive, finite number makes sense."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+    return value
+
+
+def _writable_folder(text: str) -> Path:
+    """A folder the demo can write its files to, made now if missing: refused before it starts."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a file; give a folder")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as err:
+        raise argparse.ArgumentTypeError(
+            f"cannot write to {text}: {err.strerror or err}; give a folder you can write to"
+        ) from None
+    return path
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog=_program_name(),
         description="Telegram notifications for home EV charging via the Joulo API.",
     )
@@ -31,19 +69,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     demo.add_argument(
         "--duration",
-        type=float,
+        type=_more_than_zero,
         default=None,
         metavar="SECONDS",
         help="stop after SECONDS (otherwise end of input, /quit or Ctrl-C ends it)",
     )
     demo.add_argument(
-        "--speed", type=float, default=120.0, help="simulated seconds per real second"
+        "--speed",
+        type=_more_than_zero,
+        default=120.0,
+        help="simulated seconds per real second (default: %(default)g)",
     )
     demo.add_argument("--seed", type=int, default=None, help="random seed for the simulation")
     demo.add_argument(
         "--out",
-        type=Path,
+        type=_writable_folder,
         default=None,
+        metavar="DIR",
         help="folder for the files the bot sends (/stats chart, /export CSV); "
         "default: joulo-demo in the temporary directory",
     )

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.__main__ import main
 from tests.processes import CONFIG_VARIABLES, REPO_ROOT
 
 #: Simulated seconds per real second: the demo's script (a session, an outage) plays at once.
@@ -168,3 +169,47 @@ def test_a_malformed_telegram_token_in_dotenv_does_not_stop_the_demo(
 
     assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
     assert "✅ Linked!" in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--out", "a-file"], "argument --out: a-file is a file; give a folder"),
+        (["--out", "a-file/charts"], "argument --out: cannot write to a-file/charts"),
+        (["--duration", "0"], "argument --duration: must be more than 0"),
+        (["--duration", "-1"], "argument --duration: must be more than 0"),
+        (["--duration", "soon"], "argument --duration: 'soon' is not a number"),
+        (["--speed", "0"], "argument --speed: must be more than 0"),
+        (["--speed", "inf"], "argument --speed: must be more than 0"),
+        (["--speed", "nan"], "argument --speed: must be more than 0"),
+    ],
+    ids=[
+        "--out a file",
+        "--out under a file",
+        "--duration 0",
+        "--duration -1",
+        "--duration soon",
+        "--speed 0",
+        "--speed inf",
+        "--speed nan",
+    ],
+)
+def test_a_demo_option_that_cannot_work_is_refused_in_one_line_before_the_demo_starts(
+    args: list[str],
+    says: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a-file").write_text("not a folder\n")
+
+    with pytest.raises(SystemExit) as leaving:
+        main(["demo", *args])
+
+    assert leaving.value.code == 2
+    shown = capsys.readouterr()
+    assert shown.out == ""  # the demo's banner never appeared
+    (line,) = shown.err.splitlines()
+    assert says in line
+    assert (tmp_path / "a-file").read_text() == "not a folder\n"
