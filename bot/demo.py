@@ -57,6 +57,20 @@ OWNER = 1001
 GROUP = -1001
 
 
+def write(out: TextIO, text: str) -> bool:
+    """Print a line; False, and `out` silenced, when its reader has gone (`demo | head -5`)."""
+    try:
+        print(text, file=out, flush=True)
+    except BrokenPipeError:
+        # What is still buffered, and all that follows, goes nowhere: also the flush at exit.
+        with contextlib.suppress(OSError, ValueError):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, out.fileno())
+            os.close(devnull)
+        return False
+    return True
+
+
 @dataclass
 class Terminal:
     """Prints chat messages as plain text, bold where the terminal can show it."""
@@ -68,7 +82,16 @@ class Terminal:
     names: dict[int, str] = field(default_factory=dict)
     #: Where pictures the bot sends (the digest's chart) are written.
     out_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "joulo-demo")
+    #: Called once when nobody reads the output any more (the demo then ends, as on /quit).
+    on_gone: Callable[[], object] = lambda: None
+    _gone: bool = False
     _sent: int = 0
+
+    def write(self, text: str) -> None:
+        """Print `text`, unless the reader has gone."""
+        if not self._gone and not write(self.out, text):
+            self._gone = True
+            self.on_gone()
 
     def _plain(self, text: str) -> str:
         bold = self.out.isatty()
@@ -82,7 +105,7 @@ class Terminal:
         now = self.clock.now()
         stamp = fmt_time(now, self.lang, self.settings.tz, now)
         body = self._plain(text).replace("\n", "\n" + " " * 4)
-        print(f"[{stamp}] {chat}\n    {body}\n", file=self.out, flush=True)
+        self.write(f"[{stamp}] {chat}\n    {body}\n")
 
     def _file(self, filename: str, content: bytes) -> str:
         """Write a file the bot sends to `out_dir`; returns the line that shows where (HTML)."""
@@ -214,7 +237,7 @@ async def _demo(
     stop = asyncio.Event()
     with signals.setting(stop):
         await _play(settings, duration=duration, speed=speed, seed=seed, out_dir=out_dir, stop=stop)
-    print("Demo ended.", flush=True)
+    write(sys.stdout, "Demo ended.")
     return 0
 
 
@@ -239,7 +262,13 @@ async def _play(
     _past(sim, garage, driveway, clock.now(), random.Random(seed))  # noqa: S311  (a simulation)
 
     terminal = Terminal(
-        sys.stdout, clock, settings, lang, {OWNER: "📱 Anna (private chat)"}, out_dir=out_dir
+        sys.stdout,
+        clock,
+        settings,
+        lang,
+        {OWNER: "📱 Anna (private chat)"},
+        out_dir=out_dir,
+        on_gone=stop.set,
     )
     terminal.names[GROUP] = "👪 Family group"
     person = Person(id=OWNER, name="Anna", language=lang)
@@ -255,12 +284,11 @@ async def _play(
             tz=settings.tz,
             wakeup=services.wakeup,
         )
-        print(
+        terminal.write(
             f"Joulo bot demo — simulated time runs {speed:g}× faster than real time.\n"
             "Type /status, /stats, /sessions, /export or /help (answered as in the family "
             "group); a button is pressed by its number, or by naming it, as in /sessions older.\n"
-            f"Charts and CSV files are written to {out_dir}. /quit, Ctrl-D or Ctrl-C ends it.\n",
-            flush=True,
+            f"Charts and CSV files are written to {out_dir}. /quit, Ctrl-D or Ctrl-C ends it.\n"
         )
         terminal.show("📱 Anna → bot", f"/link {token[:10]}…")
         terminal.show("🤖 bot → Anna", (await answers.link(person, token)).reply.text)

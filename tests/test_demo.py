@@ -213,3 +213,37 @@ def test_a_demo_option_that_cannot_work_is_refused_in_one_line_before_the_demo_s
     (line,) = shown.err.splitlines()
     assert says in line
     assert (tmp_path / "a-file").read_text() == "not a folder\n"
+
+
+def test_a_reader_that_stops_reading_ends_the_demo_quietly(
+    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+) -> None:
+    """`python -m bot demo | head -5`: once `head` has its lines, the demo ends without a word."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bot", "demo", "--speed", SPEED],
+        env=environment,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,  # stays open: only the closed output can end the demo
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdin is not None
+    assert child.stdout is not None
+    assert child.stderr is not None
+    try:
+        head = [child.stdout.readline() for _ in range(5)]
+        child.stdout.close()  # what `head -5` does after its fifth line
+        code = child.wait(timeout=TIMEOUT)
+        err = child.stderr.read()
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        child.stdin.close()
+        child.stderr.close()
+
+    assert head[0].startswith("Joulo bot demo")
+    assert code == 0, err[-3000:]
+    assert err == ""  # no BrokenPipeError, no "Exception ignored"
+    assert sorted(p.name for p in tmpdir_of_child.glob("joulo-demo-*")) == []
