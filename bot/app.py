@@ -37,7 +37,13 @@ from bot.clock import Clock, SystemClock
 from bot.commands import TOKEN_PATTERN, Answers, menu
 from bot.config import Settings
 from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
-from bot.crypto import KeyFileError, TokenCipher, TokenUndecryptable, load_or_create_key_file
+from bot.crypto import (
+    KeyFileError,
+    TokenCipher,
+    TokenUndecryptable,
+    check_key_file,
+    load_or_create_key_file,
+)
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import JouloHttpClient, JouloTransport
 from bot.logs import install_redaction
@@ -84,7 +90,10 @@ async def open_services(
 ) -> AsyncIterator[Services]:
     """Open the database and the Joulo client; close both on exit."""
     clock = clock or SystemClock()
-    # The database first: no key file is made beside a file that turns out not to be one.
+    # Every file is checked before any is made: no database beside a damaged key file, and no
+    # key file beside a file that turns out not to be a database.
+    if not settings.encryption_keys():
+        check_key_file(settings.database_path.parent)
     store = await Store.open(settings.database_path)
     try:
         keys = settings.encryption_keys() or [

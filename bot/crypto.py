@@ -88,6 +88,16 @@ def load_or_create_key_file(directory: Path) -> str:
     return key
 
 
+def check_key_file(directory: Path) -> None:
+    """Refuse a damaged or unreadable key file beside the database; creates nothing."""
+    path = directory / KEY_FILE_NAME
+    try:
+        if path.exists() or path.is_symlink():
+            _read_key_file(path)
+    except OSError as err:
+        raise KeyFileError(f"cannot read {path}: {err.strerror or err}") from err
+
+
 def _read_key_file(path: Path) -> str:
     try:
         key = path.read_text(encoding="ascii").strip()

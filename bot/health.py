@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.poller import HEARTBEAT_KEY
-from bot.store import read_meta_readonly
+from bot.store import StoreError, check_database_path, read_meta_readonly
 
 #: Healthy while the last completed cycle is at most this many poll intervals old.
 HEALTHY_INTERVALS = 3
@@ -20,11 +20,16 @@ def last_heartbeat(settings: Settings) -> datetime | None:
 
 
 def check(settings: Settings, now: datetime | None = None) -> int:
-    """Exit code 0 when healthy, 1 otherwise, with a one-line reason."""
+    """Exit code 0 when healthy, 1 otherwise, 2 when DATABASE_PATH cannot be a database."""
     now = now or datetime.now(UTC)
     if not settings.database_path.exists():
         print(f"unhealthy: no database at DATABASE_PATH {settings.database_path}", file=sys.stderr)
         return 1
+    try:
+        check_database_path(settings.database_path)
+    except StoreError as err:
+        print(f"cannot use DATABASE_PATH {settings.database_path}: {err}", file=sys.stderr)
+        return 2
     beat = last_heartbeat(settings)
     limit = timedelta(seconds=HEALTHY_INTERVALS * settings.poll_interval)
     if beat is None:

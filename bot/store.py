@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
@@ -172,6 +173,48 @@ class StoreError(Exception):
     """
 
 
+#: The first 16 bytes of every SQLite 3 database file.
+SQLITE_HEADER: Final = b"SQLite format 3\x00"
+
+
+def check_database_path(path: Path) -> None:
+    """Refuse, in our words, a DATABASE_PATH that SQLite could not use; creates nothing.
+
+    SQLite says "unable to open database file" for a folder and "disk I/O error" for
+    /dev/null, and makes a database before it finds a folder it cannot write to. Raises
+    StoreError with a reason that reads after "cannot use DATABASE_PATH <path>: ".
+    """
+    try:
+        if path.is_dir():
+            raise StoreError(f"it is a folder; give a file path, such as {path / 'bot.sqlite3'}")
+        if path.exists():
+            if not path.is_file():
+                raise StoreError("it is not a regular file (a device?); give a file path")
+            with path.open("rb") as handle:
+                header = handle.read(len(SQLITE_HEADER))
+            if header and header != SQLITE_HEADER:
+                raise StoreError(
+                    "it is not a database (an SQLite file); give the bot's database, "
+                    "or a path where it may make a new one"
+                )
+            if not os.access(path, os.W_OK):
+                raise StoreError("the bot may not write to it (permission denied)")
+            folder = path.parent
+        else:
+            folder = path.parent
+            while not folder.exists():  # the folders the bot would make
+                folder = folder.parent
+            if not folder.is_dir():
+                raise StoreError(f"{folder} is not a folder")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise StoreError(
+                f"the bot may not write in the folder {folder} (where SQLite keeps its "
+                "side files); give a path in a folder it may write to"
+            )
+    except OSError as err:
+        raise StoreError(f"cannot read it: {err.strerror or err}") from err
+
+
 class FingerprintTaken(StoreError):
     """Another Telegram user has already linked this Joulo account."""
 
@@ -326,6 +369,7 @@ class Store:
         Raises StoreError, with the connection closed, when that fails: a file that is not a
         database is refused as it is, untouched.
         """
+        check_database_path(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
         except FileExistsError as err:

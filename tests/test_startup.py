@@ -1,16 +1,18 @@
 """A database or key file the bot cannot use stops it with one line, exit code 2, nothing touched.
 
-Pins down: a DATABASE_PATH that is not a database, whose folder cannot be created, or whose
-generated key file beside it is damaged or unreadable ends `run()` with exit code 2 and exactly
-one ERROR line that names the setting (DATABASE_PATH, or ENCRYPTION_KEY for the key file) and
-the problem, without a traceback; an existing file is left byte for byte as it was, and no key
-file is made beside a file that is not a database. As a process, such a start ends at once
-instead of hanging on the database connection's thread.
+Pins down: a DATABASE_PATH that is not a database, names a folder or a device, whose folder
+cannot be created or written in, or whose generated key file beside it is damaged or unreadable
+ends `run()` with exit code 2 and exactly one ERROR line that names the setting (DATABASE_PATH,
+or ENCRYPTION_KEY for the key file) and the problem in our words, without a traceback; every
+file is checked before any is made, so an existing file is left byte for byte as it was, no key
+file is made beside a file that is not a database, and no database beside a damaged key file.
+As a process, such a start ends at once instead of hanging on the database connection's thread.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import pytest
@@ -88,6 +90,48 @@ def test_a_damaged_key_file_is_named_and_left_alone(
     assert str(key_file) in line
     assert "does not hold a valid key" in line
     assert key_file.read_text() == "not a key\n"
+    assert [p.name for p in key_file.parent.iterdir()] == [KEY_FILE_NAME]  # no new database
+
+
+def test_a_database_path_naming_a_folder_says_so_in_our_words(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+
+    line = failed_start(settings.model_copy(update={"database_path": folder}), caplog)
+
+    assert line == (
+        f"cannot use DATABASE_PATH {folder}: it is a folder; give a file path, such as "
+        f"{folder / 'bot.sqlite3'}"
+    )
+    assert list(folder.iterdir()) == []
+
+
+def test_a_database_path_naming_a_device_says_so_in_our_words(
+    settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    line = failed_start(settings.model_copy(update={"database_path": Path("/dev/null")}), caplog)
+
+    assert line == (
+        "cannot use DATABASE_PATH /dev/null: it is not a regular file (a device?); give a file path"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write into any folder")
+def test_a_database_folder_the_bot_may_not_write_in_is_named_before_anything_is_made(
+    settings: Settings, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    settings = settings.model_copy(
+        update={"database_path": locked / "data" / "bot.sqlite3", "encryption_key": None}
+    )
+
+    line = failed_start(settings, caplog)
+
+    assert f"the bot may not write in the folder {locked}" in line
+    assert list(locked.iterdir()) == []
 
 
 def test_a_key_file_that_cannot_be_read_is_named_in_one_line(

@@ -46,6 +46,7 @@ from bot.crypto import (
 )
 from bot.store import (
     SCHEMA_VERSION,
+    SQLITE_HEADER,
     Account,
     FingerprintTaken,
     Store,
@@ -319,6 +320,18 @@ async def test_refusing_a_newer_database_leaves_no_connection_thread_running(db_
 
 async def test_a_file_that_is_not_a_database_is_refused_untouched_leaving_no_thread(db_path):
     junk = b"not a database, just notes\n" * 100
+    db_path.write_bytes(junk)
+
+    with pytest.raises(StoreError, match="it is not a database") as caught:
+        await Store.open(db_path)  # seen before SQLite opens it
+
+    assert caught.value.__cause__ is None
+    assert db_path.read_bytes() == junk
+    assert [p.name for p in db_path.parent.iterdir()] == [db_path.name]
+
+
+async def test_a_damaged_database_is_refused_untouched_leaving_no_thread(db_path):
+    junk = SQLITE_HEADER + b"not a database, just notes\n" * 100  # SQLite's own check
     db_path.write_bytes(junk)
     before = set(threading.enumerate())
 
