@@ -10,6 +10,8 @@ import tempfile
 from pathlib import Path
 from typing import NoReturn
 
+from bot.exits import ExitStatus
+
 # python-telegram-bot 22 reports durations as timedelta when this is set (and warns otherwise).
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
@@ -27,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """Name the mistake in one line, point at --help, exit 2."""
-        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+        self.exit(ExitStatus.CANNOT_WORK, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
 def _more_than_zero(text: str) -> float:
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Configuration problem (environment or .env):", file=sys.stderr)
         for line in err.problems:
             print(f"  {line}", file=sys.stderr)
-        return 2
+        return ExitStatus.CANNOT_WORK
 
     if command == "demo":
         from bot.demo import run_demo

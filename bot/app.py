@@ -44,6 +44,7 @@ from bot.crypto import (
     check_key_file,
     load_or_create_key_file,
 )
+from bot.exits import ExitStatus
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import JouloHttpClient, JouloTransport
 from bot.logs import install_redaction
@@ -324,24 +325,24 @@ def run(settings: Settings) -> int:
             await serve(settings, stop)
         except InvalidToken:
             log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check the token from @BotFather")
-            return 2
+            return ExitStatus.CANNOT_WORK
         except NetworkError as err:
             log.error("cannot reach the Telegram Bot API at start-up: %s", err)
-            return 1
+            return ExitStatus.FAILED
         except TelegramError as err:
             log.error("Telegram error at start-up: %s", err)
-            return 1
+            return ExitStatus.FAILED
         except StoreError as err:
             log.error("cannot use DATABASE_PATH %s: %s", settings.database_path, err)
-            return 2
+            return ExitStatus.CANNOT_WORK
         except KeyFileError as err:
             log.error(
                 "ENCRYPTION_KEY is not set and the key file beside DATABASE_PATH cannot be "
                 "used: %s",
                 err,
             )
-            return 2
-        return 0
+            return ExitStatus.CANNOT_WORK
+        return ExitStatus.OK
 
     log.info("%s starting (database %s)", package_name, settings.database_path)
     return asyncio.run(main())

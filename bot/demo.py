@@ -33,6 +33,7 @@ from bot.commands import Answers, Asked, Person, Place
 from bot.config import Settings
 from bot.core.i18n import Language, fmt_time, t
 from bot.core.reply import Button, Reply
+from bot.exits import ExitStatus
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
 from bot.outbox import Sender
@@ -238,7 +239,7 @@ async def _demo(
     with signals.setting(stop):
         await _play(settings, duration=duration, speed=speed, seed=seed, out_dir=out_dir, stop=stop)
     write(sys.stdout, "Demo ended.")
-    return 0
+    return ExitStatus.OK
 
 
 async def _play(

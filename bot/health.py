@@ -6,6 +6,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
+from bot.exits import ExitStatus
 from bot.poller import HEARTBEAT_KEY
 from bot.store import StoreError, check_database_path, read_meta_readonly
 
@@ -24,20 +25,20 @@ def check(settings: Settings, now: datetime | None = None) -> int:
     now = now or datetime.now(UTC)
     if not settings.database_path.exists():
         print(f"unhealthy: no database at DATABASE_PATH {settings.database_path}", file=sys.stderr)
-        return 1
+        return ExitStatus.FAILED
     try:
         check_database_path(settings.database_path)
     except StoreError as err:
         print(f"cannot use DATABASE_PATH {settings.database_path}: {err}", file=sys.stderr)
-        return 2
+        return ExitStatus.CANNOT_WORK
     beat = last_heartbeat(settings)
     limit = timedelta(seconds=HEALTHY_INTERVALS * settings.poll_interval)
     if beat is None:
         print("unhealthy: the poller has not completed a cycle yet", file=sys.stderr)
-        return 1
+        return ExitStatus.FAILED
     age = now - beat
     if age > limit:
         print(f"unhealthy: last poll cycle {age.total_seconds():.0f} s ago", file=sys.stderr)
-        return 1
+        return ExitStatus.FAILED
     print(f"healthy: last poll cycle {age.total_seconds():.0f} s ago")
-    return 0
+    return ExitStatus.OK
