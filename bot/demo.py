@@ -29,8 +29,9 @@ from pydantic import SecretStr
 
 from bot.app import open_services
 from bot.clock import ScaledClock, SystemClock
-from bot.commands import Answers, Asked, Person, Place
+from bot.commands import TOKEN_PATTERN, Answers, Asked, Person, Place, find_token
 from bot.config import Settings
+from bot.core import render
 from bot.core.i18n import Language, fmt_time, t
 from bot.core.reply import Button, Reply
 from bot.exits import ExitStatus
@@ -301,37 +302,68 @@ async def _play(
         #: The buttons of the last reply, numbered: typing a number presses one.
         menu: list[Button] = []
         last: dict[str, Reply] = {}  # per command, the reply whose buttons can be named
+        private = Place(OWNER, "private")
+        #: Where what Anna types goes: the family group, or (after /private) her own chat.
+        here = [group]
 
         async def anna_is_admin() -> bool:
             return True  # she created the family group
 
-        def show_reply(reply: Reply) -> None:
+        def to_bot(place: Place) -> str:
+            return "👪 Anna → Family group" if place == group else "📱 Anna → bot"
+
+        def from_bot(place: Place) -> str:
+            return "🤖 bot → Family group" if place == group else "🤖 bot → Anna"
+
+        def show_reply(place: Place, reply: Reply) -> None:
             shown = reply.text if reply.notice is None else f"({reply.notice})\n{reply.text}"
             menu[:] = [button for row in reply.buttons for button in row]
             lines = [f"{number}. {b.text}" for number, b in enumerate(menu, start=1)]
             if lines:
                 shown += "\n" + "\n".join(lines) + "\n" + t(lang, "demo_menu_hint")
-            terminal.show_reply("🤖 bot → Family group", replace(reply, text=shown, buttons=()))
+            terminal.show_reply(from_bot(place), replace(reply, text=shown, buttons=()))
 
-        async def say(line: str) -> None:
-            words = line.strip().split()
-            terminal.show("👪 Anna → Family group", line.strip())
-            name = words[0].lower().removeprefix("/")
-            asked = Asked(person, group, tuple(words[1:]), is_admin=anna_is_admin)
-            pressed = None
-            if words[0].isdigit() and 1 <= int(words[0]) <= len(menu):
-                pressed = menu[int(words[0]) - 1].data
-            elif words[0].startswith("/"):
-                pressed = _button(last.get(name), words[1:])
+        async def answer(place: Place, line: str) -> Reply | None:
+            """What the bot answers to `line` typed in `place`, as the Telegram handlers would."""
+            words = line.split()
+            asked = Asked(person, place, tuple(words[1:]), is_admin=anna_is_admin)
+            token = find_token(line)
+            if token is not None:  # before the commands, as in Telegram: even "/link <token>"
+                terminal.show(from_bot(place), render.message(lang, "demo_deleted"))
+                return await answers.token_message(replace(asked, deleted=True), token)
+            if words[0].isdigit():
+                number = int(words[0])
+                if not 1 <= number <= len(menu):
+                    key = "demo_no_button" if menu else "demo_no_buttons"
+                    return Reply(render.message(lang, key, number=number, count=len(menu)))
+                return await answers.press(asked, menu[number - 1].data) or Reply(
+                    answers.stale_button(lang)
+                )
+            if not words[0].startswith("/"):
+                if place.is_private:
+                    return await answers.chatter(asked)
+                return Reply(render.message(lang, "demo_group_chatter"))
+            name = words[0].lower().removeprefix("/").partition("@")[0]  # /status@bot too
+            pressed = _button(last.get(name), words[1:])
             if pressed is not None:
-                reply = await answers.press(asked, pressed) or answers.unknown_command(lang)
-            elif words[0].startswith("/"):
-                reply = await answers.command(name, asked)
-            else:
-                reply = answers.unknown_command(lang)
-            if reply.buttons and words[0].startswith("/"):
+                return await answers.press(asked, pressed) or Reply(answers.stale_button(lang))
+            reply = await answers.command(name, asked)
+            if reply.buttons:
                 last[name] = reply
-            show_reply(reply)
+            return reply
+
+        async def say(line: str, place: Place | None = None) -> None:
+            place = place or here[0]
+            shown = TOKEN_PATTERN.sub(lambda found: found.group(0)[:10] + "…", line.strip())
+            terminal.show(to_bot(place), shown)
+            reply = await answer(place, line.strip())
+            if reply is not None:
+                show_reply(place, reply)
+
+        def move(place: Place) -> None:
+            here[0] = place
+            key = "demo_in_group" if place == group else "demo_in_private"
+            terminal.show("🎬", render.message(lang, key))
 
         async def on_line(line: str) -> bool:
             words = line.strip().split()
@@ -340,12 +372,15 @@ async def _play(
             if words[0].lower() in ("/quit", "/exit", "quit", "exit"):
                 stop.set()
                 return False
+            if words[0].lower() in ("/private", "/group"):
+                move(private if words[0].lower() == "/private" else group)
+                return True
             await say(line)
             return True
 
         # The family turns on the live card and looks at its settings (a numbered menu here).
-        await say("/live on")
-        await say("/settings")
+        await say("/live on", group)
+        await say("/settings", group)
 
         async def input_loop() -> None:
             await _read_lines(on_line, sys.stdin)
@@ -355,8 +390,8 @@ async def _play(
         async def world_loop() -> None:
             script = _script(sim, garage, driveway)
             # A scripted bedtime: the group is muted and gets quiet hours (both visible below).
-            script.insert(3, Step(timedelta(minutes=15), lambda: say("/mute 30m")))
-            script.insert(4, Step(timedelta(minutes=16), lambda: say("/quiet 22:00-07:00")))
+            script.insert(3, Step(timedelta(minutes=15), lambda: say("/mute 30m", group)))
+            script.insert(4, Step(timedelta(minutes=16), lambda: say("/quiet 22:00-07:00", group)))
             started = clock.now()
             rng = random.Random(seed)  # noqa: S311  (a simulation, not security)
             while not stop.is_set():

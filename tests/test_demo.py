@@ -2,9 +2,12 @@
 
 Pins down, with `python -m bot demo` as a child process (simulated time sped up, its TMPDIR in
 the test's folder): piped commands are answered and `/quit` ends the demo; so do the end of
-input, `--duration`, SIGTERM and Ctrl-C (SIGINT), each time with exit code 0, "Demo ended." as
-the last line and no `joulo-demo-*` folder left. Malformed Telegram settings in `.env` do not
-stop the demo: it ignores every setting it does not read.
+input, `--duration`, SIGTERM, Ctrl-C (SIGINT) and a reader that stops reading (`| head -5`),
+each time with exit code 0, "Demo ended." as the last line and no `joulo-demo-*` folder left.
+`/private` and `/group` move between the chats, and what is typed is answered as Telegram
+would: `/status@bot`, a bare token (deleted, warned about), a number with no button. Options
+that cannot work are refused in one line before the demo starts. Malformed Telegram settings
+in `.env` do not stop the demo: it ignores every setting it does not read.
 """
 
 from __future__ import annotations
@@ -247,3 +250,32 @@ def test_a_reader_that_stops_reading_ends_the_demo_quietly(
     assert code == 0, err[-3000:]
     assert err == ""  # no BrokenPipeError, no "Exception ignored"
     assert sorted(p.name for p in tmpdir_of_child.glob("joulo-demo-*")) == []
+
+
+def test_the_demo_moves_between_the_group_and_the_private_chat_as_telegram_would(
+    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+) -> None:
+    token = "joulo_" + "a" * 32
+    result = demo(
+        environment,
+        tmp_path,
+        stdin=f"/tag\n/private\n/tag\n/group\n/status@JouloBot\n/settings\n99\n{token}\n/quit\n",
+    )
+
+    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
+    out = result.stdout
+    # In the group /tag is refused, as in Telegram; in the private chat it lists the cards.
+    group_tag, _, rest = out.partition("📱 Anna → bot\n    /tag\n")
+    assert "👪 Anna → Family group\n    /tag\n" in group_tag
+    assert "That command works in a private chat with me." in group_tag
+    assert "🤖 bot → Anna\n    💳 Charge cards\n    04A3B2C1 — Anna" in rest
+    # Back in the group, a command addressed to the bot by name is answered.
+    assert "👪 Anna → Family group\n    /status@JouloBot\n" in rest
+    assert "Garage — " in rest
+    assert "I don't know that command" not in out
+    # The settings have 13 buttons, so 99 presses none.
+    assert "(there is no button 99: the last answer has buttons 1 to 13)" in rest
+    # A bare token in the group is deleted and warned about; it is never echoed whole.
+    assert "🗑 (deleted Anna's message: it held a Joulo token)" in rest
+    assert "⚠️ Never share your Joulo token in a group! I deleted the message." in rest
+    assert token not in out

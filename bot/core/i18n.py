@@ -636,6 +636,32 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "(type a number to press that button)",
         "nl": "(typ een nummer om op die knop te drukken)",
     },
+    "demo_no_button": {
+        "en": "(there is no button {number}: the last answer has buttons 1 to {count})",
+        "nl": "(er is geen knop {number}: het laatste antwoord heeft knoppen 1 tot en met {count})",
+    },
+    "demo_no_buttons": {
+        "en": "(there is no button {number}: the last answer has no buttons)",
+        "nl": "(er is geen knop {number}: het laatste antwoord heeft geen knoppen)",
+    },
+    "demo_in_private": {
+        "en": "(you are now in your private chat with the bot, where /tag, /link and /unlink "
+        "work; /group takes you back to the family group)",
+        "nl": "(je bent nu in je privéchat met de bot, waar /tag, /link en /unlink werken; "
+        "/group brengt je terug naar de familiegroep)",
+    },
+    "demo_in_group": {
+        "en": "(you are back in the family group; /private takes you to your private chat)",
+        "nl": "(je bent terug in de familiegroep; /private brengt je naar je privéchat)",
+    },
+    "demo_deleted": {
+        "en": "🗑 (deleted Anna's message: it held a Joulo token)",
+        "nl": "🗑 (het bericht van Anna verwijderd: er stond een Joulo-token in)",
+    },
+    "demo_group_chatter": {
+        "en": "(in a group the bot answers only commands, such as /status)",
+        "nl": "(in een groep reageert de bot alleen op commando's, zoals /status)",
+    },
 }
 
 #: Descriptions for Telegram's command menu, per language.
