@@ -173,7 +173,7 @@ def handler_table(h: TelegramHandlers) -> list[BaseHandler[Update, Any, Any]]:
         ChatMemberHandler(h.membership, ChatMemberHandler.MY_CHAT_MEMBER),
         # Before the commands: a token anywhere (even in "/link <token>") is handled with care.
         MessageHandler(has_token, h.pasted_token),
-        # Every command, known or not: COMMANDS in bot/commands.py says which exist and where.
+        # Every command, known or not: COMMANDS in bot/commands/table.py says which exist and where.
         MessageHandler(filters.COMMAND, h.command),
         MessageHandler(filters.StatusUpdate.MIGRATE, h.migrated),
         MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, h.chatter),

@@ -13,7 +13,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
-from bot.commands import Asked, Person, Place, caption_length, menu
+from bot.commands import Asked, Person, Place, menu
+from bot.commands.status import caption_length
 from bot.joulo.simulator import JouloSimulator, SimFault
 from tests.clock import ManualClock
 
@@ -149,7 +150,7 @@ async def test_stats_without_a_chart_still_sends_the_figures(
     def broken(*_: object) -> bytes:
         raise RuntimeError("no fonts on this machine")
 
-    monkeypatch.setattr("bot.commands.draw_chart", broken)
+    monkeypatch.setattr("bot.commands.status.draw_chart", broken)
     reply = await services.answers.stats(ANNA, HOME)
     assert reply.attachment is None
     assert reply.buttons == ()

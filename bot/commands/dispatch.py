@@ -1,0 +1,160 @@
+"""`Answers`: every command through the rules of `COMMANDS`, then to the subject that answers.
+
+The Telegram adapter only translates updates into `Asked` and sends the `Reply` back; the demo
+console calls the same methods. What is said lives in the subject modules (`linking`, `status`,
+`history`, `settings`), and the words in `bot.core.render`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import tzinfo
+
+from bot.clock import Clock
+from bot.commands.accounts import AccountReader
+from bot.commands.asked import Asked, Deps, Person, Place, Subject
+from bot.commands.history import History
+from bot.commands.linking import Linking, LinkOutcome
+from bot.commands.settings import Settings
+from bot.commands.status import Status
+from bot.commands.table import COMMANDS, SubjectName
+from bot.core import render
+from bot.core.i18n import Language
+from bot.core.render import message
+from bot.core.reply import Reply
+from bot.crypto import TokenCipher
+from bot.joulo.client import JouloClient
+from bot.poller import ChargerReadings
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class Answers:
+    """Builds every reply: applies the rules, then asks the subject module. Keeps no state."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        readings: ChargerReadings,
+        joulo: JouloClient,
+        cipher: TokenCipher,
+        clock: Clock,
+        tz: tzinfo,
+        poll_interval: float,
+        allowed_users: frozenset[int],
+        on_events: Callable[[], None] = lambda: None,
+    ) -> None:
+        deps = Deps(
+            store, readings, joulo, cipher, clock, tz, poll_interval, allowed_users, on_events
+        )
+        accounts = AccountReader(deps)
+        self._linking = Linking(deps, accounts)
+        self._status = Status(deps, accounts)
+        self._history = History(deps)
+        self._settings = Settings(deps)
+        self._subjects: dict[SubjectName, Subject] = {
+            "linking": self._linking,
+            "status": self._status,
+            "history": self._history,
+            "settings": self._settings,
+        }
+
+    # --- the rules every command goes through ------------------------------------------------
+
+    async def command(self, name: str, asked: Asked) -> Reply:
+        """Answer `/name`, after the rules: known, the right kind of chat, arguments or not."""
+        lang = asked.language
+        spec = COMMANDS.get(name)
+        if spec is None:
+            return self.unknown_command(lang)
+        if spec.where == "private" and not asked.place.is_private:
+            return Reply(message(lang, "private_only"))
+        if spec.where == "group" and asked.place.is_private:
+            return Reply(message(lang, "group_only"))
+        if asked.args and not spec.takes_args:
+            return Reply(message(lang, "too_many_args", command=name))
+        return await self._subjects[spec.subject].answer(replace(asked, command=name))
+
+    async def chatter(self, asked: Asked) -> Reply:
+        """Plain text in a private chat: the bot only understands commands."""
+        return Reply(message(asked.language, "only_commands"))
+
+    async def press(self, asked: Asked, data: str) -> Reply | None:
+        """A button was pressed; None when it belongs to no current message (an old button)."""
+        command, _, argument = data.partition(":")
+        if command == "stats" and argument in render.STATS_PERIODS:
+            period: render.StatsPeriod = "all" if argument == "all" else "12m"
+            return await self._status.stats(asked.person, asked.place, period)
+        if command == "sessions":
+            offset, _, charger = argument.partition(":")
+            if offset.isdigit():
+                return await self._history.sessions(asked.person, asked.place, charger, int(offset))
+        reply = await self._settings.press(asked, data)
+        if reply is None:
+            log.debug("button %r has no handler", data[:64])
+        return reply
+
+    @staticmethod
+    def stale_button(lang: Language) -> str:
+        """What an expired button says when pressed."""
+        return message(lang, "stale_button")
+
+    @staticmethod
+    def error_text(lang: Language) -> str:
+        """What a chat hears when handling its message failed unexpectedly."""
+        return message(lang, "error_generic")
+
+    @staticmethod
+    def unknown_command(lang: Language) -> Reply:
+        """A pointer to /help."""
+        return Reply(message(lang, "unknown_command"))
+
+    # --- the bot's place in chats (see `Linking`) -------------------------------------------
+
+    async def bot_added(self, place: Place, by: Person) -> Reply | None:
+        """The bot joined a chat (or was unblocked): a group is welcomed, a private chat resumes."""
+        return await self._linking.bot_added(place, by)
+
+    async def bot_removed(self, place: Place) -> None:
+        """The bot was removed from a group or blocked in private: stop writing there."""
+        await self._linking.bot_removed(place)
+
+    async def chat_moved(self, old_id: int, new_id: int) -> None:
+        """A group became a supergroup: its subscriptions and settings follow it to the new id."""
+        await self._linking.chat_moved(old_id, new_id)
+
+    # --- shortcuts for the demo and the tests ----------------------------------------------
+
+    async def token_message(self, asked: Asked, raw_token: str) -> Reply:
+        """A message that may hold a token: link it in private, warn about it in a group."""
+        return await self._linking.token_message(asked, raw_token)
+
+    async def link(self, person: Person, raw_token: str) -> LinkOutcome:
+        """Validate a token with Joulo and store it encrypted; nothing is stored on failure."""
+        return await self._linking.link(person, raw_token)
+
+    async def unlink(self, person: Person) -> Reply:
+        """Forget the person's token and everything derived from it."""
+        return await self._linking.unlink(person)
+
+    async def subscribe(self, person: Person, place: Place) -> Reply:
+        """Send the person's account notifications to this group."""
+        return await self._linking.subscribe(person, place)
+
+    async def status(self, person: Person, place: Place) -> Reply:
+        """`/status` for this chat."""
+        return await self._status.status(person, place)
+
+    async def stats(
+        self, person: Person, place: Place, period: render.StatsPeriod = "12m"
+    ) -> Reply:
+        """`/stats` for this chat, over the last 12 months or all time."""
+        return await self._status.stats(person, place, period)
+
+    async def tag(self, person: Person, args: tuple[str, ...]) -> Reply:
+        """`/tag` in the person's private chat."""
+        return await self._history.tag(person, args)

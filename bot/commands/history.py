@@ -1,0 +1,260 @@
+"""Past sessions: `/sessions` a page at a time, `/export` as CSV, and `/tag` names for cards."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime, timedelta
+from typing import Final
+
+from bot.commands.asked import (
+    Asked,
+    Deps,
+    Person,
+    Place,
+    nothing_to_show,
+    unknown_command,
+    visible_accounts,
+)
+from bot.core import render
+from bot.core.export import SessionView, parse_period, sessions_csv
+from bot.core.i18n import Language
+from bot.core.render import message
+from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
+from bot.core.state import ChargerState
+from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
+from bot.crypto import TokenUndecryptable
+from bot.joulo.client import SESSIONS_PAGE_LIMIT, JouloError, JouloTokenRejected
+from bot.joulo.models import Session
+from bot.store import Account
+
+log = logging.getLogger(__name__)
+
+#: Sessions per /sessions page, and how far back the paging buttons go.
+SESSIONS_PAGE: Final = 10
+MAX_SESSIONS_OFFSET: Final = 1000
+#: Cap on /sessions pages read for one /export (100 sessions each).
+EXPORT_MAX_PAGES: Final = 50
+
+#: An account's tag names and charger states, read once per reply.
+_Lookup = tuple[dict[str, str], dict[str, ChargerState]]
+
+
+class History:
+    """`/sessions`, `/export` and `/tag`."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._store = deps.store
+
+    async def answer(self, asked: Asked) -> Reply:
+        """`/sessions [charger]`, `/export [period]` or `/tag [card [name]]`."""
+        match asked.command:
+            case "sessions":
+                return await self.sessions(asked.person, asked.place, " ".join(asked.args))
+            case "export":
+                return await self.export(asked.person, asked.place, " ".join(asked.args))
+            case "tag":
+                return await self.tag(asked.person, asked.args)
+        raise unknown_command(asked.command)
+
+    # --- /sessions --------------------------------------------------------------------------
+
+    async def _charger_filter(
+        self, accounts: list[Account], wanted: str, lang: Language
+    ) -> tuple[str, dict[int, str]] | Reply:
+        """The charger called (or with id) `wanted`: its name and its id per account."""
+        found: dict[int, str] = {}
+        name = wanted
+        known: list[str] = []
+        for account in accounts:
+            states = await self._deps.readings.charger_states(account.id, account.link_seq)
+            for state in states.values():
+                known.append(state.name)
+                if wanted.casefold() in (state.name.casefold(), state.charger_id.casefold()):
+                    found[account.id] = state.charger_id
+                    name = state.name
+        if found:
+            return name, found
+        return Reply(
+            message(
+                lang,
+                "sessions_unknown_charger",
+                name=wanted,
+                names=", ".join(sorted(set(known), key=str.casefold)) or "—",
+            )
+        )
+
+    async def _newest(
+        self, account: Account, count: int, offset: int, charger_id: str | None
+    ) -> list[Session]:
+        """`count` sessions of one account from `offset`, newest first (paging as needed)."""
+        token = self._deps.cipher.decrypt(account.token_enc)
+        found: list[Session] = []
+        while len(found) < count:
+            limit = min(SESSIONS_PAGE_LIMIT, count - len(found))
+            page = await self._deps.joulo.session_page(
+                token, offset=offset + len(found), limit=limit, charger_id=charger_id
+            )
+            found.extend(page.sessions)
+            if len(page.sessions) < limit:
+                break
+        return found
+
+    async def sessions(
+        self, person: Person, place: Place, charger: str = "", offset: int = 0
+    ) -> Reply:
+        """The last sessions this chat may see, newest first, a page at a time."""
+        lang = person.language
+        accounts = await visible_accounts(self._store, person, place)
+        if not accounts:
+            return nothing_to_show(place, lang)
+        offset = max(0, min(offset, MAX_SESSIONS_OFFSET))
+        wanted = " ".join(charger.split())
+        charger_name: str | None = None
+        charger_ids: dict[int, str] = {}
+        if wanted:
+            resolved = await self._charger_filter(accounts, wanted, lang)
+            if isinstance(resolved, Reply):
+                return resolved
+            charger_name, charger_ids = resolved
+            accounts = [a for a in accounts if a.id in charger_ids]
+        # One account pages at Joulo; several are merged, so each gives its newest ones.
+        single = len(accounts) == 1
+        merged: list[tuple[Session, Account]] = []
+        try:
+            for account in accounts:
+                found = await self._newest(
+                    account,
+                    SESSIONS_PAGE + 1 + (0 if single else offset),
+                    offset if single else 0,
+                    charger_ids.get(account.id),
+                )
+                merged.extend((session, account) for session in found)
+        except (JouloTokenRejected, TokenUndecryptable):
+            return Reply(message(lang, "stats_rejected"))
+        except JouloError as err:
+            log.warning("/sessions: Joulo failed: %s", err)
+            return Reply(message(lang, "joulo_busy"))
+        merged.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
+        window = merged if single else merged[offset:]
+        page, more = window[:SESSIONS_PAGE], len(window) > SESSIONS_PAGE
+        lookups: dict[int, _Lookup] = {}
+        views = [await self._view(session, account, lookups) for session, account in page]
+        text = render.render_sessions(
+            views,
+            offset=offset,
+            charger=charger_name,
+            lang=lang,
+            tz=self._deps.tz,
+            now=self._deps.clock.now(),
+        )
+        return Reply(text, buttons=self._paging(offset, more, wanted, charger_ids, lang))
+
+    async def _view(
+        self, session: Session, account: Account, lookups: dict[int, _Lookup]
+    ) -> SessionView:
+        """A session with its charger's and tag's names (read once per account into `lookups`)."""
+        if account.id not in lookups:
+            lookups[account.id] = (
+                await self._store.tag_names(account.id),
+                await self._deps.readings.charger_states(account.id, account.link_seq),
+            )
+        names, states = lookups[account.id]
+        state = states.get(session.charger_id)
+        charger = (session.charger_nickname or "").strip() or (
+            state.name if state else session.charger_id
+        )
+        return SessionView(session, charger, tag_name(names, session.id_tag))
+
+    @staticmethod
+    def _paging(
+        offset: int, more: bool, wanted: str, charger_ids: dict[int, str], lang: Language
+    ) -> tuple[tuple[Button, ...], ...]:
+        suffix = f":{wanted}" if wanted else ""
+        if len(f"sessions:{MAX_SESSIONS_OFFSET}{suffix}".encode()) > MAX_BUTTON_DATA:
+            suffix = f":{next(iter(charger_ids.values()))}"  # a long name: the id fits
+        newer = f"sessions:{max(0, offset - SESSIONS_PAGE)}{suffix}" if offset > 0 else None
+        has_older = more and offset + SESSIONS_PAGE <= MAX_SESSIONS_OFFSET
+        older = f"sessions:{offset + SESSIONS_PAGE}{suffix}" if has_older else None
+        return render.paging_buttons(lang, newer=newer, older=older)
+
+    # --- /export ----------------------------------------------------------------------------
+
+    async def export(self, person: Person, place: Place, argument: str = "") -> Reply:
+        """A CSV file of every session that started in a month or a year (default: last month)."""
+        lang = person.language
+        accounts = await visible_accounts(self._store, person, place)
+        if not accounts:
+            return nothing_to_show(place, lang)
+        period = parse_period(argument, self._deps.clock.now(), self._deps.tz)
+        if period is None:
+            return Reply(message(lang, "export_usage"))
+        rows: list[SessionView] = []
+        lookups: dict[int, _Lookup] = {}
+        try:
+            for account in accounts:
+                token = self._deps.cipher.decrypt(account.token_enc)
+                found = await self._deps.joulo.sessions(
+                    token,
+                    since=period.start,
+                    until=period.end - timedelta(seconds=1),
+                    max_pages=EXPORT_MAX_PAGES,
+                )
+                for session in found:
+                    if period.start <= session.started_at < period.end:
+                        rows.append(await self._view(session, account, lookups))
+        except (JouloTokenRejected, TokenUndecryptable):
+            return Reply(message(lang, "stats_rejected"))
+        except JouloError as err:
+            log.warning("/export: Joulo failed: %s", err)
+            return Reply(message(lang, "joulo_busy"))
+        label = render.period_name(period.label, lang)
+        if not rows:
+            return Reply(message(lang, "export_empty", period=label))
+        content = sessions_csv(rows, lang, self._deps.tz)
+        caption = render.render_export_caption(rows, period.label, lang)
+        return Reply(caption, attachment=Attachment("document", period.filename, content))
+
+    # --- /tag -------------------------------------------------------------------------------
+
+    async def tag(self, person: Person, args: tuple[str, ...]) -> Reply:
+        """List the charge cards with their names, name one, or remove a name."""
+        lang = person.language
+        account = await self._store.account_for_owner(person.id)
+        if account is None:
+            return Reply(message(lang, "not_linked"))
+        if not args:
+            return await self._tag_list(account, lang)
+        tag = tag_key(args[0])
+        if not TAG_ID.fullmatch(tag):
+            return Reply(message(lang, "tag_bad_name", max=MAX_TAG_NAME))
+        if len(args) == 1:
+            removed = await self._store.remove_tag_name(account.id, tag)
+            return Reply(message(lang, "tag_unnamed" if removed else "tag_had_no_name", tag=tag))
+        name = clean_name(" ".join(args[1:]))
+        if name is None:
+            return Reply(message(lang, "tag_bad_name", max=MAX_TAG_NAME))
+        await self._store.set_tag_name(account.id, tag, name, self._deps.clock.now())
+        return Reply(message(lang, "tag_named", tag=tag, name=name))
+
+    async def _tag_list(self, account: Account, lang: Language) -> Reply:
+        names = await self._store.tag_names(account.id)
+        last_used: dict[str, datetime] = {}
+        note = ""
+        try:
+            page = await self._deps.joulo.session_page(
+                self._deps.cipher.decrypt(account.token_enc), limit=SESSIONS_PAGE_LIMIT
+            )
+            for session in page.sessions:
+                if session.id_tag:
+                    key = tag_key(session.id_tag)
+                    last_used[key] = max(last_used.get(key, session.started_at), session.started_at)
+        except (JouloError, TokenUndecryptable) as err:
+            log.info("/tag: could not read recent sessions: %s", err)
+            note = "\n" + message(lang, "joulo_busy")
+        seen = [
+            render.TagSeen(tag, names.get(tag), last_used.get(tag))
+            for tag in sorted(set(last_used) | set(names))
+        ]
+        seen.sort(key=lambda s: s.last_used or datetime.min.replace(tzinfo=UTC), reverse=True)
+        return Reply(render.render_tags(seen, lang, self._deps.tz, self._deps.clock.now()) + note)

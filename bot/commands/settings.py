@@ -1,0 +1,208 @@
+"""What a chat gets: `/settings` and its buttons, `/language`, `/quiet`, `/live`, `/mute`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Final
+
+from bot.commands.asked import Asked, Deps, Person, Place, unknown_command, visible_accounts
+from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time
+from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
+from bot.core.render import message
+from bot.core.render_chat import settings_menu, settings_notice
+from bot.core.reply import Reply
+
+_ON: Final = frozenset({"on", "aan", "1", "yes", "ja"})
+_OFF: Final = frozenset({"off", "uit", "0", "no", "nee"})
+
+
+class Settings:
+    """A chat's settings: shown, changed by command or button (by an admin in a group)."""
+
+    def __init__(self, deps: Deps) -> None:
+        self._deps = deps
+        self._store = deps.store
+
+    async def answer(self, asked: Asked) -> Reply:
+        """`/settings`, `/mute`, `/unmute`, `/quiet`, `/live` or `/language`."""
+        match asked.command:
+            case "settings":
+                return await self.settings(asked)
+            case "mute":
+                return await self.mute(asked)
+            case "unmute":
+                return await self.unmute(asked)
+            case "quiet":
+                return await self.quiet(asked)
+            case "live":
+                return await self.live(asked)
+            case "language":
+                return await self.set_language(asked)
+        raise unknown_command(asked.command)
+
+    async def _chat_language(
+        self, place: Place, settings: ChatSettings, fallback: Language
+    ) -> Language:
+        if settings.language is not None:
+            return settings.language
+        chat = await self._store.chat(place.id)
+        return as_lang(chat.language, fallback) if chat is not None else fallback
+
+    async def _chargers(self, person: Person, place: Place) -> list[tuple[str, str]]:
+        chargers: list[tuple[str, str]] = []
+        for account in await visible_accounts(self._store, person, place):
+            states = await self._deps.readings.charger_states(account.id, account.link_seq)
+            chargers.extend((s.charger_id, s.name) for s in states.values())
+        return sorted(chargers, key=lambda pair: pair[1].lower())
+
+    async def settings(self, asked: Asked) -> Reply:
+        """The chat's settings as a summary with a keyboard that changes them."""
+        current = await self._store.chat_settings(asked.place.id)
+        return await self._menu(asked.person, asked.place, current)
+
+    async def _menu(
+        self,
+        person: Person,
+        place: Place,
+        current: ChatSettings,
+        chargers: list[tuple[str, str]] | None = None,
+    ) -> Reply:
+        chat_language = await self._chat_language(place, current, person.language)
+        return settings_menu(
+            current,
+            chargers if chargers is not None else await self._chargers(person, place),
+            person.language,
+            self._deps.tz,
+            self._deps.clock.now(),
+            private=place.is_private,
+            chat_language=chat_language,
+        )
+
+    async def _change(
+        self,
+        asked: Asked,
+        change: Callable[[ChatSettings], ChatSettings],
+    ) -> ChatSettings | None:
+        """Apply `change` to the chat's settings; None (and nothing changes) for a non-admin.
+
+        A private chat belongs to its person. In a group, Telegram is asked at this moment.
+        """
+        person, place = asked.person, asked.place
+        if not place.is_private and not await asked.is_admin():
+            return None
+        updated = change(await self._store.chat_settings(place.id))
+        await self._store.save_chat_settings(
+            chat_id=place.id,
+            kind=place.kind,
+            title=place.title,
+            language=person.language,
+            settings=updated,
+            now=self._deps.clock.now(),
+        )
+        return updated
+
+    async def press(self, asked: Asked, data: str) -> Reply | None:
+        """A `/settings` button (`set:…`): the menu redrawn; None when it is no such button.
+
+        A non-admin in a group gets the menu unchanged, with a short notice why.
+        """
+        person, place, lang = asked.person, asked.place, asked.language
+        chargers = await self._chargers(person, place)
+        change = self._button_change(data, chargers, private=place.is_private)
+        if change is None:
+            return None
+        updated = await self._change(asked, change)
+        if updated is None:
+            current = await self._store.chat_settings(place.id)
+            redrawn = await self._menu(person, place, current, chargers)
+            return replace(redrawn, notice=settings_notice(lang, saved=False))
+        redrawn = await self._menu(person, place, updated, chargers)
+        return replace(redrawn, notice=settings_notice(lang, saved=True))
+
+    @staticmethod
+    def _button_change(
+        data: str, chargers: list[tuple[str, str]], *, private: bool
+    ) -> Callable[[ChatSettings], ChatSettings] | None:
+        command, _, argument = data.partition(":")
+        if command != "set":
+            return None
+        what, _, value = argument.partition(":")
+        if what == "t" and value in TOPICS:
+            topic: Topic = value
+
+            def toggle(s: ChatSettings) -> ChatSettings:
+                on = s.wants(topic, private=private)
+                return s.model_copy(update={"topics": {**s.topics, topic: not on}})
+
+            return toggle
+        if what == "c" and value in {cid for cid, _ in chargers}:
+            return lambda s: s.model_copy(update={"muted_chargers": s.muted_chargers ^ {value}})
+        if what == "live" and not value:
+            return lambda s: s.model_copy(update={"live": not s.live})
+        if what == "lang" and value in LANGUAGES:
+            return lambda s: s.model_copy(update={"language": as_lang(value)})
+        if what == "q":
+            quiet = None if value == "off" else parse_quiet(value)
+            if quiet is None and value != "off":
+                return None
+            return lambda s: s.model_copy(update={"quiet": quiet})
+        return None
+
+    async def set_language(self, asked: Asked) -> Reply:
+        """`/language nl|en`: the language of this chat's notifications."""
+        person, code = asked.person, " ".join(asked.args).strip().lower()
+        if code not in LANGUAGES:
+            return Reply(message(person.language, "language_usage"))
+        chosen = as_lang(code)
+        updated = await self._change(asked, lambda s: s.model_copy(update={"language": chosen}))
+        if updated is None:
+            return Reply(message(person.language, "settings_admins_only"))
+        return Reply(message(chosen, "language_set"))
+
+    async def quiet(self, asked: Asked) -> Reply:
+        """`/quiet HH:MM-HH:MM` (may cross midnight) or `/quiet off`."""
+        lang, text = asked.language, " ".join(asked.args).strip().lower()
+        window = None if text in _OFF else parse_quiet(text)
+        if window is None and text not in _OFF:
+            return Reply(message(lang, "quiet_usage"))
+        updated = await self._change(asked, lambda s: s.model_copy(update={"quiet": window}))
+        if updated is None:
+            return Reply(message(lang, "settings_admins_only"))
+        if window is None:
+            return Reply(message(lang, "quiet_off"))
+        return Reply(message(lang, "quiet_set", window=window.label()))
+
+    async def live(self, asked: Asked) -> Reply:
+        """`/live on|off`: the "started" message becomes a card edited while the session runs."""
+        lang, text = asked.language, " ".join(asked.args).strip().lower()
+        if text not in _ON | _OFF:
+            return Reply(message(lang, "live_usage"))
+        on = text in _ON
+        updated = await self._change(asked, lambda s: s.model_copy(update={"live": on}))
+        if updated is None:
+            return Reply(message(lang, "settings_admins_only"))
+        return Reply(message(lang, "live_on" if on else "live_off"))
+
+    async def mute(self, asked: Asked) -> Reply:
+        """`/mute [30m|2h|1d]` (default one hour): nothing is sent here until then."""
+        lang = asked.language
+        span = parse_mute(" ".join(asked.args))
+        if span is None:
+            return Reply(message(lang, "mute_usage"))
+        now = self._deps.clock.now()
+        until = now + span
+        updated = await self._change(asked, lambda s: s.model_copy(update={"muted_until": until}))
+        if updated is None:
+            return Reply(message(lang, "settings_admins_only"))
+        return Reply(message(lang, "mute_set", time=fmt_time(until, lang, self._deps.tz, now)))
+
+    async def unmute(self, asked: Asked) -> Reply:
+        """`/unmute`: notifications are back right away."""
+        lang = asked.language
+        if not (await self._store.chat_settings(asked.place.id)).muted(self._deps.clock.now()):
+            return Reply(message(lang, "not_muted"))
+        updated = await self._change(asked, lambda s: s.model_copy(update={"muted_until": None}))
+        if updated is None:
+            return Reply(message(lang, "settings_admins_only"))
+        return Reply(message(lang, "unmuted"))

@@ -1,0 +1,128 @@
+"""What the chargers are doing now (`/status`) and what they did (`/stats`, with its chart)."""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import re
+from typing import Final
+
+from bot.commands.accounts import AccountReader
+from bot.commands.asked import (
+    Asked,
+    Deps,
+    Person,
+    Place,
+    nothing_to_show,
+    unknown_command,
+    visible_accounts,
+)
+from bot.core import render
+from bot.core.chart import draw_chart
+from bot.core.render_chat import chart_text
+from bot.core.reply import Attachment, Reply
+from bot.crypto import TokenUndecryptable
+from bot.joulo.client import JouloError, JouloTokenRejected
+from bot.store import Account
+
+log = logging.getLogger(__name__)
+
+CHART_FILENAME: Final = "joulo-stats.png"
+#: Telegram's limit for a photo caption, in UTF-16 code units of the text without markup.
+MAX_CAPTION: Final = 1024
+_TAGS: Final = re.compile(r"<[^>]+>")
+
+
+def caption_length(text: str) -> int:
+    """How long Telegram counts an HTML text: markup stripped, entities decoded, UTF-16 units."""
+    plain = html.unescape(_TAGS.sub("", text))
+    return len(plain.encode("utf-16-le")) // 2
+
+
+class Status:
+    """`/status` and `/stats` for every account the chat may see."""
+
+    def __init__(self, deps: Deps, accounts: AccountReader) -> None:
+        self._deps = deps
+        self._store = deps.store
+        self._accounts = accounts
+
+    async def answer(self, asked: Asked) -> Reply:
+        """`/status` or `/stats`."""
+        match asked.command:
+            case "status":
+                return await self.status(asked.person, asked.place)
+            case "stats":
+                return await self.stats(asked.person, asked.place)
+        raise unknown_command(asked.command)
+
+    async def status(self, person: Person, place: Place) -> Reply:
+        """Every visible charger: online or not, charging, kWh so far, power, data age."""
+        lang = person.language
+        accounts = await visible_accounts(self._store, person, place)
+        if not accounts:
+            return nothing_to_show(place, lang)
+        views = [
+            render.AccountStatus(
+                owner_name=account.owner_name,
+                paused=account.status == "token_rejected",
+                chargers=list(
+                    (
+                        await self._deps.readings.charger_states(account.id, account.link_seq)
+                    ).values()
+                ),
+                last_success_at=self._deps.readings.last_success(account),
+            )
+            for account in accounts
+        ]
+        text = render.status(
+            views,
+            lang,
+            self._deps.tz,
+            self._deps.clock.now(),
+            poll_interval=self._deps.poll_interval,
+        )
+        return Reply(text)
+
+    async def _account_stats(self, account: Account) -> render.AccountStats:
+        try:
+            energy = await self._accounts.energy(account)
+        except (JouloTokenRejected, TokenUndecryptable):
+            return render.AccountStats(account.owner_name, None, problem="rejected")
+        except JouloError as err:
+            log.warning("/stats: Joulo failed for account %s: %s", account.id, err)
+            return render.AccountStats(account.owner_name, None, problem="unavailable")
+        position = await self._accounts.position(account)
+        return render.AccountStats(account.owner_name, energy, position)
+
+    async def stats(
+        self, person: Person, place: Place, period: render.StatsPeriod = "12m"
+    ) -> Reply:
+        """A chart of the months, and this month, last month, this year and lifetime in text.
+
+        The chart comes as a photo with the text as its caption and buttons for the period;
+        if it cannot be drawn (or the caption would be too long), the text comes alone.
+        """
+        lang = person.language
+        accounts = await visible_accounts(self._store, person, place)
+        if not accounts:
+            return nothing_to_show(place, lang)
+        now, tz = self._deps.clock.now(), self._deps.tz
+        figures = [await self._account_stats(account) for account in accounts]
+        text = render.render_stats(figures, lang, now, tz)
+        if all(f.energy is None for f in figures) or caption_length(text) > MAX_CAPTION:
+            return Reply(text)
+        bars = render.chart_bars(figures, period, lang, now, tz)
+        words = chart_text(lang, all_time=period == "all")
+        try:
+            # In a worker thread, so the bot stays responsive (draw_chart draws one at a time).
+            png = await asyncio.to_thread(draw_chart, bars, words, lang)
+        except Exception:  # any drawing failure: the figures still go out
+            log.exception("/stats: could not draw the chart")
+            return Reply(text)
+        return Reply(
+            text,
+            buttons=render.stats_buttons(period, lang),
+            attachment=Attachment("photo", CHART_FILENAME, png),
+        )
