@@ -28,6 +28,8 @@ from telegram.ext import (
     ChatMemberHandler,
     ContextTypes,
     Defaults,
+    Job,
+    JobQueue,
     MessageHandler,
     filters,
 )
@@ -45,6 +47,8 @@ from bot.crypto import (
     load_or_create_key_file,
 )
 from bot.exits import ExitStatus
+from bot.jobs.digests import Digests
+from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import JouloHttpClient, JouloTransport
 from bot.logs import install_redaction
@@ -79,6 +83,8 @@ class Services:
     cipher: TokenCipher
     answers: Answers
     poller: Poller
+    housekeeping: Housekeeping
+    digests: Digests
     wakeup: asyncio.Event
 
 
@@ -123,7 +129,6 @@ async def open_services(
             poll_interval=settings.poll_interval,
             offline_grace=settings.offline_grace,
             stall_after=settings.stall_after,
-            tz=settings.tz,
             after_cycle=wakeup.set,
             concurrency=settings.poll_concurrency,
         )
@@ -138,7 +143,29 @@ async def open_services(
             allowed_users=settings.allowed_users,
             on_events=wakeup.set,
         )
-        yield Services(settings, clock, store, http, joulo, cipher, answers, poller, wakeup)
+        housekeeping = Housekeeping(store=store, clock=clock, poller=poller)
+        digests = Digests(
+            store=store,
+            joulo=joulo,
+            cipher=cipher,
+            clock=clock,
+            tz=settings.tz,
+            interval=settings.poll_interval,
+            on_recorded=wakeup.set,
+        )
+        yield Services(
+            settings,
+            clock,
+            store,
+            http,
+            joulo,
+            cipher,
+            answers,
+            poller,
+            housekeeping,
+            digests,
+            wakeup,
+        )
     finally:
         await http.aclose()
         if poller is not None:
@@ -226,6 +253,32 @@ async def register_commands(
     await bot.set_my_commands(entries(menu("private"), default), scope=BotCommandScopeDefault())
 
 
+def schedule_jobs(job_queue: JobQueue[Any], services: Services) -> list[Job[Any]]:
+    """Every schedule, each a job of its own: none waits for another (see `bot.jobs`)."""
+    interval = services.settings.poll_interval
+    # Soon after start-up, but not before Telegram's handshake has settled.
+    first = min(1.0, interval)
+
+    async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.poller.run_cycle(spread=True)  # wakes the sender when done
+
+    async def heartbeat(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.housekeeping.heartbeat()
+
+    async def prune(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.housekeeping.prune()
+
+    async def digests(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.digests.run(spread=True)  # wakes the sender for each digest
+
+    return [
+        job_queue.run_repeating(poll, interval=interval, first=first, name="poll"),
+        job_queue.run_repeating(heartbeat, interval=interval, first=first, name="heartbeat"),
+        job_queue.run_repeating(prune, interval=PRUNE_CHECK_SECONDS, first=first, name="prune"),
+        job_queue.run_repeating(digests, interval=interval, first=first, name="digests"),
+    ]
+
+
 @dataclass
 class RunningBot:
     """The parts of a running bot that tests (and shutdown) reach for."""
@@ -237,15 +290,17 @@ class RunningBot:
 
 @asynccontextmanager
 async def running(
-    services: Services, *, schedule_polls: bool = True, shutdown_grace: float = SHUTDOWN_GRACE
+    services: Services, *, scheduled: bool = True, shutdown_grace: float = SHUTDOWN_GRACE
 ) -> AsyncIterator[RunningBot]:
-    """Telegram polling, the poll job and the outbox sender, stopped in order on exit.
+    """Telegram polling, the scheduled jobs and the outbox sender, stopped in order on exit.
 
+    Without `scheduled` no job is put on the job queue (a test drives them by hand).
     Log records are redacted from here on: no bot token or Joulo token reaches a log line.
 
-    Shutdown first stops taking updates and cycles, then gives a running poll cycle
-    `shutdown_grace` seconds before abandoning it, and only then stops the Application (whose
-    job queue would otherwise wait for that cycle without any limit, e.g. on a hung request).
+    Shutdown first stops taking updates and starting jobs, abandons a running digest batch
+    (what it recorded stays recorded), gives a running poll cycle `shutdown_grace` seconds
+    before abandoning it, and only then stops the Application (whose job queue would otherwise
+    wait for them without any limit, e.g. on a hung request).
     """
     settings = services.settings
     assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
@@ -260,26 +315,17 @@ async def running(
         wakeup=services.wakeup,
     )
 
-    async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
-        await services.poller.run_cycle(spread=True)  # wakes the sender when done
-
     async with application:
         await register_commands(application, settings.default_language)
         await application.start()
         assert application.updater is not None  # noqa: S101
         assert application.job_queue is not None  # noqa: S101
         sender_task: asyncio.Task[None] | None = None
-        poll_job = None
+        jobs: list[Job[Any]] = []
         try:
             await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
-            if schedule_polls:
-                poll_job = application.job_queue.run_repeating(
-                    poll,
-                    interval=settings.poll_interval,
-                    # Soon after start-up, but not before Telegram's handshake has settled.
-                    first=min(1.0, settings.poll_interval),
-                    name="poll",
-                )
+            if scheduled:
+                jobs = schedule_jobs(application.job_queue, services)
             sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
             services.wakeup.set()  # send whatever a previous run left in the outbox
             log.info("bot @%s is running", application.bot.username)
@@ -288,11 +334,12 @@ async def running(
             log.info("shutting down")
             if application.updater.running:
                 await application.updater.stop()
-            if poll_job is not None:
-                poll_job.schedule_removal()  # no new cycles
+            for job in jobs:
+                job.schedule_removal()  # nothing new starts
+            await services.digests.stop()
             if not await services.poller.stop(shutdown_grace):
                 log.warning("abandoned the poll cycle in progress (it is safe to redo)")
-            await application.stop()  # the poll job has nothing left to wait for
+            await application.stop()  # the jobs have nothing left to wait for
             if sender_task is not None:
                 await cancel_and_wait(sender_task)
 

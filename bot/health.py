@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
 from bot.exits import ExitStatus
-from bot.poller import HEARTBEAT_KEY
+from bot.jobs.housekeeping import HEARTBEAT_KEY
 from bot.store import StoreError, check_database_path, read_meta_readonly
 
 #: Healthy while the last completed cycle is at most this many poll intervals old.

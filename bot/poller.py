@@ -15,7 +15,7 @@ import random
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 from typing import Final, Literal, Protocol
 
 from bot.clock import Clock
@@ -31,7 +31,6 @@ from bot.core.diff import (
     live_sessions,
     match_records,
 )
-from bot.core.digest import build_digest, digest_due
 from bot.core.events import SessionFinished
 from bot.core.notices import outage_notice, recovery_notice, token_problem
 from bot.core.outgoing import outgoing, outgoing_all
@@ -51,10 +50,6 @@ from bot.tasks import cancel_and_wait, cancelled_from_outside
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_KEY: Final = "poller.last_cycle_at"
-PRUNED_KEY: Final = "store.pruned_at"
-#: Delivered notifications are kept this long (for support questions), then forgotten.
-RETENTION: Final = timedelta(days=30)
 #: Accounts' polls are spread evenly over this share of the interval, leaving room to finish.
 SPREAD_SHARE: Final = 0.75
 #: Polls in flight at once: derived from accounts, interval and measured poll time, within these
@@ -152,7 +147,6 @@ class Poller:
         poll_interval: float,
         offline_grace: float,
         stall_after: float = 1800.0,
-        tz: tzinfo = UTC,
         after_cycle: Callable[[], None] = lambda: None,
         concurrency: int | None = None,
         rng: random.Random | None = None,
@@ -164,7 +158,6 @@ class Poller:
         self._interval = poll_interval
         self._grace = timedelta(seconds=offline_grace)
         self._stall_after = timedelta(seconds=stall_after)
-        self._tz = tz
         self._after_cycle = after_cycle
         self._fixed_concurrency = concurrency
         self._poll_seconds = INITIAL_POLL_SECONDS
@@ -183,6 +176,12 @@ class Poller:
         self._current: asyncio.Task[CycleReport] | None = None
         self._stopped = False
         self._started_at = clock.now()
+        self._last_cycle_at: datetime | None = None
+
+    @property
+    def last_cycle_at(self) -> datetime | None:
+        """When the last cycle completed (None before the first): what the heartbeat records."""
+        return self._last_cycle_at
 
     @property
     def concurrency(self) -> int:
@@ -222,10 +221,7 @@ class Poller:
                 raise
             finally:
                 self._current = None
-        now = self._clock.now()
-        await self._store.set_meta(HEARTBEAT_KEY, now.isoformat())
-        await self._monthly_digests(now)
-        await self._prune_daily(now)
+        self._last_cycle_at = self._clock.now()
         self._after_cycle()  # e.g. wake the sender: new events, or retries that fell due
         return report
 
@@ -244,41 +240,6 @@ class Poller:
             return True
         await cancel_and_wait(cycle)
         return False
-
-    async def _monthly_digests(self, now: datetime) -> int:
-        """On the 1st from 09:00, record each account's digest of last month (once: keyed).
-
-        Runs after every cycle, the first of which comes right after start-up, so a bot that
-        was down at 09:00 sends it when it is back that day. Returns how many were recorded.
-        """
-        due = digest_due(now, self._tz)
-        if due is None:
-            return 0
-        month, previous = due
-        created = 0
-        done = await self._store.accounts_with_event(f"digest:{month}")
-        for account in await self._store.accounts_to_poll(now, RECHECK_REJECTED):
-            if account.status != "active" or account.id in done:
-                continue
-            try:
-                energy = await self._joulo.energy(self._token(account))
-            except (JouloError, TokenUndecryptable) as err:
-                log.info("account %s: monthly digest not ready (%s); next cycle", account.id, err)
-                continue
-            digest = build_digest(energy, month, previous)
-            created += await self._store.record_digest(account.id, outgoing(digest), now)
-        if created:
-            log.info("recorded %d monthly digest(s) for %s", created, month)
-        return created
-
-    async def _prune_daily(self, now: datetime) -> None:
-        last = await self._store.meta(PRUNED_KEY)
-        if last is not None and now - datetime.fromisoformat(last) < timedelta(days=1):
-            return
-        removed = await self._store.prune(now - RETENTION)
-        await self._store.set_meta(PRUNED_KEY, now.isoformat())
-        if removed:
-            log.info("forgot %d notification(s) older than %d days", removed, RETENTION.days)
 
     async def _cycle(self, spread: bool) -> CycleReport:
         accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)

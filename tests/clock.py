@@ -91,7 +91,7 @@ class ManualClock:
         if not self._sleepers:
             return None
         due = [d for d, limit in self._limits.values() if limit.when() is None]
-        return min(self._sleepers[0][0], *due) - self._elapsed
+        return min([self._sleepers[0][0], *due]) - self._elapsed
 
     async def run(self, awaitable: Awaitable[T], *, real_limit: float = 30.0) -> T:
         """Await `awaitable`, advancing time to the next wake-up whenever all else waits.

@@ -110,7 +110,7 @@ async def bot_running(
     """The whole bot on `settings`, its poll cycles run back to back by a test ticker."""
     async with (
         open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
-        running(services, schedule_polls=False) as bot,
+        running(services, scheduled=False) as bot,
     ):
         ticker = asyncio.create_task(_tick(bot), name="test-poll-ticker")
         try:
@@ -120,9 +120,12 @@ async def bot_running(
 
 
 async def _tick(bot: RunningBot) -> None:
-    """Poll cycles back to back, instead of one per POLL_INTERVAL of real time."""
+    """The jobs back to back, instead of each on its schedule of real time."""
+    services = bot.services
     while True:
-        await bot.services.poller.run_cycle(spread=False)
+        await services.poller.run_cycle()
+        await services.housekeeping.heartbeat()
+        await services.digests.run()
         await asyncio.sleep(0.005)
 
 

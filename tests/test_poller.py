@@ -17,9 +17,10 @@ from bot.app import Services
 from bot.commands import Person, Place
 from bot.core.render import render_event
 from bot.crypto import TokenCipher
+from bot.jobs.housekeeping import HEARTBEAT_KEY
 from bot.joulo.client import JouloClient
 from bot.joulo.simulator import JouloSimulator, SimFault
-from bot.poller import HEARTBEAT_KEY, Poller
+from bot.poller import Poller
 from tests.clock import ManualClock
 from tests.conftest import link_garage
 from tests.story import polls
@@ -263,11 +264,16 @@ async def test_cycles_never_overlap(services: Services, sim: JouloSimulator) -> 
     assert await first is not None
 
 
-async def test_each_cycle_leaves_a_heartbeat(
+async def test_the_heartbeat_job_records_each_completed_cycle_once(
     services: Services, sim: JouloSimulator, clock: ManualClock
 ) -> None:
+    assert await services.housekeeping.heartbeat() is False  # no cycle yet: nothing to record
     await services.poller.run_cycle()
-    assert await services.store.meta(HEARTBEAT_KEY) == clock.now().isoformat()
+    completed = clock.now()
+    clock.advance(5)
+    assert await services.housekeeping.heartbeat() is True
+    assert await services.store.meta(HEARTBEAT_KEY) == completed.isoformat()
+    assert await services.housekeeping.heartbeat() is False  # no new cycle since
 
 
 async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
@@ -303,8 +309,10 @@ async def test_delivered_notifications_are_forgotten_after_thirty_days(
     clock.advance(29 * 86400)
     sim.finish_session(garage)
     await services.poller.run_cycle()  # the finish is still waiting to be sent
+    assert await services.housekeeping.prune() == 0  # the prune job's daily run
     clock.advance(2 * 86400)
     await services.poller.run_cycle()
+    assert await services.housekeeping.prune() == 1
     with sqlite3.connect(services.settings.database_path) as db:
         kinds = [row[0] for row in db.execute("SELECT kind FROM events ORDER BY id")]
     assert kinds == ["session_finished"]  # the sent start is gone, the unsent finish stays
