@@ -406,3 +406,23 @@ async def test_every_client_error_is_a_joulo_error(joulo, sim, token):
 )
 def test_a_pasted_token_loses_spaces_and_a_leading_bearer(pasted):
     assert normalize_token(pasted) == "joulo_abcDEF1234567890abcdef12345678"
+
+
+async def test_sessions_from_an_offset_ask_only_for_the_count_wanted(joulo, sim, token):
+    charger = sim.add_charger(token, "Garage")
+    first = datetime(2025, 1, 1, 18, 0, tzinfo=UTC)
+    ids = [
+        sim.add_past_session(
+            charger, first + timedelta(days=d), first + timedelta(days=d, hours=1), 5
+        )
+        for d in range(250)
+    ]
+    newest_first = ids[::-1]
+
+    sessions = await joulo.sessions(token, offset=95, count=110)
+    past_the_end = await joulo.sessions(token, offset=245, count=11)
+
+    assert [s.id for s in sessions] == newest_first[95:205]
+    assert [s.id for s in past_the_end] == newest_first[245:]
+    pages = [(r.params["offset"], r.params["limit"]) for r in sim.requests]
+    assert pages == [("95", "100"), ("195", "10"), ("245", "11")]

@@ -54,7 +54,7 @@ class Answers:
         accounts = AccountReader(deps)
         self._linking = Linking(deps, accounts)
         self._status = Status(deps, accounts)
-        self._history = History(deps)
+        self._history = History(deps, accounts)
         self._settings = Settings(deps)
         self._subjects: dict[SubjectName, Subject] = {
             "linking": self._linking,

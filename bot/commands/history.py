@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import logging
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
+from bot.commands.accounts import AccountReader, AccountUnreadable
 from bot.commands.asked import (
     Asked,
     Deps,
@@ -22,12 +22,9 @@ from bot.core.render import message
 from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
-from bot.crypto import TokenUndecryptable
-from bot.joulo.client import SESSIONS_PAGE_LIMIT, JouloError, JouloTokenRejected
+from bot.joulo.client import SESSIONS_PAGE_LIMIT
 from bot.joulo.models import Session
 from bot.store import Account
-
-log = logging.getLogger(__name__)
 
 #: Sessions per /sessions page, and how far back the paging buttons go.
 SESSIONS_PAGE: Final = 10
@@ -42,8 +39,9 @@ _Lookup = tuple[dict[str, str], dict[str, ChargerState]]
 class History:
     """`/sessions`, `/export` and `/tag`."""
 
-    def __init__(self, deps: Deps) -> None:
+    def __init__(self, deps: Deps, accounts: AccountReader) -> None:
         self._deps = deps
+        self._accounts = accounts
         self._store = deps.store
 
     async def answer(self, asked: Asked) -> Reply:
@@ -84,22 +82,6 @@ class History:
             )
         )
 
-    async def _newest(
-        self, account: Account, count: int, offset: int, charger_id: str | None
-    ) -> list[Session]:
-        """`count` sessions of one account from `offset`, newest first (paging as needed)."""
-        token = self._deps.cipher.decrypt(account.token_enc)
-        found: list[Session] = []
-        while len(found) < count:
-            limit = min(SESSIONS_PAGE_LIMIT, count - len(found))
-            page = await self._deps.joulo.session_page(
-                token, offset=offset + len(found), limit=limit, charger_id=charger_id
-            )
-            found.extend(page.sessions)
-            if len(page.sessions) < limit:
-                break
-        return found
-
     async def sessions(
         self, person: Person, place: Place, charger: str = "", offset: int = 0
     ) -> Reply:
@@ -123,18 +105,15 @@ class History:
         merged: list[tuple[Session, Account]] = []
         try:
             for account in accounts:
-                found = await self._newest(
+                found = await self._accounts.sessions(
                     account,
-                    SESSIONS_PAGE + 1 + (0 if single else offset),
-                    offset if single else 0,
-                    charger_ids.get(account.id),
+                    offset=offset if single else 0,
+                    count=SESSIONS_PAGE + 1 + (0 if single else offset),
+                    charger_id=charger_ids.get(account.id),
                 )
                 merged.extend((session, account) for session in found)
-        except (JouloTokenRejected, TokenUndecryptable):
-            return Reply(message(lang, "stats_rejected"))
-        except JouloError as err:
-            log.warning("/sessions: Joulo failed: %s", err)
-            return Reply(message(lang, "joulo_busy"))
+        except AccountUnreadable as err:
+            return err.reply(lang)
         merged.sort(key=lambda pair: (pair[0].started_at, pair[0].id), reverse=True)
         window = merged if single else merged[offset:]
         page, more = window[:SESSIONS_PAGE], len(window) > SESSIONS_PAGE
@@ -193,9 +172,8 @@ class History:
         lookups: dict[int, _Lookup] = {}
         try:
             for account in accounts:
-                token = self._deps.cipher.decrypt(account.token_enc)
-                found = await self._deps.joulo.sessions(
-                    token,
+                found = await self._accounts.sessions(
+                    account,
                     since=period.start,
                     until=period.end - timedelta(seconds=1),
                     max_pages=EXPORT_MAX_PAGES,
@@ -203,11 +181,8 @@ class History:
                 for session in found:
                     if period.start <= session.started_at < period.end:
                         rows.append(await self._view(session, account, lookups))
-        except (JouloTokenRejected, TokenUndecryptable):
-            return Reply(message(lang, "stats_rejected"))
-        except JouloError as err:
-            log.warning("/export: Joulo failed: %s", err)
-            return Reply(message(lang, "joulo_busy"))
+        except AccountUnreadable as err:
+            return err.reply(lang)
         label = render.period_name(period.label, lang)
         if not rows:
             return Reply(message(lang, "export_empty", period=label))
@@ -242,15 +217,12 @@ class History:
         last_used: dict[str, datetime] = {}
         note = ""
         try:
-            page = await self._deps.joulo.session_page(
-                self._deps.cipher.decrypt(account.token_enc), limit=SESSIONS_PAGE_LIMIT
-            )
-            for session in page.sessions:
+            recent = await self._accounts.sessions(account, count=SESSIONS_PAGE_LIMIT)
+            for session in recent:
                 if session.id_tag:
                     key = tag_key(session.id_tag)
                     last_used[key] = max(last_used.get(key, session.started_at), session.started_at)
-        except (JouloError, TokenUndecryptable) as err:
-            log.info("/tag: could not read recent sessions: %s", err)
+        except AccountUnreadable:
             note = "\n" + message(lang, "joulo_busy")
         seen = [
             render.TagSeen(tag, names.get(tag), last_used.get(tag))

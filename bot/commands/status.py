@@ -8,7 +8,7 @@ import logging
 import re
 from typing import Final
 
-from bot.commands.accounts import AccountReader
+from bot.commands.accounts import AccountReader, AccountUnreadable
 from bot.commands.asked import (
     Asked,
     Deps,
@@ -22,8 +22,6 @@ from bot.core import render
 from bot.core.chart import draw_chart
 from bot.core.render_chat import chart_text
 from bot.core.reply import Attachment, Reply
-from bot.crypto import TokenUndecryptable
-from bot.joulo.client import JouloError, JouloTokenRejected
 from bot.store import Account
 
 log = logging.getLogger(__name__)
@@ -88,11 +86,8 @@ class Status:
     async def _account_stats(self, account: Account) -> render.AccountStats:
         try:
             energy = await self._accounts.energy(account)
-        except (JouloTokenRejected, TokenUndecryptable):
-            return render.AccountStats(account.owner_name, None, problem="rejected")
-        except JouloError as err:
-            log.warning("/stats: Joulo failed for account %s: %s", account.id, err)
-            return render.AccountStats(account.owner_name, None, problem="unavailable")
+        except AccountUnreadable as err:
+            return render.AccountStats(account.owner_name, None, problem=err.problem)
         position = await self._accounts.position(account)
         return render.AccountStats(account.owner_name, energy, position)
 

@@ -171,23 +171,34 @@ class JouloClient:
         self,
         token: str,
         *,
+        offset: int = 0,
+        count: int | None = None,
         charger_id: str | None = None,
         since: datetime | None = None,
         until: datetime | None = None,
         max_pages: int = MAX_SESSION_PAGES,
     ) -> list[Session]:
-        """Sessions (newest first), optionally for one charger, started within [since, until]."""
+        """Sessions newest first from `offset`: `count` of them (None: all), paged as needed.
+
+        Optionally for one charger, and started within [since, until]. Paging stops at a short
+        page, at `count`, or after `max_pages` pages.
+        """
         found: list[Session] = []
-        for page_number in range(max_pages):
+        for _ in range(max_pages):
+            limit = SESSIONS_PAGE_LIMIT if count is None else count - len(found)
+            if limit <= 0:
+                break
+            limit = min(limit, SESSIONS_PAGE_LIMIT)
             page = await self.session_page(
                 token,
-                offset=page_number * SESSIONS_PAGE_LIMIT,
+                offset=offset + len(found),
+                limit=limit,
                 charger_id=charger_id,
                 since=since,
                 until=until,
             )
             found.extend(page.sessions)
-            if len(page.sessions) < SESSIONS_PAGE_LIMIT:
+            if len(page.sessions) < limit:
                 break
         return found
 
