@@ -31,7 +31,6 @@ from benchmarks.server import token_of
 from bot.app import build_application, open_services
 from bot.clock import SystemClock
 from bot.config import Settings
-from bot.core.diff import baseline
 from bot.core.events import SessionStarted
 from bot.core.outgoing import outgoing
 from bot.crypto import token_fingerprint
@@ -84,15 +83,15 @@ async def _seed(services: Any, base: str, accounts: int) -> None:
     for index in range(accounts):
         token = token_of(index)
         found = parse_chargers(everything[token])
-        await services.store.link_account(
+        linked = await services.store.link_account(
             owner_id=FIRST_OWNER + index,
             owner_name=f"Household {index}",
             language="en",
             token_enc=services.cipher.encrypt(token),
             fingerprint=token_fingerprint(token),
-            states=baseline(found.chargers, now),
             now=now,
         )
+        await services.poller.linked(linked.account, found)
 
 
 async def _reset(base: str) -> None:

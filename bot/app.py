@@ -135,6 +135,7 @@ async def open_services(
         answers = Answers(
             store=store,
             readings=poller,
+            on_linked=poller.linked,
             joulo=joulo,
             cipher=cipher,
             clock=clock,

@@ -44,7 +44,7 @@ from bot.joulo.client import (
     JouloTokenRejected,
     JouloTransientError,
 )
-from bot.joulo.models import Session
+from bot.joulo.models import ChargerList, Session
 from bot.store import Account, HeldPoll, Store
 from bot.tasks import cancel_and_wait, cancelled_from_outside
 
@@ -374,8 +374,25 @@ class Poller:
             delay = min(timedelta(seconds=base), MAX_BACKOFF) * self._rng.uniform(0.8, 1.2)
         backoff.not_before = now + delay
 
-    async def _poll(self, account: Account, token: str, now: datetime) -> int:
-        found = await self._joulo.chargers(token)
+    async def linked(self, account: Account, found: ChargerList) -> None:
+        """Take a just-linked account's chargers, as `/link` read them, as its poll.
+
+        For a new account that is its first poll, the baseline: nothing is announced, and
+        `/status` shows the chargers at once instead of after the next cycle. If this fails,
+        the next cycle polls the account as usual.
+        """
+        try:
+            await self._poll(account, self._token(account), self._clock.now(), found=found)
+        except (JouloError, TokenUndecryptable) as err:
+            log.info(
+                "account %s: first poll after linking failed (%s); next cycle", account.id, err
+            )
+
+    async def _poll(
+        self, account: Account, token: str, now: datetime, *, found: ChargerList | None = None
+    ) -> int:
+        if found is None:
+            found = await self._joulo.chargers(token)
         self._backoff.pop(account.id, None)
         if account.failing_since is not None:
             log.info(

@@ -570,13 +570,13 @@ class Store:
         language: str,
         token_enc: bytes,
         fingerprint: str,
-        states: Mapping[str, ChargerState],
         now: datetime,
     ) -> LinkResult:
-        """Store a validated token for a user, with the chargers seen as the baseline.
+        """Store a validated token for a user.
 
         Re-linking the same Joulo account keeps what the bot remembers about it and resumes
-        polling; linking a different one starts afresh from `states`.
+        polling; linking a different one starts afresh: no chargers, no baseline and no poll
+        yet (the account's first poll is its baseline).
         """
         async with self._transaction() as db:
             cursor = await db.execute(
@@ -596,9 +596,9 @@ class Store:
             if existing is None:
                 cursor = await db.execute(
                     """INSERT INTO accounts (owner_id, owner_name, token_enc, fingerprint,
-                           link_seq, status, linked_at, baseline_at, last_success_at)
-                       VALUES (?, ?, ?, ?, 1, 'active', ?, ?, ?)""",
-                    (owner_id, owner_name, token_enc, fingerprint, _ts(now), _ts(now), _ts(now)),
+                           link_seq, status, linked_at)
+                       VALUES (?, ?, ?, ?, 1, 'active', ?)""",
+                    (owner_id, owner_name, token_enc, fingerprint, _ts(now)),
                 )
                 account_id = cursor.lastrowid
                 assert account_id is not None  # noqa: S101
@@ -613,10 +613,9 @@ class Store:
             if not same:
                 await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
                 await db.execute("DELETE FROM pending_ends WHERE account_id = ?", (account_id,))
-                await self._write_states(db, account_id, states)
                 await db.execute(
-                    "UPDATE accounts SET baseline_at = ?, last_success_at = ? WHERE id = ?",
-                    (_ts(now), _ts(now), account_id),
+                    "UPDATE accounts SET baseline_at = NULL, last_success_at = NULL WHERE id = ?",
+                    (account_id,),
                 )
             cursor = await db.execute("SELECT * FROM accounts WHERE id = ?", (account_id,))
             row = await cursor.fetchone()

@@ -3,7 +3,9 @@
 Pins down: what the poller last saw of a charger, also a poll it holds back and has not
 written yet, is what `/status` shows and what a live card is redrawn with; a failed poll
 changes neither (the last known state stands). `/status` once answered "⚡ charging" without
-kWh while the live card in the same chat showed 4.50 kWh: two readers, two readings.
+kWh while the live card in the same chat showed 4.50 kWh: two readers, two readings. And
+`/link` writes no charger state of its own: the chargers it read are the poller's first poll of
+the account, its silent baseline, so `/status` shows them at once.
 """
 
 from __future__ import annotations
@@ -84,3 +86,27 @@ async def test_status_and_the_live_card_show_the_last_poll_also_after_a_failed_o
     (card,) = chat.texts.values()
     assert "2.02 kWh" in status
     assert "2.02 kWh" in card
+
+
+async def test_status_right_after_link_shows_the_chargers_and_a_running_car_is_not_announced(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = sim.add_account()
+    garage = sim.add_charger(token, "Garage")
+    sim.add_charger(token, "Driveway")
+    sim.start_session(garage, power_kw=11.0)
+    clock.advance(600)
+    polls_before = sum(1 for r in sim.requests if r.endpoint == "/chargers")
+
+    assert (await services.answers.link(ANNA, token)).linked
+    status = (await services.answers.status(ANNA, HOME)).text  # no poll cycle in between
+
+    assert "Garage</b> — ⚡ charging" in status
+    assert "Driveway</b> — 🟢 online, idle" in status
+    assert "Data from just now" in status
+    assert sum(1 for r in sim.requests if r.endpoint == "/chargers") == polls_before + 1
+    clock.advance(60)
+    report = await services.poller.run_cycle()
+    assert report is not None
+    assert report.events == 0  # the car charging at /link is the baseline, not news
+    assert await services.store.pending_deliveries() == []

@@ -118,7 +118,6 @@ async def link(
     *,
     owner: int = OWNER,
     token: str = TOKEN,
-    states: dict[str, ChargerState] | None = None,
     now: datetime = NOW,
 ) -> Account:
     """Link `token` for `owner` the way the bot does after Joulo accepted it."""
@@ -128,7 +127,6 @@ async def link(
         language="en",
         token_enc=cipher.encrypt(token),
         fingerprint=token_fingerprint(token),
-        states=states if states is not None else {"c1": state("c1")},
         now=now,
     )
     return result.account
@@ -446,7 +444,7 @@ async def test_the_fingerprint_is_stable_distinct_and_does_not_reveal_the_token(
 
 
 async def test_relinking_the_same_token_keeps_what_the_bot_remembers(store, cipher):
-    first = await link(store, cipher, states={"c1": state("c1")})
+    first = await link(store, cipher)
     await record(store, first, started("s1"), states={"c1": state("c1", charging=True)})
     pending = PendingEnd(
         charger_id="c1",
@@ -464,7 +462,6 @@ async def test_relinking_the_same_token_keeps_what_the_bot_remembers(store, ciph
         language="en",
         token_enc=cipher.encrypt(TOKEN),
         fingerprint=token_fingerprint(TOKEN),
-        states={"c9": state("c9", "Somewhere else")},
         now=NOW + timedelta(hours=1),
     )
 
@@ -478,7 +475,7 @@ async def test_relinking_the_same_token_keeps_what_the_bot_remembers(store, ciph
 
 
 async def test_linking_a_different_token_starts_afresh(store, cipher):
-    first = await link(store, cipher, states={"c1": state("c1")})
+    first = await link(store, cipher)
     await record(store, first, started("s1"), states={"c1": state("c1", charging=True)})
     await record(
         store,
@@ -502,16 +499,16 @@ async def test_linking_a_different_token_starts_afresh(store, cipher):
         language="en",
         token_enc=cipher.encrypt(OTHER_TOKEN),
         fingerprint=token_fingerprint(OTHER_TOKEN),
-        states={"c9": state("c9", "Oprit")},
         now=later,
     )
 
     assert result.new_account is False
     assert result.same_joulo_account is False
     assert cipher.decrypt(result.account.token_enc) == OTHER_TOKEN
-    assert await store.charger_states(first.id) == {"c9": state("c9", "Oprit")}
+    assert await store.charger_states(first.id) == {}
     assert await store.pending_ends(first.id) == []
-    assert result.account.baseline_at == later
+    assert result.account.baseline_at is None  # its first poll is the baseline
+    assert result.account.last_success_at is None
 
 
 async def test_another_user_cannot_link_an_account_that_is_already_linked(store, cipher):

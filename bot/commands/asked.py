@@ -13,6 +13,7 @@ from bot.core.render import message
 from bot.core.reply import Reply
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
+from bot.joulo.models import ChargerList
 from bot.poller import ChargerReadings
 from bot.store import Account, ChatKind, Store
 
@@ -87,6 +88,8 @@ class Deps:
     allowed_users: frozenset[int]
     #: Wakes the outbox after a command wrote events.
     on_events: Callable[[], None]
+    #: Hands a just-linked account's chargers to the poller: its first poll, the baseline.
+    on_linked: Callable[[Account, ChargerList], Awaitable[None]]
 
 
 async def visible_accounts(store: Store, person: Person, place: Place) -> list[Account]:

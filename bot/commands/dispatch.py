@@ -8,7 +8,7 @@ console calls the same methods. What is said lives in the subject modules (`link
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from datetime import tzinfo
 
@@ -26,8 +26,9 @@ from bot.core.render import message
 from bot.core.reply import Reply
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
+from bot.joulo.models import ChargerList
 from bot.poller import ChargerReadings
-from bot.store import Store
+from bot.store import Account, Store
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class Answers:
         *,
         store: Store,
         readings: ChargerReadings,
+        on_linked: Callable[[Account, ChargerList], Awaitable[None]],
         joulo: JouloClient,
         cipher: TokenCipher,
         clock: Clock,
@@ -49,7 +51,16 @@ class Answers:
         on_events: Callable[[], None] = lambda: None,
     ) -> None:
         deps = Deps(
-            store, readings, joulo, cipher, clock, tz, poll_interval, allowed_users, on_events
+            store,
+            readings,
+            joulo,
+            cipher,
+            clock,
+            tz,
+            poll_interval,
+            allowed_users,
+            on_events,
+            on_linked,
         )
         accounts = AccountReader(deps)
         self._linking = Linking(deps, accounts)

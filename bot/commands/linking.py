@@ -15,7 +15,6 @@ from typing import Final
 from bot.commands.accounts import AccountReader
 from bot.commands.asked import Asked, Deps, Person, Place, unknown_command
 from bot.core import render
-from bot.core.diff import baseline
 from bot.core.i18n import Language
 from bot.core.render import message
 from bot.core.reply import Reply
@@ -171,11 +170,11 @@ class Linking:
                 language=lang,
                 token_enc=self._deps.cipher.encrypt(token),
                 fingerprint=token_fingerprint(token),
-                states=baseline(found.chargers, now),
                 now=now,
             )
         except FingerprintTaken:
             return LinkOutcome(Reply(message(lang, "link_taken")), linked=False)
+        await self._deps.on_linked(result.account, found)  # the poller's first poll: the baseline
         self._accounts.forget(result.account.id)
         log.info("user %s linked account %s", person.id, result.account.id)
         chargers = render.charger_list(found.chargers, lang)
