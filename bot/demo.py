@@ -133,12 +133,6 @@ class Terminal:
         self._sent += 1
         return self._sent
 
-    async def send_photo(
-        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
-    ) -> int | None:
-        """The `Messenger` interface: a picture is written to `out_dir`, its path printed."""
-        return await self.send(chat_id, caption + self._file(filename, photo), silent=silent)
-
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """The `Messenger` interface: a sent message is changed in place."""
         chat = self.names.get(chat_id, str(chat_id))

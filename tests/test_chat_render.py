@@ -155,5 +155,6 @@ def test_the_digest_compares_with_the_month_before_only_when_it_had_charging() -
     assert digest(event, "nl") == (
         "📅 <b>maart 2026</b> in het kort\n"
         "90,0 kWh (−25%) · 6 sessies · 29,70 ERE-credits\n"
-        "<i>februari 2026: 120,0 kWh · 0 sessies · 0,00 ERE-credits</i>"
+        "<i>februari 2026: 120,0 kWh · 0 sessies · 0,00 ERE-credits</i>\n"
+        "📊 /stats tekent de grafiek"
     )

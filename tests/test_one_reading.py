@@ -35,12 +35,6 @@ class Chat:
         self.texts[len(self.texts) + 1] = text
         return len(self.texts)
 
-    async def send_photo(
-        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
-    ) -> int | None:
-        """Deliver a picture with its caption."""
-        return await self.send(chat_id, caption, silent=silent)
-
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """Replace a message's text."""
         self.texts[message_id] = text

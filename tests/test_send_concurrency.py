@@ -36,11 +36,6 @@ class SlowMessenger:
         self.delivered.append((chat_id, text))
         return len(self.delivered)
 
-    async def send_photo(
-        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
-    ) -> int | None:
-        return await self.send(chat_id, caption, silent=silent)
-
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         await asyncio.sleep(0.02)
 

@@ -624,12 +624,14 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE credits{credits_change}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
-        "{previous_credits} ERE credits</i>",
+        "{previous_credits} ERE credits</i>\n"
+        "📊 /stats draws the chart",
         "nl": "📅 <b>{month}</b> in het kort\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE-credits{credits_change}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
-        "{previous_credits} ERE-credits</i>",
+        "{previous_credits} ERE-credits</i>\n"
+        "📊 /stats tekent de grafiek",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},
     "demo_menu_hint": {

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from html import escape
 
-from bot.core.chart import Bar, ChartText, MonthFigures, last_months
+from bot.core.chart import ChartText
 from bot.core.events import MonthlyDigest, SessionFinished, SessionStalled, SessionStarted
 from bot.core.i18n import (
     LANGUAGES,
@@ -187,14 +187,6 @@ def digest(event: MonthlyDigest, lang: Language) -> str:
         previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),
     )
-
-
-def digest_chart(event: MonthlyDigest, lang: Language) -> tuple[list[Bar], ChartText] | None:
-    """The digest's chart, as /stats draws the twelve months up to its month; None without data."""
-    if not event.months:
-        return None
-    figures = [MonthFigures(m.month, m.kwh, m.credits, m.kwh_all) for m in event.months]
-    return last_months(figures, event.month, lang), chart_text(lang)
 
 
 def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:

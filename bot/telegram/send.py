@@ -18,7 +18,6 @@ from datetime import timedelta
 from typing import Any, Final
 
 from aiolimiter import AsyncLimiter
-from telegram import InputFile
 from telegram.constants import FloodLimit, ParseMode
 from telegram.error import (
     BadRequest,
@@ -149,21 +148,6 @@ class TelegramMessenger:
             message = await self._bot.send_message(
                 chat_id,
                 text,
-                parse_mode=ParseMode.HTML,
-                disable_notification=silent,
-                rate_limit_args=OUTBOX_SENDS,
-            )
-        return message.message_id
-
-    async def send_photo(
-        self, chat_id: int, photo: bytes, caption: str, *, filename: str, silent: bool = False
-    ) -> int | None:
-        """Send a picture with an HTML caption; map failures to DeliveryErrors."""
-        with _delivery_errors():
-            message = await self._bot.send_photo(
-                chat_id,
-                InputFile(photo, filename=filename),
-                caption=caption,
                 parse_mode=ParseMode.HTML,
                 disable_notification=silent,
                 rate_limit_args=OUTBOX_SENDS,
