@@ -52,6 +52,11 @@ MAX_RETRY_DELAY: Final = 600.0
 CARD_EDIT_INTERVAL: Final = timedelta(seconds=60)
 #: A card whose session vanished without a "finished" (the charger was removed) stops here.
 CARD_GIVE_UP: Final = timedelta(days=2)
+#: Kinds of notification that can wait: they go out after everything else that is due.
+CAN_WAIT: Final = frozenset({"monthly_digest"})
+#: Of those, at most this many go out per drain (a second of Telegram's 30 messages a second):
+#: a car that starts charging meanwhile waits for a second of digests, not for all of them.
+WAITING_PER_DRAIN: Final = 30
 #: Chats sent to at the same time. Telegram's limits are kept by the rate limiter underneath;
 #: this only keeps the Bot API's round trip from capping the rate (one chat at a time: 1/RTT).
 SEND_CONCURRENCY: Final = 8
@@ -168,9 +173,25 @@ class Sender:
             return sent
 
     async def _drain(self) -> int:
-        """Send what is due: chats side by side, each chat's messages in order."""
+        """Send what is due: chats side by side, each chat's messages in order.
+
+        What is happening now (a start, a finish, a charger offline) goes before what can wait
+        (the digests), and only WAITING_PER_DRAIN of those per drain: the next drain follows at
+        once, and takes whatever became urgent meanwhile first.
+        """
+        now = self._clock.now()
+        pending = await self._store.pending_deliveries(last=CAN_WAIT)
+        urgent = [d for d in pending if d.event.kind not in CAN_WAIT]
+        waiting = [
+            d
+            for d in pending
+            if d.event.kind in CAN_WAIT and (d.next_attempt_at is None or d.next_attempt_at <= now)
+        ]
+        if len(waiting) > WAITING_PER_DRAIN:
+            waiting = waiting[:WAITING_PER_DRAIN]
+            self.wake()  # the rest in the next drain
         by_chat: dict[int, list[Delivery]] = {}
-        for delivery in await self._store.pending_deliveries():
+        for delivery in [*urgent, *waiting]:
             by_chat.setdefault(delivery.chat_id, []).append(delivery)
         queue = list(by_chat.values())
         queue.reverse()  # pop() from the end: the chat with the oldest message goes first

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import os
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Collection, Iterable, Iterator, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -971,10 +971,16 @@ class Store:
 
     # --- outbox ---------------------------------------------------------------------------
 
-    async def pending_deliveries(self, limit: int = 500) -> list[Delivery]:
-        """Unsent messages, oldest first (callers keep per-chat order)."""
+    async def pending_deliveries(
+        self, limit: int = 500, *, last: Collection[str] = ()
+    ) -> list[Delivery]:
+        """Unsent messages, oldest first, those of the event kinds `last` after all others.
+
+        Callers keep per-chat order within what they are given.
+        """
+        waits = ", ".join("?" * len(last))
         rows = await self._fetchall(
-            """SELECT outbox.id, outbox.chat_id, outbox.attempts, outbox.next_attempt_at,
+            f"""SELECT outbox.id, outbox.chat_id, outbox.attempts, outbox.next_attempt_at,
                       events.account_id, events.payload, chats.language, chats.kind,
                       chat_settings.data AS settings
                FROM outbox
@@ -982,8 +988,8 @@ class Store:
                JOIN chats ON chats.id = outbox.chat_id
                LEFT JOIN chat_settings ON chat_settings.chat_id = outbox.chat_id
                WHERE outbox.status = 'pending'
-               ORDER BY outbox.id LIMIT ?""",
-            (limit,),
+               ORDER BY events.kind IN ({waits}), outbox.id LIMIT ?""",  # noqa: S608
+            (*last, limit),
         )
         deliveries = []
         for row in rows:

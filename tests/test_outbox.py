@@ -2,20 +2,22 @@
 
 A send that timed out may have arrived: it is tried at most three times, not in a loop. A chat
 whose message must wait holds back its later messages (order per chat), while other chats go
-on. Network trouble backs off; flood control waits exactly as long as Telegram said.
+on. Network trouble backs off; flood control waits exactly as long as Telegram said. What is
+happening now goes out before a digest that can wait, however many digests are waiting.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.commands import Person, Place
 from bot.joulo.simulator import JouloSimulator
-from bot.outbox import DeliveryDeferred, DeliveryError, Sender
+from bot.outbox import WAITING_PER_DRAIN, DeliveryDeferred, DeliveryError, Sender
 from tests.clock import ManualClock
+from tests.conftest import link_garage
 
 ANNA = Person(id=7001, name="Anna", language="en")
 FAMILY = Place(id=-100777, kind="supergroup", title="Family")
@@ -122,3 +124,41 @@ async def test_flood_control_waits_exactly_as_told(
     await sender.drain()
     (first, *_) = await services.store.pending_deliveries()
     assert first.next_attempt_at == clock.now() + timedelta(seconds=7)
+
+
+async def test_a_car_that_starts_charging_goes_out_before_the_digests_that_can_wait(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    nine = datetime(2026, 5, 1, 7, 0, tzinfo=UTC)  # the 1st, 09:00 in Amsterdam
+    clock.set(nine - timedelta(minutes=5))
+    anna = await link_garage(services, sim, ANNA)
+    for number in range(WAITING_PER_DRAIN + 5):
+        await link_garage(services, sim, Person(id=8000 + number, name="P", language="en"))
+    await services.poller.run_cycle()
+    clock.set(nine)
+    assert await services.digests.run() == WAITING_PER_DRAIN + 6  # every household's digest
+    (garage,) = sim.chargers(anna)
+    sim.start_session(garage["id"])
+    clock.advance(10)
+    await services.poller.run_cycle()  # Anna's start: recorded after all the digests
+    messenger = ScriptedMessenger(lambda chat, n: None)
+    wakeup = asyncio.Event()
+    sender = Sender(
+        store=services.store,
+        readings=services.poller,
+        messenger=messenger,
+        clock=clock,
+        tz=services.settings.tz,
+        wakeup=wakeup,
+    )
+
+    await sender.drain()
+
+    first, *digests = messenger.delivered
+    assert first[0] == ANNA.id
+    assert first[1].startswith("🔌")
+    assert len(digests) == WAITING_PER_DRAIN  # the rest wait for the next drain…
+    assert all(text.startswith("📅") for _, text in digests)
+    assert wakeup.is_set()  # …which follows at once
+    await sender.drain()
+    assert len(messenger.delivered) == 1 + WAITING_PER_DRAIN + 6
