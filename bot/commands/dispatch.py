@@ -20,7 +20,8 @@ from bot.commands.linking import Linking, LinkOutcome
 from bot.commands.settings import Settings
 from bot.commands.status import Status
 from bot.commands.table import COMMANDS, SubjectName
-from bot.core import render
+from bot.core import buttons
+from bot.core.buttons import SessionsPress, StatsPeriod, StatsPress
 from bot.core.i18n import Language
 from bot.core.render import message
 from bot.core.reply import Reply
@@ -96,18 +97,17 @@ class Answers:
 
     async def press(self, asked: Asked, data: str) -> Reply | None:
         """A button was pressed; None when it belongs to no current message (an old button)."""
-        command, _, argument = data.partition(":")
-        if command == "stats" and argument in render.STATS_PERIODS:
-            period: render.StatsPeriod = "all" if argument == "all" else "12m"
-            return await self._status.stats(asked.person, asked.place, period)
-        if command == "sessions":
-            offset, _, charger = argument.partition(":")
-            if offset.isdigit():
-                return await self._history.sessions(asked.person, asked.place, charger, int(offset))
-        reply = await self._settings.press(asked, data)
-        if reply is None:
-            log.debug("button %r has no handler", data[:64])
-        return reply
+        person, place = asked.person, asked.place
+        match buttons.decode(data):
+            case StatsPress(period):
+                return await self._status.stats(person, place, period)
+            case SessionsPress(offset, charger):
+                return await self._history.sessions(person, place, charger, offset)
+            case None:
+                log.debug("button %r has no handler", data[:64])
+                return None
+            case setting:
+                return await self._settings.press(asked, setting)
 
     @staticmethod
     def stale_button(lang: Language) -> str:
@@ -160,9 +160,7 @@ class Answers:
         """`/status` for this chat."""
         return await self._status.status(person, place)
 
-    async def stats(
-        self, person: Person, place: Place, period: render.StatsPeriod = "12m"
-    ) -> Reply:
+    async def stats(self, person: Person, place: Place, period: StatsPeriod = "12m") -> Reply:
         """`/stats` for this chat, over the last 12 months or all time."""
         return await self._status.stats(person, place, period)
 

@@ -15,11 +15,11 @@ from bot.commands.asked import (
     unknown_command,
     visible_accounts,
 )
-from bot.core import render
+from bot.core import buttons, render
 from bot.core.export import SessionView, parse_period, sessions_csv
 from bot.core.i18n import Language
 from bot.core.render import message
-from bot.core.reply import MAX_BUTTON_DATA, Attachment, Button, Reply
+from bot.core.reply import Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
 from bot.joulo.client import SESSIONS_PAGE_LIMIT
@@ -149,12 +149,14 @@ class History:
     def _paging(
         offset: int, more: bool, wanted: str, charger_ids: dict[int, str], lang: Language
     ) -> tuple[tuple[Button, ...], ...]:
-        suffix = f":{wanted}" if wanted else ""
-        if len(f"sessions:{MAX_SESSIONS_OFFSET}{suffix}".encode()) > MAX_BUTTON_DATA:
-            suffix = f":{next(iter(charger_ids.values()))}"  # a long name: the id fits
-        newer = f"sessions:{max(0, offset - SESSIONS_PAGE)}{suffix}" if offset > 0 else None
+        charger_id = next(iter(charger_ids.values()), "")
+
+        def page(start: int) -> str:
+            return buttons.sessions(start, wanted, charger_id=charger_id)
+
+        newer = page(max(0, offset - SESSIONS_PAGE)) if offset > 0 else None
         has_older = more and offset + SESSIONS_PAGE <= MAX_SESSIONS_OFFSET
-        older = f"sessions:{offset + SESSIONS_PAGE}{suffix}" if has_older else None
+        older = page(offset + SESSIONS_PAGE) if has_older else None
         return render.paging_buttons(lang, newer=newer, older=older)
 
     # --- /export ----------------------------------------------------------------------------

@@ -7,8 +7,16 @@ from dataclasses import replace
 from typing import Final
 
 from bot.commands.asked import Asked, Deps, Person, Place, unknown_command, visible_accounts
+from bot.core.buttons import (
+    ChargerPress,
+    LanguagePress,
+    LivePress,
+    QuietPress,
+    SettingPress,
+    TopicPress,
+)
 from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time
-from bot.core.policy import TOPICS, ChatSettings, Topic, parse_mute, parse_quiet
+from bot.core.policy import ChatSettings, parse_mute, parse_quiet
 from bot.core.render import message
 from bot.core.render_chat import settings_menu, settings_notice
 from bot.core.reply import Reply
@@ -102,14 +110,14 @@ class Settings:
         )
         return updated
 
-    async def press(self, asked: Asked, data: str) -> Reply | None:
-        """A `/settings` button (`set:…`): the menu redrawn; None when it is no such button.
+    async def press(self, asked: Asked, pressed: SettingPress) -> Reply | None:
+        """A `/settings` button: the menu redrawn; None when it is no such button (any more).
 
         A non-admin in a group gets the menu unchanged, with a short notice why.
         """
         person, place, lang = asked.person, asked.place, asked.language
         chargers = await self._chargers(person, place)
-        change = self._button_change(data, chargers, private=place.is_private)
+        change = self._button_change(pressed, chargers, private=place.is_private)
         if change is None:
             return None
         updated = await self._change(asked, change)
@@ -122,32 +130,27 @@ class Settings:
 
     @staticmethod
     def _button_change(
-        data: str, chargers: list[tuple[str, str]], *, private: bool
+        pressed: SettingPress, chargers: list[tuple[str, str]], *, private: bool
     ) -> Callable[[ChatSettings], ChatSettings] | None:
-        command, _, argument = data.partition(":")
-        if command != "set":
-            return None
-        what, _, value = argument.partition(":")
-        if what == "t" and value in TOPICS:
-            topic: Topic = value
+        match pressed:
+            case TopicPress(topic):
 
-            def toggle(s: ChatSettings) -> ChatSettings:
-                on = s.wants(topic, private=private)
-                return s.model_copy(update={"topics": {**s.topics, topic: not on}})
+                def toggle(s: ChatSettings) -> ChatSettings:
+                    on = s.wants(topic, private=private)
+                    return s.model_copy(update={"topics": {**s.topics, topic: not on}})
 
-            return toggle
-        if what == "c" and value in {cid for cid, _ in chargers}:
-            return lambda s: s.model_copy(update={"muted_chargers": s.muted_chargers ^ {value}})
-        if what == "live" and not value:
-            return lambda s: s.model_copy(update={"live": not s.live})
-        if what == "lang" and value in LANGUAGES:
-            return lambda s: s.model_copy(update={"language": as_lang(value)})
-        if what == "q":
-            quiet = None if value == "off" else parse_quiet(value)
-            if quiet is None and value != "off":
-                return None
-            return lambda s: s.model_copy(update={"quiet": quiet})
-        return None
+                return toggle
+            case ChargerPress(charger_id):
+                if charger_id not in {cid for cid, _ in chargers}:
+                    return None  # no longer visible here
+                muted = {charger_id}
+                return lambda s: s.model_copy(update={"muted_chargers": s.muted_chargers ^ muted})
+            case LivePress():
+                return lambda s: s.model_copy(update={"live": not s.live})
+            case LanguagePress(language):
+                return lambda s: s.model_copy(update={"language": language})
+            case QuietPress(window):
+                return lambda s: s.model_copy(update={"quiet": window})
 
     async def set_language(self, asked: Asked) -> Reply:
         """`/language nl|en`: the language of this chat's notifications."""

@@ -19,6 +19,7 @@ from bot.commands.asked import (
     visible_accounts,
 )
 from bot.core import render
+from bot.core.buttons import StatsPeriod
 from bot.core.chart import draw_chart
 from bot.core.render_chat import chart_text
 from bot.core.reply import Attachment, Reply
@@ -91,9 +92,7 @@ class Status:
         position = await self._accounts.position(account)
         return render.AccountStats(account.owner_name, energy, position)
 
-    async def stats(
-        self, person: Person, place: Place, period: render.StatsPeriod = "12m"
-    ) -> Reply:
+    async def stats(self, person: Person, place: Place, period: StatsPeriod = "12m") -> Reply:
         """A chart of the months, and this month, last month, this year and lifetime in text.
 
         The chart comes as a photo with the text as its caption and buttons for the period;

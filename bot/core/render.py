@@ -13,6 +13,8 @@ from datetime import datetime, timedelta, tzinfo
 from html import escape
 from typing import Literal
 
+from bot.core import buttons
+from bot.core.buttons import STATS_PERIODS, StatsPeriod
 from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
 from bot.core.events import (
     ChargerOffline,
@@ -243,9 +245,6 @@ def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetim
 
 # --- /stats, /sessions, /export, /tag ------------------------------------------------------------
 
-StatsPeriod = Literal["12m", "all"]
-STATS_PERIODS: tuple[StatsPeriod, ...] = ("12m", "all")
-
 
 @dataclass(frozen=True)
 class _Figures:
@@ -425,7 +424,7 @@ def stats_buttons(period: StatsPeriod, lang: Language) -> tuple[tuple[Button, ..
         label = t(lang, f"stats_period_{choice}")
         if choice == period:
             label = t(lang, "button_current", label=label)
-        row.append(Button(label, f"stats:{choice}"))
+        row.append(Button(label, buttons.stats(choice)))
     return (tuple(row),)
 
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from html import escape
 
+from bot.core import buttons
 from bot.core.chart import ChartText
 from bot.core.events import MonthlyDigest, SessionFinished, SessionStalled, SessionStarted
 from bot.core.i18n import (
@@ -48,7 +49,7 @@ def settings_menu(
     private: bool,
     chat_language: Language,
 ) -> Reply:
-    """`/settings`: a summary and a keyboard; every button's data is `set:<what>`.
+    """`/settings`: a summary and a keyboard; its buttons' data comes from `bot.core.buttons`.
 
     `lang` is the reader's language; `chat_language` the one the chat's notifications use.
     """
@@ -75,7 +76,7 @@ def settings_menu(
     toggles = [
         Button(
             f"{_on_off(settings.wants(topic, private=private))} {t(lang, f'topic_{topic}')}",
-            f"set:t:{topic}",
+            buttons.topic(topic),
         )
         for topic in TOPICS
     ]
@@ -83,25 +84,27 @@ def settings_menu(
     for charger_id, name in chargers:
         audible = charger_id not in settings.muted_chargers
         label = t(lang, "button_charger", charger=name)
-        rows.append((Button(f"{_on_off(audible)} {label}", f"set:c:{charger_id}"),))
-    rows.append((Button(f"{_on_off(settings.live)} {t(lang, 'button_live')}", "set:live"),))
+        rows.append((Button(f"{_on_off(audible)} {label}", buttons.charger(charger_id)),))
+    rows.append((Button(f"{_on_off(settings.live)} {t(lang, 'button_live')}", buttons.live()),))
     quiet_row = [
         Button(
             f"{'✅ ' if settings.quiet and settings.quiet.label() == p.replace('-', '–') else ''}"
             f"🌙 {p.replace('-', '–')}",
-            f"set:q:{p}",
+            buttons.quiet(p),
         )
         for p in QUIET_PRESETS
     ]
     quiet_row.append(
-        Button(f"{_on_off(settings.quiet is None)} {t(lang, 'button_quiet_off')}", "set:q:off")
+        Button(
+            f"{_on_off(settings.quiet is None)} {t(lang, 'button_quiet_off')}", buttons.quiet(None)
+        )
     )
     rows.append(tuple(quiet_row))
     rows.append(
         tuple(
             Button(
                 f"{'✅ ' if code == chat_language else ''}{t(lang, f'language_{code}')}",
-                f"set:lang:{code}",
+                buttons.language(code),
             )
             for code in LANGUAGES
         )
