@@ -294,3 +294,97 @@ async def test_a_live_cards_final_figures_go_out_with_the_finish_not_a_minute_la
     world.clock.advance(120)
     await world.next_polls(3)
     assert len(world.telegram.edits()) == count  # one final edit, then the card is closed
+
+
+async def _press(world: World, chat: FakeChat | FakeUser, message_id: int, data: str) -> str:
+    """Anna presses a button of the menu; returns the redrawn menu's text once it is edited."""
+    edits = len(world.telegram.edits())
+    world.telegram.press_button(chat, ANNA, message_id, data)
+    await world.telegram.await_for(lambda api: len(api.edits()) == edits + 1)
+    assert world.telegram.callback_answers()[-1]["text"] == "Saved."
+    redrawn = world.telegram.message(chat.id, message_id)
+    assert redrawn is not None
+    return str(redrawn["text"])
+
+
+async def test_the_charger_button_mutes_one_charger_in_this_chat_only(world: World) -> None:
+    await _family(world)
+    await world.say(FAMILY, ANNA, "/settings")
+    menu = _last_sent(world, FAMILY.id)
+    data = f"set:c:{world.garage}"
+    assert _button(menu, data) == "✅ Garage"
+
+    text = await _press(world, FAMILY, menu.message_id, data)
+
+    assert "Muted chargers: Garage" in text
+    redrawn = world.telegram.message(FAMILY.id, menu.message_id)
+    assert redrawn is not None
+    assert _button(redrawn, data) == "▫️ Garage"
+    before = len(world.telegram.messages_to(FAMILY.id))
+    await _start_charging(world)  # Anna's private chat hears it
+    await world.next_polls()
+    assert len(world.telegram.messages_to(FAMILY.id)) == before
+
+
+async def test_the_live_button_switches_the_live_card(world: World) -> None:
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, "/settings")
+    menu = _last_sent(world, ANNA.id)
+    assert "Live session card: off" in menu.plain_text
+    assert _button(menu, "set:live") == "▫️ Live card"
+
+    text = await _press(world, ANNA, menu.message_id, "set:live")
+
+    assert "Live session card: on" in text
+    redrawn = world.telegram.message(ANNA.id, menu.message_id)
+    assert redrawn is not None
+    assert _button(redrawn, "set:live") == "✅ Live card"
+
+
+async def test_the_quiet_buttons_set_and_clear_quiet_hours(world: World) -> None:
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, "/settings")
+    menu = _last_sent(world, ANNA.id)
+    assert "Quiet hours: none" in menu.plain_text
+    assert _button(menu, "set:q:22:00-07:00") == "🌙 22:00–07:00"
+
+    text = await _press(world, ANNA, menu.message_id, "set:q:22:00-07:00")
+    assert "Quiet hours: 22:00–07:00" in text
+    redrawn = world.telegram.message(ANNA.id, menu.message_id)
+    assert redrawn is not None
+    assert _button(redrawn, "set:q:22:00-07:00") == "✅ 🌙 22:00–07:00"
+    assert _button(redrawn, "set:q:off") == "▫️ No quiet hours"
+
+    text = await _press(world, ANNA, menu.message_id, "set:q:off")
+    assert "Quiet hours: none" in text
+
+
+async def test_the_language_button_changes_the_chats_notifications(world: World) -> None:
+    await _family(world)
+    await world.say(FAMILY, ANNA, "/settings")
+    menu = _last_sent(world, FAMILY.id)
+    assert _button(menu, "set:lang:nl") == "Dutch"
+
+    await _press(world, FAMILY, menu.message_id, "set:lang:nl")
+
+    redrawn = world.telegram.message(FAMILY.id, menu.message_id)
+    assert redrawn is not None
+    assert _button(redrawn, "set:lang:nl").startswith("✅ ")
+    before = len(world.telegram.messages_to(FAMILY.id))
+    await _start_charging(world)
+    started = (await world.messages(FAMILY.id, before + 1))[before]
+    assert started == "🔌 Garage: laden gestart om 10:01"
+
+
+async def test_a_button_for_a_setting_that_no_longer_exists_is_stale(world: World) -> None:
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, "/settings")
+    menu = _last_sent(world, ANNA.id)
+
+    world.telegram.press_button(ANNA, ANNA, menu.message_id, "set:c:no-such-charger")
+    await world.telegram.await_for(lambda api: len(api.callback_answers()) == 1)
+
+    assert world.telegram.callback_answers()[0]["text"] == (
+        "This button has expired. Send the command again."
+    )
+    assert world.telegram.edits() == []
