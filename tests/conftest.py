@@ -6,6 +6,12 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
+# Tests speak plain HTTP to loopback servers and MockTransports, never TLS, yet every httpx client
+# (PTB builds two per Application) and every child process loads a CA bundle of some 150 roots into
+# a fresh SSL context: 0.1-0.2 s each, the largest single cost of the suite. One root is as valid a
+# trust store and loads in no time. Set before anything imports httpx or aiohttp (children inherit
+# it).
+os.environ["SSL_CERT_FILE"] = os.path.join(os.path.dirname(__file__), "one_root_ca.pem")
 
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
