@@ -22,22 +22,15 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from cryptography.fernet import Fernet
 
-from benchmarks.server import token_of
-from bot.app import build_application, open_services
-from bot.clock import SystemClock
-from bot.config import Settings
-from bot.core.events import SessionStarted
-from bot.core.outgoing import outgoing
-from bot.crypto import token_fingerprint
-from bot.joulo.models import parse_chargers
-from bot.outbox import Sender
-from bot.poller import SPREAD_SHARE
-from bot.telegram.send import TelegramMessenger
+if TYPE_CHECKING:
+    from bot.config import Settings
+
+# The bot is imported by the phases that run it, not here: the bare loops measure the RSS and
+# start-up of an interpreter with their HTTP client only.
 
 BOT_TOKEN = "123456789:AAF-fake-token-for-benchmarks-xxxxxx"  # noqa: S105  (fake)
 #: Telegram user ids of the benchmark's households (owner of account i: FIRST_OWNER + i).
@@ -46,11 +39,20 @@ FIRST_OWNER = 10_000_000
 _responded_at: ContextVar[float] = ContextVar("responded_at")
 
 
+def token_of(index: int) -> str:
+    """The Joulo token of benchmark account `index` (the far side derives the same)."""
+    return f"joulo_bench_{index:07d}_xxxxxxxxxxxxxxxx"
+
+
 def _peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _settings(base: str, database: Path, interval: float) -> Settings:
+    from cryptography.fernet import Fernet
+
+    from bot.config import Settings
+
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         telegram_bot_token=BOT_TOKEN,
@@ -77,6 +79,9 @@ def _thread_cpu(thread_ident: int | None) -> float:
 
 async def _seed(services: Any, base: str, accounts: int) -> None:
     """Link every household the way /link does: a validated token and its baseline."""
+    from bot.crypto import token_fingerprint
+    from bot.joulo.models import parse_chargers
+
     async with httpx.AsyncClient(timeout=120) as client:
         everything = (await client.get(f"{base}/_bench/all_chargers")).json()
     now = datetime.now(UTC)
@@ -127,6 +132,11 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
     """The bot's real poller, diff, store and outbox for `cycles` cycles after one warm-up."""
+    from bot.app import build_application, open_services
+    from bot.outbox import Sender
+    from bot.poller import SPREAD_SHARE
+    from bot.telegram.send import TelegramMessenger
+
     base, accounts, interval, cycles = (
         args["base"],
         args["accounts"],
@@ -241,7 +251,7 @@ async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any
     transport) or "httpx-aiohttp" (httpx over the bot's aiohttp transport).
     """
     base, accounts, concurrency = args["base"], args["accounts"], args["concurrency"]
-    spread = args["interval"] * SPREAD_SHARE
+    spread = args["interval"] * args["spread_share"]
     url = f"{base}/api/chargers"
     gate = asyncio.Semaphore(concurrency)
     step = spread / max(accounts, 1)
@@ -302,6 +312,13 @@ async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any
 
 async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
     """Drain `burst` notifications to distinct private chats through the real Sender."""
+    from bot.app import build_application, open_services
+    from bot.clock import SystemClock
+    from bot.core.events import SessionStarted
+    from bot.core.outgoing import outgoing
+    from bot.outbox import Sender
+    from bot.telegram.send import TelegramMessenger
+
     base, burst = args["base"], args["burst"]
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(base, Path(tmp) / "bot.sqlite3", 60.0)
@@ -360,6 +377,8 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
 
 def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
     """Start the real bot (`python -m bot`) with no accounts: time to running, RSS after."""
+    from cryptography.fernet import Fernet
+
     base = args["base"]
     with tempfile.TemporaryDirectory() as tmp:
         env = {k: v for k, v in os.environ.items() if k.upper() not in _config_names()}
@@ -403,6 +422,8 @@ def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _config_names() -> frozenset[str]:
+    from bot.config import Settings
+
     return frozenset(name.upper() for name in Settings.model_fields)
 
 

@@ -115,7 +115,12 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
         results["bot"] = _phase("bot", {**common, "cycles": args.cycles}, phase_timeout)
         concurrency = results["bot"]["concurrency"]
         for name in BASELINES:
-            results[name] = _phase(name, {**common, "concurrency": concurrency}, phase_timeout)
+            paced = {
+                **common,
+                "concurrency": concurrency,
+                "spread_share": results["bot"]["spread_share"],
+            }
+            results[name] = _phase(name, paced, phase_timeout)
         if args.burst:
             results["burst"] = _phase(
                 "burst", {"base": far.base, "burst": args.burst}, 120 + args.burst / 5

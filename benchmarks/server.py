@@ -31,6 +31,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from benchmarks.phases import token_of
 from bot.clock import SystemClock
 from bot.joulo.simulator import RFID_TAGS, JouloSimulator
 
@@ -39,11 +40,6 @@ TELEGRAM_RATE = 30.0
 #: Messages the bucket may hold beyond one second's worth: slack for round-trip jitter.
 JITTER_SLACK = 1.0
 BOT_ID = 123456789
-
-
-def token_of(index: int) -> str:
-    """The Joulo token of benchmark account `index` (the bot side derives the same)."""
-    return f"joulo_bench_{index:07d}_xxxxxxxxxxxxxxxx"
 
 
 @dataclass
@@ -238,6 +234,7 @@ class World:
         return web.json_response(
             {
                 "requests": stats.requests,
+                "accounts_polled": len(stats.last_chargers),
                 "min_gap": stats.min_gap,
                 "early": stats.early,
                 "sent": stats.sent,
