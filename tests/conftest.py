@@ -23,9 +23,9 @@ from cryptography.fernet import Fernet
 from bot.app import Services, open_services
 from bot.commands import Person
 from bot.config import Settings
-from bot.joulo.simulator import JouloSimulator
 from tests.clock import ManualClock
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
+from tests.joulo_sim import JouloSimulator
 from tests.story import joulo_transport, world  # noqa: F401  (fixtures)
 
 #: A Wednesday morning in April, local time 10:00 in Amsterdam.

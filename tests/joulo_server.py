@@ -14,7 +14,8 @@ from typing import Any, cast
 
 import httpx
 
-from bot.joulo.simulator import JouloSimulator, SimulatorError, error_response
+from bot.joulo.simulator import SimulatorError, error_response
+from tests.joulo_sim import JouloSimulator
 
 log = logging.getLogger(__name__)
 

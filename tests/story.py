@@ -18,10 +18,10 @@ import pytest
 
 from bot.app import RunningBot, open_services, running
 from bot.config import Settings
-from bot.joulo.simulator import JouloSimulator
 from bot.tasks import cancel_and_wait
 from tests.clock import ManualClock
 from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
+from tests.joulo_sim import JouloSimulator
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 FAMILY = FakeChat(id=-100777, title="Family", type="supergroup")

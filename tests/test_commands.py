@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 from bot.app import Services
 from bot.commands import Asked, Person, Place, menu
 from bot.commands.status import caption_length
-from bot.joulo.simulator import JouloSimulator, SimFault
 from tests.clock import ManualClock
+from tests.joulo_sim import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
 ANNA_NL = Person(id=7001, name="Anna", language="nl")

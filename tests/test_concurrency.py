@@ -11,8 +11,8 @@ import asyncio
 import httpx
 import pytest
 
-from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import FakeUser
+from tests.joulo_sim import JouloSimulator
 from tests.story import ANNA, World
 
 SLOW = FakeUser(id=5010, first_name="Sam", language_code="en")

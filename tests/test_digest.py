@@ -14,9 +14,9 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 from bot.config import Settings
-from bot.joulo.simulator import JouloSimulator
 from tests.clock import ManualClock
 from tests.fake_telegram import FakeBotAPI
+from tests.joulo_sim import JouloSimulator
 from tests.story import ANNA, FAMILY, bot_running, next_polls
 
 #: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).

@@ -17,9 +17,9 @@ from bot.app import Services
 from bot.commands import Person
 from bot.core.events import SessionFinished, SessionStarted
 from bot.core.render import render_event
-from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import Poller
 from tests.clock import ManualClock
+from tests.joulo_sim import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
 

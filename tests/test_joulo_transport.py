@@ -15,10 +15,10 @@ import httpx
 import pytest
 
 from bot.joulo.client import JouloClient, JouloTokenRejected, JouloUnavailable
-from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.joulo.transport import JouloHttpClient, JouloTransport
 from tests.clock import ManualClock
 from tests.joulo_server import SimulatorServer
+from tests.joulo_sim import JouloSimulator, SimFault
 
 
 @pytest.fixture

@@ -12,8 +12,8 @@ from pydantic import SecretStr
 from bot.app import open_services
 from bot.commands import Person
 from bot.config import Settings
-from bot.joulo.simulator import JouloSimulator
 from tests.clock import ManualClock
+from tests.joulo_sim import JouloSimulator
 
 ANNA = Person(id=7001, name="Anna", language="en")
 

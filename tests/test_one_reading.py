@@ -15,10 +15,10 @@ import asyncio
 from bot.app import Services
 from bot.commands import Person, Place
 from bot.core.policy import ChatSettings
-from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.outbox import Sender
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator, SimFault
 
 ANNA = Person(id=7001, name="Anna", language="en")
 HOME = Place(id=ANNA.id, kind="private")

@@ -14,10 +14,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.commands import Person, Place
-from bot.joulo.simulator import JouloSimulator
 from bot.outbox import WAITING_PER_DRAIN, DeliveryDeferred, DeliveryError, Sender
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator
 
 ANNA = Person(id=7001, name="Anna", language="en")
 FAMILY = Place(id=-100777, kind="supergroup", title="Family")

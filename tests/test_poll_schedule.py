@@ -13,10 +13,10 @@ import pytest
 from bot.app import open_services
 from bot.commands import Person
 from bot.config import Settings, load_settings
-from bot.joulo.simulator import JouloSimulator
 from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator
 
 
 class SlowJoulo:

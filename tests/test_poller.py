@@ -19,10 +19,10 @@ from bot.core.render import render_event
 from bot.crypto import TokenCipher
 from bot.jobs.housekeeping import HEARTBEAT_KEY
 from bot.joulo.client import JouloClient
-from bot.joulo.simulator import JouloSimulator, SimFault
 from bot.poller import Poller
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator, SimFault
 from tests.story import polls
 
 ANNA = Person(id=7001, name="Anna", language="en")

@@ -22,9 +22,9 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.core.i18n import TEXTS
-from bot.joulo.simulator import JouloSimulator
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.joulo_server import SimulatorServer
+from tests.joulo_sim import JouloSimulator
 from tests.processes import BotProcess, bot_environment, run_bot_command
 from tests.story import ANNA, FAMILY
 

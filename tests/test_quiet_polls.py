@@ -15,9 +15,9 @@ from pathlib import Path
 from bot.app import Services, open_services
 from bot.commands import Person, Place
 from bot.config import Settings
-from bot.joulo.simulator import JouloSimulator
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator
 
 ANNA = Person(id=7001, name="Anna", language="en")
 HOME = Place(id=ANNA.id, kind="private")

@@ -11,9 +11,9 @@ import asyncio
 
 from bot.app import Services
 from bot.commands import Person, Place
-from bot.joulo.simulator import JouloSimulator
 from bot.outbox import SEND_CONCURRENCY, Sender
 from tests.clock import ManualClock
+from tests.joulo_sim import JouloSimulator
 
 FAMILY = Place(id=-100777, kind="supergroup", title="Family")
 

@@ -19,12 +19,12 @@ from bot.app import Services, open_services, serve
 from bot.commands import Person
 from bot.config import Settings
 from bot.joulo.client import JouloClient
-from bot.joulo.simulator import JouloSimulator
 from bot.poller import Poller
 from bot.tasks import cancel_and_wait
 from tests.clock import ManualClock
 from tests.conftest import link_garage
 from tests.fake_telegram import FakeBotAPI
+from tests.joulo_sim import JouloSimulator
 from tests.story import polls
 
 ANNA = Person(id=7001, name="Anna", language="en")

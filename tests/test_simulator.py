@@ -17,9 +17,10 @@ from datetime import UTC, datetime, timedelta
 import httpx
 import pytest
 
-from bot.joulo.simulator import JouloSimulator, SimFault, SimRequest, SimulatorError
+from bot.joulo.simulator import SimulatorError
 from tests.clock import ManualClock
 from tests.joulo_server import SimulatorServer
+from tests.joulo_sim import JouloSimulator, SimFault, SimRequest
 
 BASE = "https://api.joulo.nl/functions/v1/api"
 START = datetime(2026, 4, 9, 8, 0, tzinfo=UTC)

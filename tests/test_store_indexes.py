@@ -13,10 +13,10 @@ from datetime import timedelta
 
 from bot.app import Services
 from bot.commands import Person, Place
-from bot.joulo.simulator import JouloSimulator
 from bot.outbox import lose_chat
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator
 
 #: Statements that read every row of a table on purpose.
 WHOLE_TABLE_ON_PURPOSE = ("FROM accounts WHERE status = 'active'", "SELECT id, token_enc FROM")

@@ -183,9 +183,3 @@ class ErePosition(_ApiModel):
         except ValueError:
             return None
         return value
-
-    @property
-    def has_money(self) -> bool:
-        """Whether there is anything in euros to show."""
-        paid = self.paid.net_eur if self.paid is not None else None
-        return paid is not None or self.ytd_expected_eur is not None

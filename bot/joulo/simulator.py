@@ -1,21 +1,20 @@
-"""A deterministic, embedded fake of the Joulo API for the offline demo and the test-suite.
+"""A deterministic, embedded fake of the Joulo API, for the offline demo and the benchmark.
 
 `JouloSimulator` keeps accounts, chargers and sessions in memory and answers HTTP requests
-the way joulo-api.md describes (`handle`, or `transport()` for an httpx client).
-(`tests/joulo_server.py` serves the same thing over loopback HTTP.) Every time comes from the
-injected `Clock`; ids and tokens come from a seeded RNG, so a run is reproducible.
-Failures (5xx, HTML gateway pages, garbage, wrong shapes, timeouts) are queued with
-`inject_fault` and hit the next matching request(s) in FIFO order.
-With `distinct_history_ids`, `/sessions` gives every session an id other than the
+the way joulo-api.md describes (`handle`, or `transport()` for an httpx client). Every time
+comes from the injected `Clock`; ids and tokens come from a seeded RNG, so a run is
+reproducible. `credits_delay` holds back a finished session's credits the way Joulo does; with
+`distinct_history_ids`, `/sessions` gives every session an id other than the
 `current_session.id` that `/chargers` showed: no public source says the two are the same.
+
+What only tests need (injected failures, revoked and rotated tokens, a log of requests, a lock
+for the loopback server's threads) is added by `tests/joulo_sim.py`.
 """
 
 from __future__ import annotations
 
-import logging
 import random
 import string
-import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,17 +25,9 @@ import httpx
 
 from bot.clock import Clock
 
-__all__ = [
-    "FAULT_KINDS",
-    "JouloSimulator",
-    "SimFault",
-    "SimRequest",
-    "SimulatorError",
-]
+__all__ = ["JouloSimulator", "SimulatorError", "bearer_token", "endpoint_of", "error_response"]
 
-log = logging.getLogger(__name__)
 
-FAULT_KINDS: Final = frozenset({"status", "html", "garbage", "wrong_shape", "timeout"})
 ENDPOINTS: Final = ("/chargers", "/sessions", "/energy", "/ere-position")
 CREDITS_PER_KWH: Final = 0.33
 RFID_TAGS: Final = ("04A3B2C1", "04F19A7E", "0488C3D2", "04D2E611")
@@ -57,12 +48,6 @@ _ERROR_TEXT: Final = {
     503: "Service unavailable",
     504: "Gateway timeout",
 }
-_HTML_502: Final = (
-    "<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n"
-    "<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>cloudflare</center>\r\n"
-    "</body>\r\n</html>\r\n"
-)
-
 #: Namespace of the `/sessions` ids derived from live session ids (`distinct_history_ids`).
 _HISTORY_IDS: Final = uuid.UUID("6f1d0c52-3b7e-4a49-9c1e-5d2f7a8b9c0d")
 _MINUTE: Final = 60.0
@@ -71,50 +56,6 @@ _HOUR: Final = 3600.0
 
 class SimulatorError(Exception):
     """A simulator method was misused (unknown id, session already running, ...)."""
-
-
-@dataclass(frozen=True)
-class SimFault:
-    """One injected failure, hitting the next `times` requests that match `path` and `token`.
-
-    Kinds: "status" (HTTP `status` with a JSON `{"error": ...}` body), "html" (a 502 with an
-    HTML gateway page), "garbage" (200 with a non-JSON, truncated body), "wrong_shape" (200
-    with JSON of the wrong shape), "timeout" (`handle` raises `httpx.ReadTimeout`).
-    `body` optionally overrides the default body: raw text for "html"/"garbage", a JSON-able
-    value for "wrong_shape" and "status".
-    """
-
-    kind: str
-    status: int = 500
-    retry_after: int | None = None
-    path: str | None = None
-    token: str | None = None
-    times: int = 1
-    body: Any = None
-
-    def __post_init__(self) -> None:
-        """Reject unknown kinds and non-positive counts early."""
-        if self.kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault kind {self.kind!r}; use one of {sorted(FAULT_KINDS)}")
-        if self.times < 1:
-            raise ValueError("times must be at least 1")
-
-
-@dataclass(frozen=True)
-class SimRequest:
-    """One request the simulator saw, and the status it answered (None for a timeout)."""
-
-    method: str
-    endpoint: str
-    params: dict[str, str]
-    token: str | None
-    status: int | None
-
-
-@dataclass
-class _PendingFault:
-    fault: SimFault
-    remaining: int
 
 
 @dataclass
@@ -189,7 +130,7 @@ def _credits_for(kwh: float, mid_certified: bool) -> float | None:
     return round(kwh * CREDITS_PER_KWH, 2)
 
 
-def _endpoint_of(path: str) -> str:
+def endpoint_of(path: str) -> str:
     """Map a request path to its endpoint: the part after the last `/api` segment."""
     segments = [part for part in path.split("/") if part]
     if "api" in segments:
@@ -198,7 +139,7 @@ def _endpoint_of(path: str) -> str:
     return "/" + "/".join(segments)
 
 
-def _bearer_token(header: str | None) -> str | None:
+def bearer_token(header: str | None) -> str | None:
     """Return the token of an `Authorization: Bearer <token>` header, else None."""
     if header is None:
         return None
@@ -243,28 +184,24 @@ class JouloSimulator:
         #: When set, `/sessions` shows each session under an id of its own (derived, stable),
         #: not the `current_session.id` of `/chargers`. Takes effect at once for every session.
         self.distinct_history_ids = distinct_history_ids
-        self._lock = threading.RLock()
         self._accounts: list[_Account] = []
         self._token_account: dict[str, int] = {}
         self._chargers: dict[str, _Charger] = {}
         self._sessions: list[_Session] = []
-        self._faults: list[_PendingFault] = []
-        self._requests: list[SimRequest] = []
         self._plans: dict[str, _AutoPlan] = {}
 
     # ----------------------------------------------------------------- world setup
 
     def add_account(self, token: str | None = None) -> str:
         """Create an account and return its token (generated from the seed when None)."""
-        with self._lock:
-            if token is None:
-                token = self._new_token()
-            if token in self._token_account:
-                raise SimulatorError("token already in use")
-            account = _Account(id=len(self._accounts), token=token)
-            self._accounts.append(account)
-            self._token_account[token] = account.id
-            return token
+        if token is None:
+            token = self._new_token()
+        if token in self._token_account:
+            raise SimulatorError("token already in use")
+        account = _Account(id=len(self._accounts), token=token)
+        self._accounts.append(account)
+        self._token_account[token] = account.id
+        return token
 
     def add_charger(
         self,
@@ -278,105 +215,80 @@ class JouloSimulator:
         meter_wh: float = 1_000_000.0,
     ) -> str:
         """Link a charger to the token's account and return its id."""
-        with self._lock:
-            account = self._account_of(token)
-            new_id = charger_id if charger_id is not None else self._new_uuid()
-            if new_id in self._chargers:
-                raise SimulatorError(f"charger {new_id} already exists")
-            self._chargers[new_id] = _Charger(
-                id=new_id,
-                account=account.id,
-                nickname=nickname,
-                connection_type=connection_type,
-                mid_certified=mid_certified,
-                status=status,
-                meter_wh=meter_wh,
-            )
-            return new_id
+        account = self._account_of(token)
+        new_id = charger_id if charger_id is not None else self._new_uuid()
+        if new_id in self._chargers:
+            raise SimulatorError(f"charger {new_id} already exists")
+        self._chargers[new_id] = _Charger(
+            id=new_id,
+            account=account.id,
+            nickname=nickname,
+            connection_type=connection_type,
+            mid_certified=mid_certified,
+            status=status,
+            meter_wh=meter_wh,
+        )
+        return new_id
 
     def start_session(
         self, charger_id: str, *, id_tag: str | None = None, power_kw: float = 7.4
     ) -> str:
         """Begin charging now and return the new session's id as `/chargers` shows it."""
-        with self._lock:
-            charger = self._charger(charger_id)
-            if charger.active is not None:
-                raise SimulatorError(f"charger {charger_id} is already charging")
-            session = _Session(
-                id=self._new_uuid(),
-                seq=len(self._sessions),
-                charger=charger,
-                started_at=_whole_seconds(self._clock.now()),
-                id_tag=id_tag,
-                counts_for_ere=charger.mid_certified,
-                power_kw=power_kw,
-            )
-            self._sessions.append(session)
-            charger.active = session
-            return session.id
+        charger = self._charger(charger_id)
+        if charger.active is not None:
+            raise SimulatorError(f"charger {charger_id} is already charging")
+        session = _Session(
+            id=self._new_uuid(),
+            seq=len(self._sessions),
+            charger=charger,
+            started_at=_whole_seconds(self._clock.now()),
+            id_tag=id_tag,
+            counts_for_ere=charger.mid_certified,
+            power_kw=power_kw,
+        )
+        self._sessions.append(session)
+        charger.active = session
+        return session.id
 
     def finish_session(self, charger_id: str) -> None:
         """End the charger's running session now, fixing its kWh and credits."""
-        with self._lock:
-            charger = self._charger(charger_id)
-            session = charger.active
-            if session is None:
-                raise SimulatorError(f"charger {charger_id} is not charging")
-            ended_at = max(session.started_at, _whole_seconds(self._clock.now()))
-            kwh = round(session.kwh(ended_at), 2)
-            session.ended_at = ended_at
-            session.final_kwh = kwh
-            session.credits = _credits_for(kwh, session.counts_for_ere)
-            charger.delivered_kwh += kwh
-            charger.active = None
+        charger = self._charger(charger_id)
+        session = charger.active
+        if session is None:
+            raise SimulatorError(f"charger {charger_id} is not charging")
+        ended_at = max(session.started_at, _whole_seconds(self._clock.now()))
+        kwh = round(session.kwh(ended_at), 2)
+        session.ended_at = ended_at
+        session.final_kwh = kwh
+        session.credits = _credits_for(kwh, session.counts_for_ere)
+        charger.delivered_kwh += kwh
+        charger.active = None
 
     def set_power(self, charger_id: str, power_kw: float) -> None:
         """Change the running session's power from now on (0: the car stops drawing energy)."""
-        with self._lock:
-            session = self._charger(charger_id).active
-            if session is None:
-                raise SimulatorError(f"charger {charger_id} is not charging")
-            now = self._clock.now()
-            session.kwh_before = session.kwh(now)
-            session.power_since = now
-            session.power_kw = power_kw
+        session = self._charger(charger_id).active
+        if session is None:
+            raise SimulatorError(f"charger {charger_id} is not charging")
+        now = self._clock.now()
+        session.kwh_before = session.kwh(now)
+        session.power_since = now
+        session.power_kw = power_kw
 
     def set_status(self, charger_id: str, status: str) -> None:
         """Set the charger's reported status (any string: online, offline, unavailable...)."""
-        with self._lock:
-            self._charger(charger_id).status = status
+        self._charger(charger_id).status = status
 
     def rename_charger(self, charger_id: str, nickname: str | None) -> None:
         """Change (or remove, with None) the charger's nickname."""
-        with self._lock:
-            self._charger(charger_id).nickname = nickname
+        self._charger(charger_id).nickname = nickname
 
     def remove_charger(self, charger_id: str) -> None:
         """Unlink a charger (a running session is finished first); its history stays."""
-        with self._lock:
-            charger = self._charger(charger_id)
-            if charger.active is not None:
-                self.finish_session(charger_id)
-            charger.removed = True
-            self._plans.pop(charger_id, None)
-
-    def revoke_token(self, token: str) -> None:
-        """Make the token invalid: from now on it gets 401."""
-        with self._lock:
-            account = self._account_of(token)
-            if account.token == token:
-                account.token = None
-
-    def rotate_token(self, token: str) -> str:
-        """Replace the account's token: the old one gets 401, the new one is returned."""
-        with self._lock:
-            account = self._account_of(token)
-            if account.token != token:
-                raise SimulatorError("only the current token can be rotated")
-            new_token = self._new_token()
-            self._token_account[new_token] = account.id
-            account.token = new_token
-            return new_token
+        charger = self._charger(charger_id)
+        if charger.active is not None:
+            self.finish_session(charger_id)
+        charger.removed = True
+        self._plans.pop(charger_id, None)
 
     def add_past_session(
         self,
@@ -388,41 +300,24 @@ class JouloSimulator:
         id_tag: str | None = None,
     ) -> str:
         """Inject a completed session into the history and return its id as `/sessions` shows it."""
-        with self._lock:
-            charger = self._charger(charger_id)
-            start, end = _whole_seconds(started_at), _whole_seconds(ended_at)
-            if end < start:
-                raise SimulatorError("a session cannot end before it starts")
-            final = round(kwh, 2)
-            session = _Session(
-                id=self._new_uuid(),
-                seq=len(self._sessions),
-                charger=charger,
-                started_at=start,
-                id_tag=id_tag,
-                counts_for_ere=charger.mid_certified,
-                ended_at=end,
-                final_kwh=final,
-                credits=_credits_for(final, charger.mid_certified),
-            )
-            self._sessions.append(session)
-            return self._history_id(session)
-
-    def inject_fault(self, fault: SimFault) -> None:
-        """Queue a failure for the next matching request(s)."""
-        with self._lock:
-            self._faults.append(_PendingFault(fault, fault.times))
-
-    def clear_faults(self) -> None:
-        """Drop every queued fault."""
-        with self._lock:
-            self._faults.clear()
-
-    @property
-    def pending_faults(self) -> int:
-        """Return how many queued faults still have requests left to hit."""
-        with self._lock:
-            return len(self._faults)
+        charger = self._charger(charger_id)
+        start, end = _whole_seconds(started_at), _whole_seconds(ended_at)
+        if end < start:
+            raise SimulatorError("a session cannot end before it starts")
+        final = round(kwh, 2)
+        session = _Session(
+            id=self._new_uuid(),
+            seq=len(self._sessions),
+            charger=charger,
+            started_at=start,
+            id_tag=id_tag,
+            counts_for_ere=charger.mid_certified,
+            ended_at=end,
+            final_kwh=final,
+            credits=_credits_for(final, charger.mid_certified),
+        )
+        self._sessions.append(session)
+        return self._history_id(session)
 
     # ----------------------------------------------------------------- demo autopilot
 
@@ -434,19 +329,18 @@ class JouloSimulator:
         of up to 3 h when idle) and come back. Chargers whose status someone else set to
         anything but "online" are left alone.
         """
-        with self._lock:
-            now = self._clock.now()
-            for charger in list(self._chargers.values()):
-                if charger.removed:
-                    continue
-                plan = self._plans.get(charger.id)
-                if plan is None:
-                    plan = _AutoPlan(
-                        next_start=now + timedelta(seconds=rng.uniform(0, 90 * _MINUTE)),
-                        outage_at=now + timedelta(seconds=rng.uniform(4 * _HOUR, 30 * _HOUR)),
-                    )
-                    self._plans[charger.id] = plan
-                self._autopilot_step(charger, plan, now, rng)
+        now = self._clock.now()
+        for charger in list(self._chargers.values()):
+            if charger.removed:
+                continue
+            plan = self._plans.get(charger.id)
+            if plan is None:
+                plan = _AutoPlan(
+                    next_start=now + timedelta(seconds=rng.uniform(0, 90 * _MINUTE)),
+                    outage_at=now + timedelta(seconds=rng.uniform(4 * _HOUR, 30 * _HOUR)),
+                )
+                self._plans[charger.id] = plan
+            self._autopilot_step(charger, plan, now, rng)
 
     def _autopilot_step(
         self, charger: _Charger, plan: _AutoPlan, now: datetime, rng: random.Random
@@ -493,50 +387,18 @@ class JouloSimulator:
     # ----------------------------------------------------------------- HTTP
 
     def handle(self, request: httpx.Request) -> httpx.Response:
-        """Answer one request like the Joulo API; a "timeout" fault raises httpx.ReadTimeout."""
-        endpoint = _endpoint_of(request.url.path)
-        token = _bearer_token(request.headers.get("authorization"))
+        """Answer one request like the Joulo API."""
         params = {key: request.url.params[key] for key in request.url.params}
-        with self._lock:
-            fault = self._take_fault(endpoint, token)
-            if fault is not None and fault.kind == "timeout":
-                self._requests.append(SimRequest(request.method, endpoint, params, token, None))
-                raise httpx.ReadTimeout("simulated read timeout", request=request)
-            if fault is not None:
-                response = self._fault_response(fault, endpoint)
-            else:
-                response = self._route(request.method, endpoint, params, token, request)
-            self._requests.append(
-                SimRequest(request.method, endpoint, params, token, response.status_code)
-            )
-            return response
+        token = bearer_token(request.headers.get("authorization"))
+        return self._route(request.method, endpoint_of(request.url.path), params, token, request)
 
     def transport(self) -> httpx.MockTransport:
         """Return an httpx transport (sync and async) backed by `handle`."""
         return httpx.MockTransport(self.handle)
 
-    @property
-    def requests(self) -> list[SimRequest]:
-        """Return a copy of every request seen so far, oldest first."""
-        with self._lock:
-            return list(self._requests)
-
     def chargers(self, token: str) -> list[dict[str, Any]]:
         """Return what GET /chargers would answer now for this token's account."""
-        with self._lock:
-            return self._chargers_payload(self._account_of(token).id)
-
-    def sessions(self, token: str) -> list[dict[str, Any]]:
-        """Return every session of the token's account as /sessions shows it, newest first."""
-        with self._lock:
-            now = self._clock.now()
-            account = self._account_of(token).id
-            return [self._session_json(s, now) for s in self._account_sessions(account)]
-
-    def energy(self, token: str) -> dict[str, Any]:
-        """Return what GET /energy would answer now for this token's account."""
-        with self._lock:
-            return self._energy_payload(self._account_of(token).id)
+        return self._chargers_payload(self._account_of(token).id)
 
     def _route(
         self,
@@ -567,57 +429,6 @@ class JouloSimulator:
             return httpx.Response(200, json=handler(account, params))
         except _BadRequest as err:
             return error_response(400, str(err))
-
-    def _take_fault(self, endpoint: str, token: str | None) -> SimFault | None:
-        """Consume and return the first queued fault matching this request, if any."""
-        for index, pending in enumerate(self._faults):
-            fault = pending.fault
-            if fault.path is not None and _endpoint_of(fault.path) != endpoint:
-                continue
-            if fault.token is not None and not self._same_account(fault.token, token):
-                continue
-            pending.remaining -= 1
-            if pending.remaining <= 0:
-                del self._faults[index]
-            return fault
-        return None
-
-    def _same_account(self, wanted: str, token: str | None) -> bool:
-        """Tell whether `token` is `wanted` or another (old or new) token of its account."""
-        if token is None:
-            return False
-        if token == wanted:
-            return True
-        account = self._token_account.get(wanted)
-        return account is not None and self._token_account.get(token) == account
-
-    def _fault_response(self, fault: SimFault, endpoint: str) -> httpx.Response:
-        """Build the response an injected (non-timeout) fault produces."""
-        if fault.kind == "html":
-            text = fault.body if isinstance(fault.body, str) else _HTML_502
-            return httpx.Response(
-                502, text=text, headers={"Content-Type": "text/html; charset=utf-8"}
-            )
-        if fault.kind == "garbage":
-            key = endpoint.strip("/") or "data"
-            text = fault.body if isinstance(fault.body, str) else f'{{"{key}": [{{"id": "3f2a'
-            return httpx.Response(
-                200, text=text, headers={"Content-Type": "application/json; charset=utf-8"}
-            )
-        if fault.kind == "wrong_shape":
-            if fault.body is not None:
-                return httpx.Response(200, json=fault.body)
-            shapes: dict[str, Any] = {
-                "/chargers": {"chargers": "nope"},
-                "/sessions": {"sessions": "nope", "limit": 20, "offset": 0},
-            }
-            return httpx.Response(200, json=shapes.get(endpoint, ["nope"]))
-        headers = {}
-        if fault.retry_after is not None:
-            headers["Retry-After"] = str(fault.retry_after)
-        if fault.body is not None:
-            return httpx.Response(fault.status, json=fault.body, headers=headers)
-        return error_response(fault.status, **headers)
 
     # ----------------------------------------------------------------- payloads
 
