@@ -9,13 +9,8 @@ Delivery is at-least-once: a row is marked sent only after the messenger returne
 between the two may repeat that one message, and nothing is ever lost. Messages to one chat go
 out in order: when one has to wait, the later ones for that chat wait behind it.
 
-Error tree a `Messenger` raises (the Telegram one maps python-telegram-bot's errors to these):
-
-    DeliveryError
-    ├── DeliveryDeferred     try again after `retry_after` seconds (flood control, network)
-    ├── MessageRejected      this message can never be sent (bad request); drop it
-    └── ChatUnreachable      the chat is gone for us (blocked, kicked, not found)
-        └── ChatMoved        the group became a supergroup with `new_chat_id`
+A `Messenger` fails with the `DeliveryError` tree of `bot.telegram.send`, where Telegram's
+errors are mapped to it.
 """
 
 from __future__ import annotations
@@ -37,6 +32,13 @@ from bot.core.render_chat import live_card
 from bot.core.state import ChargerState
 from bot.poller import ChargerReadings
 from bot.store import Account, Delivery, LiveCard, Store
+from bot.telegram.send import (
+    ChatMoved,
+    ChatUnreachable,
+    DeliveryDeferred,
+    DeliveryError,
+    MessageRejected,
+)
 
 log = logging.getLogger(__name__)
 
@@ -60,48 +62,6 @@ WAITING_PER_DRAIN: Final = 30
 #: Chats sent to at the same time. Telegram's limits are kept by the rate limiter underneath;
 #: this only keeps the Bot API's round trip from capping the rate (one chat at a time: 1/RTT).
 SEND_CONCURRENCY: Final = 8
-
-
-class DeliveryError(Exception):
-    """A message could not be delivered."""
-
-
-class DeliveryDeferred(DeliveryError):
-    """Not now; try again after `retry_after` seconds.
-
-    `maybe_delivered` is set when the request may have reached Telegram (a timeout): such a
-    message is retried only a few times, since every retry may show it once more.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        retry_after: float,
-        *,
-        maybe_delivered: bool = False,
-        exact: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-        self.maybe_delivered = maybe_delivered
-        #: Wait exactly `retry_after` (Telegram said so) instead of backing off further.
-        self.exact = exact
-
-
-class MessageRejected(DeliveryError):
-    """The message itself was refused and retrying will not help."""
-
-
-class ChatUnreachable(DeliveryError):
-    """The bot can no longer write to this chat."""
-
-
-class ChatMoved(ChatUnreachable):
-    """The group was upgraded to a supergroup with a new id."""
-
-    def __init__(self, reason: str, new_chat_id: int) -> None:
-        super().__init__(reason)
-        self.new_chat_id = new_chat_id
 
 
 class Messenger(Protocol):

@@ -16,8 +16,13 @@ import pytest
 from telegram.error import RetryAfter
 from telegram.ext import ExtBot
 
-from bot.outbox import DeliveryDeferred
-from bot.telegram.send import OUTBOX_SENDS, ChatRateLimiter, FloodPolicy, TelegramMessenger
+from bot.telegram.send import (
+    OUTBOX_SENDS,
+    ChatRateLimiter,
+    DeliveryDeferred,
+    FloodPolicy,
+    TelegramMessenger,
+)
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 
 Result = bool | dict[str, Any] | list[dict[str, Any]]

@@ -5,6 +5,15 @@ notifications: its sends give up on a 429 at once and the outbox postpones that 
 flood-limited group never holds up another family's messages. A reply to a command may wait out
 one short 429 itself; that wait holds only the request that got it (and so only that chat's
 updates), never the whole bot as python-telegram-bot's `AIORateLimiter` would.
+
+The error tree a `Messenger` raises, defined here where python-telegram-bot's errors are mapped
+to it (the outbox decides what each means for the message and the chat):
+
+    DeliveryError
+    ├── DeliveryDeferred     try again after `retry_after` seconds (flood control, network)
+    ├── MessageRejected      this message can never be sent (bad request); drop it
+    └── ChatUnreachable      the chat is gone for us (blocked, kicked, not found)
+        └── ChatMoved        the group became a supergroup with `new_chat_id`
 """
 
 from __future__ import annotations
@@ -30,8 +39,6 @@ from telegram.error import (
 )
 from telegram.ext import BaseRateLimiter, ExtBot
 
-from bot.outbox import ChatMoved, ChatUnreachable, DeliveryDeferred, MessageRejected
-
 log = logging.getLogger(__name__)
 
 #: Retry delay after a network failure or a timeout.
@@ -40,6 +47,48 @@ _NOT_MODIFIED = "message is not modified"
 _GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
 #: Group limiters kept before idle ones are forgotten.
 _MAX_GROUP_LIMITERS: Final = 512
+
+
+class DeliveryError(Exception):
+    """A message could not be delivered."""
+
+
+class DeliveryDeferred(DeliveryError):
+    """Not now; try again after `retry_after` seconds.
+
+    `maybe_delivered` is set when the request may have reached Telegram (a timeout): such a
+    message is retried only a few times, since every retry may show it once more.
+    """
+
+    def __init__(
+        self,
+        reason: str,
+        retry_after: float,
+        *,
+        maybe_delivered: bool = False,
+        exact: bool = False,
+    ) -> None:
+        super().__init__(reason)
+        self.retry_after = retry_after
+        self.maybe_delivered = maybe_delivered
+        #: Wait exactly `retry_after` (Telegram said so) instead of backing off further.
+        self.exact = exact
+
+
+class MessageRejected(DeliveryError):
+    """The message itself was refused and retrying will not help."""
+
+
+class ChatUnreachable(DeliveryError):
+    """The bot can no longer write to this chat."""
+
+
+class ChatMoved(ChatUnreachable):
+    """The group was upgraded to a supergroup with a new id."""
+
+    def __init__(self, reason: str, new_chat_id: int) -> None:
+        super().__init__(reason)
+        self.new_chat_id = new_chat_id
 
 
 def _seconds(value: int | float | timedelta) -> float:
