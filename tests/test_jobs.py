@@ -21,9 +21,9 @@ from bot.app import Services, open_services
 from bot.commands import Person
 from bot.config import Settings
 from bot.jobs.digests import BATCH_SHARE, FETCH_CONCURRENCY, FETCH_RATE, Digests
-from bot.joulo.simulator import JouloSimulator
 from tests.clock import ManualClock
 from tests.conftest import link_garage
+from tests.joulo_sim import JouloSimulator
 
 #: 1 May 2026, 09:00 in Amsterdam (summer time: UTC+2): the digests are due.
 NINE = datetime(2026, 5, 1, 7, 0, tzinfo=UTC)
