@@ -39,11 +39,15 @@ With ``delivered=True`` it is processed first and only the answer is lost: the m
 sent (it is in :meth:`FakeBotAPI.sent`), which is the case that makes a naive retry double-send.
 Such calls are recorded in :attr:`FakeBotAPI.calls` with ``status == 0``.
 
-Flood control (:meth:`FakeBotAPI.flood`): for a window of time, every message sent to one chat is
-refused with 429 and ``parameters.retry_after`` set to the seconds left (rounded up), as Telegram
-does for a chat the bot wrote to too often. The window is measured on a clock the test chooses
-(the bot's ``ManualClock``), so a 30-second flood ends when the test moves that clock, not after
-30 real seconds. Refused sends are recorded in :attr:`FakeBotAPI.calls` with ``status == 429``.
+Flood control (:meth:`FakeBotAPI.flood`): for a window of time, every message sent to or edited in
+one chat is refused with 429 and ``parameters.retry_after`` set to the seconds left (rounded up),
+as Telegram does for a chat the bot wrote to too often. The window is measured on a clock the test
+chooses (the bot's ``ManualClock``), so a 30-second flood ends when the test moves that clock, not
+after 30 real seconds. Refused calls are recorded in :attr:`FakeBotAPI.calls` with
+``status == 429``.
+
+A person can delete a message the bot sent (:meth:`FakeBotAPI.delete_by_user`); the bot is not
+told, and editing it afterwards fails with "message to edit not found", as on Telegram.
 
 Every connection carries one request (HTTP/1.0), so after :meth:`FakeBotAPI.stop` the API is
 really gone: new requests get "connection refused".
@@ -175,8 +179,15 @@ _MEDIA_METHODS = {
     "sendAudio": "audio",
     "sendVoice": "voice",
 }
-# Methods that put a message in a chat: the ones Telegram's per-chat flood control refuses.
+# Methods that put a message in a chat.
 _SENDING_METHODS = frozenset({"sendMessage", *_MEDIA_METHODS})
+# What Telegram's per-chat flood control refuses: sending, and editing a sent message.
+_FLOODED_METHODS = _SENDING_METHODS | {
+    "editMessageText",
+    "editMessageCaption",
+    "editMessageMedia",
+    "editMessageReplyMarkup",
+}
 
 # Updates getUpdates delivers when allowed_updates was never set (or set to []).
 _DEFAULT_UPDATE_TYPES = frozenset(
@@ -935,10 +946,16 @@ class FakeBotAPI:
         """
         self._add_fault(_Fault(self._canonical(method), times, chat_id, delivered=delivered))
 
+    def delete_by_user(self, chat_id: int | str, message_id: int) -> None:
+        """Someone in the chat deletes message ``message_id``; the bot is not told."""
+        with self._lock:
+            if self._messages.pop((chat_id, message_id), None) is None:
+                raise ValueError(f"no message {message_id} in chat {chat_id}")
+
     def flood(
         self, chat_id: int | str, seconds: float, *, now: Callable[[], float] = time.monotonic
     ) -> None:
-        """Refuse every message to ``chat_id`` with 429 for ``seconds`` by the clock ``now``.
+        """Refuse every send and edit in ``chat_id`` with 429 for ``seconds`` by the clock ``now``.
 
         ``now`` returns seconds (``lambda: clock.now().timestamp()`` for a ``ManualClock``); each
         429 carries the seconds left, rounded up, in ``retry_after``. Replaces an earlier window
@@ -948,18 +965,18 @@ class FakeBotAPI:
             self._floods[chat_id] = _Flood(until=now() + seconds, now=now)
 
     def flood_refusals(self, chat_id: int | str) -> int:
-        """How many sends to ``chat_id`` were refused by a flood window (see :meth:`flood`)."""
+        """How many sends and edits in ``chat_id`` a flood window refused (see :meth:`flood`)."""
         with self._lock:
             return sum(
                 1
                 for call in self._calls
-                if call.method in _SENDING_METHODS
+                if call.method in _FLOODED_METHODS
                 and call.status == 429
                 and call.params.get("chat_id") == chat_id
             )
 
     def _check_flood(self, method: str, params: JSONDict) -> None:
-        if method not in _SENDING_METHODS or not self._floods:
+        if method not in _FLOODED_METHODS or not self._floods:
             return
         try:
             chat_id = _norm_chat_id(params.get("chat_id"))

@@ -299,6 +299,24 @@ async def test_a_flood_window_refuses_one_chat_until_its_clock_has_moved_on(
     assert fake.flood_refusals(ALICE.id) == 0
 
 
+async def test_a_flood_window_refuses_edits_in_that_chat_too(bot: Bot, fake: FakeBotAPI) -> None:
+    now = {"t": 1000.0}
+    sent = await bot.send_message(GROUP.id, "card")
+    fake.flood(GROUP.id, 30, now=lambda: now["t"])
+    with pytest.raises(RetryAfter):
+        await bot.edit_message_text("card, redrawn", chat_id=GROUP.id, message_id=sent.message_id)
+    now["t"] += 30
+    await bot.edit_message_text("card, redrawn", chat_id=GROUP.id, message_id=sent.message_id)
+    assert fake.flood_refusals(GROUP.id) == 1
+
+
+async def test_a_message_a_person_deleted_cannot_be_edited(bot: Bot, fake: FakeBotAPI) -> None:
+    sent = await bot.send_message(ALICE.id, "card")
+    fake.delete_by_user(ALICE.id, sent.message_id)
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("card, redrawn", chat_id=ALICE.id, message_id=sent.message_id)
+
+
 async def test_faults_can_target_one_chat_only(bot: Bot, fake: FakeBotAPI) -> None:
     fake.fail_next(
         "sendMessage", error_code=400, description="Bad Request: chat not found", chat_id=BOB.id
