@@ -106,6 +106,8 @@ class Sender:
         self._tz = tz
         self._wakeup = wakeup
         self._drain_lock = asyncio.Lock()
+        #: Chats whose live cards Telegram's flood control paused, and until when.
+        self._cards_paused: dict[int, datetime] = {}
 
     def wake(self) -> None:
         """Ask for a drain as soon as possible."""
@@ -258,9 +260,18 @@ class Sender:
         A card's final edit (its session has finished) is not throttled: it goes out with the
         "finished" message. It is one edit per card, which Telegram's limits (and the group
         budget in `bot.telegram.send`) allow; the edits that keep a card current wait.
+
+        A failed edit: a 429 pauses that chat's cards for as long as Telegram asks (other chats'
+        cards go on); a chat that is gone is lost as when a send finds it (its owners are told);
+        a card whose message was deleted or can no longer be edited is closed.
         """
         edited: set[int] = set()
         for card in await self._store.live_cards():
+            paused = self._cards_paused.get(card.chat_id)
+            if paused is not None:
+                if self._clock.now() < paused:
+                    continue
+                del self._cards_paused[card.chat_id]
             chargers = await self._readings.charger_states(card.account_id, card.link_seq)
             state = chargers.get(card.started.charger_id)  # None: the account lost the charger
             now = self._clock.now()
@@ -289,7 +300,22 @@ class Sender:
                 await self._messenger.edit(card.chat_id, card.message_id, text)
             except DeliveryDeferred as err:
                 log.info("chat %s: card edit deferred: %s", card.chat_id, err)
-                return  # Telegram wants a pause: try all cards again next drain
+                if not err.exact:
+                    return  # Telegram cannot be reached: try all cards again next drain
+                # Flood control for this chat alone: its cards wait as told, the others go on.
+                self._cards_paused[card.chat_id] = now + timedelta(seconds=err.retry_after)
+                continue
+            except ChatMoved as err:
+                log.info("chat %s moved to %s; following it", card.chat_id, err.new_chat_id)
+                await self._store.migrate_chat(card.chat_id, err.new_chat_id, now)
+                continue
+            except ChatUnreachable as err:  # as when a send finds it gone: the owners are told
+                log.warning(
+                    "chat %s is unreachable (%s); no more messages go there", card.chat_id, err
+                )
+                await lose_chat(self._store, card.chat_id, str(err), now)
+                self.wake()
+                continue
             except DeliveryError as err:  # the message is gone or too old to edit
                 log.info("chat %s: live card %s closed: %s", card.chat_id, card.message_id, err)
                 await self._store.card_edited(card.delivery_id, now, closed=True)
