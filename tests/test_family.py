@@ -330,7 +330,7 @@ def test_an_idle_bot_has_not_imported_matplotlib(tmp_path) -> None:
         from bot.app import build_application, open_services
         from bot.clock import SystemClock
         from bot.config import Settings
-        from tests.joulo_sim import JouloSimulator
+        from bot.joulo.simulator import JouloSimulator
 
         async def main():
             clock = SystemClock()
