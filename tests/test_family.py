@@ -261,6 +261,25 @@ async def test_an_empty_period_sends_a_sentence_and_no_file(world: World) -> Non
     assert world.telegram.calls_to("sendDocument") == []
 
 
+async def test_a_session_still_charging_is_no_row_and_the_count_matches_stats(
+    world: World,
+) -> None:
+    await _link(world)
+    _march_sessions(world)
+    world.sim.start_session(world.garage, power_kw=7.2)
+    await world.next_polls()
+
+    sent = await _say(world, ANNA, ANNA, "/export 2026")
+
+    assert sent.plain_text == "📄 Charging sessions, 2026: 5 sessions · 15.8 kWh"
+    document = world.telegram.calls_to("sendDocument")[-1].params["document"]
+    rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
+    assert len(rows) == 5
+    assert all(row["End"] for row in rows)
+    stats = await _say(world, ANNA, ANNA, "/stats")
+    assert "This year (2026)</b>: 15.8 kWh · 5 sessions" in stats.text
+
+
 async def test_a_future_or_malformed_period_gets_a_usage_hint(world: World) -> None:
     await _link(world)
     for argument in ("2026-05", "next month"):

@@ -162,7 +162,7 @@ class History:
     # --- /export ----------------------------------------------------------------------------
 
     async def export(self, person: Person, place: Place, argument: str = "") -> Reply:
-        """A CSV file of every session that started in a month or a year (default: last month)."""
+        """A CSV of the finished sessions started in a month or a year (default: last month)."""
         lang = person.language
         accounts = await visible_accounts(self._store, person, place)
         if not accounts:
@@ -181,7 +181,9 @@ class History:
                     max_pages=EXPORT_MAX_PAGES,
                 )
                 for session in found:
-                    if period.start <= session.started_at < period.end:
+                    # Only finished sessions are rows (and counted), as in /stats.
+                    finished = session.ended_at is not None
+                    if finished and period.start <= session.started_at < period.end:
                         rows.append(await self._view(session, account, lookups))
         except AccountUnreadable as err:
             return err.reply(lang)
