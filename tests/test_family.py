@@ -280,6 +280,21 @@ async def test_a_session_still_charging_is_no_row_and_the_count_matches_stats(
     assert "This year (2026)</b>: 15.8 kWh · 5 sessions" in stats.text
 
 
+async def test_a_long_past_year_has_no_sessions_in_either_language(world: World) -> None:
+    await _link(world)
+    _march_sessions(world)
+    reply = await _say(world, ANNA, ANNA, "/export 1999")
+    assert reply.plain_text == "📄 No charging sessions in 1999, so there is no file to send."
+    world.telegram.add_bot_to_group(FAMILY, by=ANNA)
+    await world.messages(FAMILY.id, 1)
+    await _say(world, FAMILY, ANNA, "/subscribe")
+    reply = await _say(world, FAMILY, BERT, "/export 1999-12")
+    assert reply.plain_text == (
+        "📄 Geen laadsessies in december 1999, dus er is geen bestand om te sturen."
+    )
+    assert world.telegram.calls_to("sendDocument") == []
+
+
 async def test_a_future_or_malformed_period_gets_a_usage_hint(world: World) -> None:
     await _link(world)
     for argument in ("2026-05", "next month"):

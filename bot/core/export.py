@@ -12,7 +12,7 @@ import io
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from typing import Final
 
 from bot.core.i18n import Language, t
@@ -22,6 +22,8 @@ _MONTH_ARG: Final = re.compile(r"(\d{4})-(\d{1,2})")
 _YEAR_ARG: Final = re.compile(r"\d{4}")
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 BOM: Final = "\ufeff"
+#: No Joulo session started before this: an earlier period is empty without asking Joulo.
+NO_SESSIONS_BEFORE: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,11 @@ class Period:
     label: str  # `2026-10` or `2026`
     start: datetime
     end: datetime
+
+    @property
+    def before_joulo(self) -> bool:
+        """Whether the period ended before any Joulo session could have started."""
+        return self.end <= NO_SESSIONS_BEFORE
 
     @property
     def filename(self) -> str:
@@ -62,10 +69,10 @@ def parse_period(argument: str | None, now: datetime, tz: tzinfo) -> Period | No
         return _month(year, month, tz)
     if match := _MONTH_ARG.fullmatch(text):
         year, month = int(match.group(1)), int(match.group(2))
-        if not 1 <= month <= 12 or year < 2000:
+        if not 1 <= month <= 12 or year < 1:
             return None
         period = _month(year, month, tz)
-    elif _YEAR_ARG.fullmatch(text) and int(text) >= 2000:
+    elif _YEAR_ARG.fullmatch(text) and int(text) >= 1:
         year = int(text)
         period = Period(text, datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz))
     else:
