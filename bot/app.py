@@ -38,7 +38,8 @@ from bot import __name__ as package_name
 from bot.clock import Clock, SystemClock
 from bot.commands import TOKEN_PATTERN, Answers, menu
 from bot.config import Settings
-from bot.core.i18n import COMMAND_MENU, LANGUAGES, Language
+from bot.core.text.catalog import COMMAND_MENU
+from bot.core.text.format import LANGUAGES, Language
 from bot.crypto import (
     KeyFileError,
     TokenCipher,

@@ -31,9 +31,9 @@ from bot.app import open_services
 from bot.clock import ScaledClock, SystemClock
 from bot.commands import TOKEN_PATTERN, Answers, Asked, Person, Place, find_token
 from bot.config import Settings
-from bot.core import render
-from bot.core.i18n import Language, fmt_time, t
 from bot.core.reply import Button, Reply
+from bot.core.text.catalog import message, t
+from bot.core.text.format import Language, fmt_time
 from bot.exits import ExitStatus
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
@@ -323,20 +323,20 @@ async def _play(
             asked = Asked(person, place, tuple(words[1:]), is_admin=anna_is_admin)
             token = find_token(line)
             if token is not None:  # before the commands, as in Telegram: even "/link <token>"
-                terminal.show(from_bot(place), render.message(lang, "demo_deleted"))
+                terminal.show(from_bot(place), message(lang, "demo_deleted"))
                 return await answers.token_message(replace(asked, deleted=True), token)
             if words[0].isdigit():
                 number = int(words[0])
                 if not 1 <= number <= len(menu):
                     key = "demo_no_button" if menu else "demo_no_buttons"
-                    return Reply(render.message(lang, key, number=number, count=len(menu)))
+                    return Reply(message(lang, key, number=number, count=len(menu)))
                 return await answers.press(asked, menu[number - 1].data) or Reply(
                     answers.stale_button(lang)
                 )
             if not words[0].startswith("/"):
                 if place.is_private:
                     return await answers.chatter(asked)
-                return Reply(render.message(lang, "demo_group_chatter"))
+                return Reply(message(lang, "demo_group_chatter"))
             name = words[0].lower().removeprefix("/").partition("@")[0]  # /status@bot too
             pressed = _button(last.get(name), words[1:])
             if pressed is not None:
@@ -357,7 +357,7 @@ async def _play(
         def move(place: Place) -> None:
             here[0] = place
             key = "demo_in_group" if place == group else "demo_in_private"
-            terminal.show("🎬", render.message(lang, key))
+            terminal.show("🎬", message(lang, key))
 
         async def on_line(line: str) -> bool:
             words = line.strip().split()

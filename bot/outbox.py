@@ -23,13 +23,12 @@ from typing import Final, Protocol
 
 from bot.clock import Clock
 from bot.core.events import SessionCredited, SessionStarted
-from bot.core.i18n import as_lang
 from bot.core.notices import group_lost_notices
 from bot.core.outgoing import outgoing
 from bot.core.policy import decide
-from bot.core.render import render_event
-from bot.core.render_chat import live_card
 from bot.core.state import ChargerState
+from bot.core.text.format import as_lang
+from bot.core.text.notifications import live_card, render_event
 from bot.poller import ChargerReadings
 from bot.store import Account, Delivery, LiveCard, Store
 from bot.telegram.send import (

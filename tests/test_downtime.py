@@ -16,7 +16,7 @@ import pytest
 from bot.app import Services
 from bot.commands import Person
 from bot.core.events import SessionFinished, SessionStarted
-from bot.core.render import render_event
+from bot.core.text.notifications import render_event
 from bot.poller import Poller
 from tests.clock import ManualClock
 from tests.joulo_sim import JouloSimulator, SimFault

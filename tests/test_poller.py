@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 
 from bot.app import Services
 from bot.commands import Person, Place
-from bot.core.render import render_event
+from bot.core.text.notifications import render_event
 from bot.crypto import TokenCipher
 from bot.jobs.housekeeping import HEARTBEAT_KEY
 from bot.joulo.client import JouloClient

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
-from bot.core.i18n import TEXTS
+from bot.core.text.catalog import TEXTS
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator

@@ -12,9 +12,9 @@ from datetime import datetime, timedelta
 from typing import Final, Literal, TypeVar
 
 from bot.commands.asked import Deps
-from bot.core.i18n import Language
-from bot.core.render import message
 from bot.core.reply import Reply
+from bot.core.text.catalog import message
+from bot.core.text.format import Language
 from bot.crypto import TokenUndecryptable
 from bot.joulo.client import MAX_SESSION_PAGES, JouloError, JouloTokenRejected
 from bot.joulo.models import Energy, ErePosition, Session

@@ -8,9 +8,9 @@ from datetime import tzinfo
 from typing import Protocol
 
 from bot.clock import Clock
-from bot.core.i18n import Language
-from bot.core.render import message
 from bot.core.reply import Reply
+from bot.core.text.catalog import message
+from bot.core.text.format import Language
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
 from bot.joulo.models import ChargerList

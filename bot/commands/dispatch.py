@@ -2,7 +2,7 @@
 
 The Telegram adapter only translates updates into `Asked` and sends the `Reply` back; the demo
 console calls the same methods. What is said lives in the subject modules (`linking`, `status`,
-`history`, `settings`), and the words in `bot.core.render`.
+`history`, `settings`), and the words in `bot.core.text`.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from bot.commands.status import Status
 from bot.commands.table import COMMANDS, SubjectName
 from bot.core import buttons
 from bot.core.buttons import SessionsPress, StatsPeriod, StatsPress
-from bot.core.i18n import Language
-from bot.core.render import message
 from bot.core.reply import Reply
+from bot.core.text.catalog import message
+from bot.core.text.format import Language
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
 from bot.joulo.models import ChargerList

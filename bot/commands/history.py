@@ -15,13 +15,14 @@ from bot.commands.asked import (
     unknown_command,
     visible_accounts,
 )
-from bot.core import buttons, render
+from bot.core import buttons
 from bot.core.export import SessionView, parse_period, sessions_csv
-from bot.core.i18n import Language
-from bot.core.render import message
 from bot.core.reply import Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
+from bot.core.text import replies
+from bot.core.text.catalog import message
+from bot.core.text.format import Language, period_name
 from bot.joulo.client import SESSIONS_PAGE_LIMIT
 from bot.joulo.models import Session
 from bot.store import Account
@@ -119,7 +120,7 @@ class History:
         page, more = window[:SESSIONS_PAGE], len(window) > SESSIONS_PAGE
         lookups: dict[int, _Lookup] = {}
         views = [await self._view(session, account, lookups) for session, account in page]
-        text = render.render_sessions(
+        text = replies.render_sessions(
             views,
             offset=offset,
             charger=charger_name,
@@ -157,7 +158,7 @@ class History:
         newer = page(max(0, offset - SESSIONS_PAGE)) if offset > 0 else None
         has_older = more and offset + SESSIONS_PAGE <= MAX_SESSIONS_OFFSET
         older = page(offset + SESSIONS_PAGE) if has_older else None
-        return render.paging_buttons(lang, newer=newer, older=older)
+        return replies.paging_buttons(lang, newer=newer, older=older)
 
     # --- /export ----------------------------------------------------------------------------
 
@@ -187,11 +188,11 @@ class History:
                         rows.append(await self._view(session, account, lookups))
         except AccountUnreadable as err:
             return err.reply(lang)
-        label = render.period_name(period.label, lang)
+        label = period_name(period.label, lang)
         if not rows:
             return Reply(message(lang, "export_empty", period=label))
         content = sessions_csv(rows, lang, self._deps.tz)
-        caption = render.render_export_caption(rows, period.label, lang)
+        caption = replies.render_export_caption(rows, period.label, lang)
         return Reply(caption, attachment=Attachment("document", period.filename, content))
 
     # --- /tag -------------------------------------------------------------------------------
@@ -229,8 +230,8 @@ class History:
         except AccountUnreadable:
             note = "\n" + message(lang, "joulo_busy")
         seen = [
-            render.TagSeen(tag, names.get(tag), last_used.get(tag))
+            replies.TagSeen(tag, names.get(tag), last_used.get(tag))
             for tag in sorted(set(last_used) | set(names))
         ]
         seen.sort(key=lambda s: s.last_used or datetime.min.replace(tzinfo=UTC), reverse=True)
-        return Reply(render.render_tags(seen, lang, self._deps.tz, self._deps.clock.now()) + note)
+        return Reply(replies.render_tags(seen, lang, self._deps.tz, self._deps.clock.now()) + note)

@@ -14,10 +14,10 @@ from typing import Final
 
 from bot.commands.accounts import AccountReader
 from bot.commands.asked import Asked, Deps, Person, Place, unknown_command
-from bot.core import render
-from bot.core.i18n import Language
-from bot.core.render import message
 from bot.core.reply import Reply
+from bot.core.text import replies
+from bot.core.text.catalog import message
+from bot.core.text.format import Html, Language
 from bot.crypto import token_fingerprint
 from bot.joulo.client import JouloError, JouloTokenRejected, normalize_token
 from bot.outbox import lose_chat
@@ -177,12 +177,12 @@ class Linking:
         await self._deps.on_linked(result.account, found)  # the poller's first poll: the baseline
         self._accounts.forget(result.account.id)
         log.info("user %s linked account %s", person.id, result.account.id)
-        chargers = render.charger_list(found.chargers, lang)
+        chargers = replies.charger_list(found.chargers, lang)
         if not result.new_account:
             return LinkOutcome(Reply(message(lang, "link_relinked", chargers=chargers)), True)
         if not found.chargers:
             return LinkOutcome(Reply(message(lang, "link_ok_no_chargers")), linked=True)
-        count = render.charger_count(lang, len(found.chargers))
+        count = replies.charger_count(lang, len(found.chargers))
         return LinkOutcome(Reply(message(lang, "link_ok", count=count, chargers=chargers)), True)
 
     async def unlink(self, person: Person) -> Reply:
@@ -229,4 +229,4 @@ class Linking:
         for account in targets:
             await self._store.unsubscribe(place.id, account.id)
         names = ", ".join(escape(a.owner_name) for a in targets)
-        return Reply(message(lang, "unsubscribed", names=render.Html(names)))
+        return Reply(message(lang, "unsubscribed", names=Html(names)))

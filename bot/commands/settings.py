@@ -15,11 +15,11 @@ from bot.core.buttons import (
     SettingPress,
     TopicPress,
 )
-from bot.core.i18n import LANGUAGES, Language, as_lang, fmt_time
 from bot.core.policy import ChatSettings, parse_mute, parse_quiet
-from bot.core.render import message
-from bot.core.render_chat import settings_menu, settings_notice
 from bot.core.reply import Reply
+from bot.core.text.catalog import message
+from bot.core.text.format import LANGUAGES, Language, as_lang, fmt_time
+from bot.core.text.settings import settings_menu, settings_notice
 
 _ON: Final = frozenset({"on", "aan", "1", "yes", "ja"})
 _OFF: Final = frozenset({"off", "uit", "0", "no", "nee"})

@@ -18,11 +18,11 @@ from bot.commands.asked import (
     unknown_command,
     visible_accounts,
 )
-from bot.core import render
 from bot.core.buttons import StatsPeriod
 from bot.core.chart import draw_chart
-from bot.core.render_chat import chart_text
 from bot.core.reply import Attachment, Reply
+from bot.core.text import replies
+from bot.core.text.catalog import chart_text
 from bot.store import Account
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ class Status:
         if not accounts:
             return nothing_to_show(place, lang)
         views = [
-            render.AccountStatus(
+            replies.AccountStatus(
                 owner_name=account.owner_name,
                 paused=account.status == "token_rejected",
                 chargers=list(
@@ -75,7 +75,7 @@ class Status:
             )
             for account in accounts
         ]
-        text = render.status(
+        text = replies.status(
             views,
             lang,
             self._deps.tz,
@@ -84,13 +84,13 @@ class Status:
         )
         return Reply(text)
 
-    async def _account_stats(self, account: Account) -> render.AccountStats:
+    async def _account_stats(self, account: Account) -> replies.AccountStats:
         try:
             energy = await self._accounts.energy(account)
         except AccountUnreadable as err:
-            return render.AccountStats(account.owner_name, None, problem=err.problem)
+            return replies.AccountStats(account.owner_name, None, problem=err.problem)
         position = await self._accounts.position(account)
-        return render.AccountStats(account.owner_name, energy, position)
+        return replies.AccountStats(account.owner_name, energy, position)
 
     async def stats(self, person: Person, place: Place, period: StatsPeriod = "12m") -> Reply:
         """A chart of the months, and this month, last month, this year and lifetime in text.
@@ -104,10 +104,10 @@ class Status:
             return nothing_to_show(place, lang)
         now, tz = self._deps.clock.now(), self._deps.tz
         figures = [await self._account_stats(account) for account in accounts]
-        text = render.render_stats(figures, lang, now, tz)
+        text = replies.render_stats(figures, lang, now, tz)
         if all(f.energy is None for f in figures) or caption_length(text) > MAX_CAPTION:
             return Reply(text)
-        bars = render.chart_bars(figures, period, lang, now, tz)
+        bars = replies.chart_bars(figures, period, lang, now, tz)
         words = chart_text(lang, all_time=period == "all")
         try:
             # In a worker thread, so the bot stays responsive (draw_chart draws one at a time).
@@ -117,6 +117,6 @@ class Status:
             return Reply(text)
         return Reply(
             text,
-            buttons=render.stats_buttons(period, lang),
+            buttons=replies.stats_buttons(period, lang),
             attachment=Attachment("photo", CHART_FILENAME, png),
         )

@@ -18,9 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
-from bot.core.i18n import LANGUAGES, Language, as_lang
 from bot.core.policy import TOPICS, QuietHours, Topic, parse_quiet
 from bot.core.reply import MAX_BUTTON_DATA
+from bot.core.text.format import LANGUAGES, Language, as_lang
 
 #: The periods `/stats` can chart.
 StatsPeriod = Literal["12m", "all"]

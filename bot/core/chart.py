@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from bot.core.i18n import Language, fmt_number, month_abbreviation
+from bot.core.text.format import Language, fmt_number, month_abbreviation
 
 #: Pixels = inches × DPI: 1200 × 780, sharp on a phone and small enough to send quickly.
 FIGURE_INCHES: Final = (8.0, 5.2)

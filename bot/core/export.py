@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Final
 
-from bot.core.i18n import Language, t
+from bot.core.text.catalog import t
+from bot.core.text.format import Language
 from bot.joulo.models import Session
 
 _MONTH_ARG: Final = re.compile(r"(\d{4})-(\d{1,2})")

@@ -31,8 +31,8 @@ from bot.core.events import (
     SessionStalled,
     SessionStarted,
 )
-from bot.core.i18n import Language
 from bot.core.state import Value
+from bot.core.text.format import Language
 
 #: The kinds of news a chat can switch on or off (account trouble is always told).
 Topic = Literal["start", "finish", "offline", "stalled", "digest"]

@@ -1,7 +1,7 @@
 """What the bot says in a chat, independent of Telegram: text, and optionally buttons and a file.
 
 Commands return a `Reply`; the Telegram adapter sends it (or edits a message with it when a
-button was pressed), the demo prints it. Text is Telegram HTML built by `bot.core.render`.
+button was pressed), the demo prints it. Text is Telegram HTML built by `bot.core.text`.
 """
 
 from __future__ import annotations

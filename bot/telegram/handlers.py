@@ -28,8 +28,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.ext import ContextTypes
 
 from bot.commands import COMMANDS, Answers, Asked, Person, Place, find_token
-from bot.core.i18n import Language, pick_language
 from bot.core.reply import Reply
+from bot.core.text.format import Language, pick_language
 from bot.store import ChatKind
 
 log = logging.getLogger(__name__)

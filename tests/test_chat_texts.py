@@ -14,9 +14,10 @@ import pytest
 
 from bot.core.events import MonthlyDigest, SessionFinished, SessionStarted
 from bot.core.policy import ChatSettings, QuietHours
-from bot.core.render_chat import digest, live_card, settings_menu
 from bot.core.reply import MAX_BUTTON_DATA
 from bot.core.state import ChargerState, Sample, SessionState
+from bot.core.text.notifications import digest, live_card
+from bot.core.text.settings import settings_menu
 
 
 @pytest.fixture(autouse=True)

@@ -1,31 +1,16 @@
-"""Every sentence the bot says, in English and Dutch, and locale-aware number and time formats.
+"""Every sentence the bot says, in English and Dutch, side by side; the command menu; `t()`.
 
-Texts are Telegram HTML. Placeholders are filled by `t()`; callers escape external strings
-(`html.escape`) before passing them in, so a catalog entry may contain markup of its own.
+Texts are Telegram HTML. Placeholders are filled by `t()`; `message()` escapes every value
+that is not already `Html` (see `bot.core.text.format`), so a catalog entry may contain markup
+of its own.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, tzinfo
-from typing import Final, Literal
+from typing import Final
 
-Language = Literal["en", "nl"]
-LANGUAGES: Final[tuple[Language, ...]] = ("en", "nl")
-
-_MONTHS: Final[dict[Language, tuple[str, ...]]] = {
-    "en": ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
-    "nl": ("jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"),
-}
-_MONTH_NAMES: Final[dict[Language, tuple[str, ...]]] = {
-    "en": (
-        "January", "February", "March", "April", "May", "June", "July", "August",
-        "September", "October", "November", "December",
-    ),
-    "nl": (
-        "januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus",
-        "september", "oktober", "november", "december",
-    ),
-}  # fmt: skip
+from bot.core.chart import ChartText
+from bot.core.text.format import Html, Language, escape
 
 # One entry per message; keep the two languages side by side so they cannot drift apart.
 TEXTS: Final[dict[str, dict[Language, str]]] = {
@@ -693,62 +678,33 @@ def t(lang: Language, key: str, **values: object) -> str:
     return TEXTS[key][lang].format(**values)
 
 
+def message(lang: Language, key: str, **values: object) -> Html:
+    """Catalog text `key` with its placeholders filled; plain strings are escaped."""
+    safe = {
+        name: escape(value) if isinstance(value, str) and not isinstance(value, Html) else value
+        for name, value in values.items()
+    }
+    return Html(t(lang, key, **safe))
+
+
 def plural(lang: Language, key: str, n: int) -> str:
     """`3 chargers` / `1 laadpaal`: the `_one` or `_other` form of `key`."""
     return t(lang, f"{key}_one" if n == 1 else f"{key}_other", n=n)
 
 
-def pick_language(language_code: str | None, default: Language) -> Language:
-    """Telegram's language code → our language: `nl*` Dutch, `en*` English, else the default."""
-    code = (language_code or "").lower()
-    if code.startswith("nl"):
-        return "nl"
-    if code.startswith("en"):
-        return "en"
-    return default
+def tag_note(tag: str | None, lang: Language) -> str:
+    """` (tag 04A3B2C1)` after a charger's name, escaped; empty without a tag."""
+    return t(lang, "tag", tag=escape(tag)) if tag else ""
 
 
-def as_lang(value: str, default: Language = "en") -> Language:
-    """Narrow a stored language string to a known language."""
-    return "nl" if value == "nl" else ("en" if value == "en" else default)
-
-
-def fmt_number(value: float, lang: Language, decimals: int = 1) -> str:
-    """12.5 in English, 12,5 in Dutch; thousands separated (1,234.5 / 1.234,5)."""
-    text = f"{value:,.{decimals}f}"
-    if lang == "nl":
-        text = text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
-    return text
-
-
-def fmt_duration(span: timedelta, lang: Language) -> str:
-    """A human duration: `45 min`, `2 h 5 min` (Dutch `2 u 5 min`), `3 d 4 h`."""
-    minutes = max(0, round(span.total_seconds() / 60))
-    days, minutes = divmod(minutes, 24 * 60)
-    hours, minutes = divmod(minutes, 60)
-    hour = "u" if lang == "nl" else "h"
-    if days:
-        return f"{days} d {hours} {hour}" if hours else f"{days} d"
-    if hours:
-        return f"{hours} {hour} {minutes} min" if minutes else f"{hours} {hour}"
-    return f"{minutes} min"
-
-
-def fmt_time(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str:
-    """Local clock time, with the date when it is not today (`08:15`, `9 Apr 08:15`)."""
-    local = moment.astimezone(tz)
-    clock = local.strftime("%H:%M")
-    if local.date() == now.astimezone(tz).date():
-        return clock
-    return f"{local.day} {_MONTHS[lang][local.month - 1]} {clock}"
-
-
-def month_abbreviation(month: int, lang: Language) -> str:
-    """1 → `Jan` / `jan`; 3 → `Mar` / `mrt`."""
-    return _MONTHS[lang][month - 1]
-
-
-def month_name(year_month: str, lang: Language) -> str:
-    """`2026-04` → `April 2026` / `april 2026`."""
-    year, month = year_month.split("-")
-    return f"{_MONTH_NAMES[lang][int(month) - 1]} {year}"
+def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:
+    """The words on a chart: twelve months (/stats and the digest), or all time."""
+    return ChartText(
+        title=t(lang, "chart_title_all" if all_time else "chart_title_12m"),
+        kwh_axis=t(lang, "chart_kwh_axis"),
+        credits_axis=t(lang, "chart_credits_axis"),
+        all_legend=t(lang, "chart_all_legend"),
+        ere_legend=t(lang, "chart_ere_legend"),
+        kwh_legend=t(lang, "chart_kwh_legend"),
+        credits_legend=t(lang, "chart_credits_legend"),
+    )

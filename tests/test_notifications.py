@@ -30,10 +30,10 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
-from bot.core.i18n import (
-    COMMAND_MENU,
+from bot.core.text.catalog import COMMAND_MENU, TEXTS, message, plural, t
+from bot.core.text.format import (
     LANGUAGES,
-    TEXTS,
+    Html,
     Language,
     as_lang,
     fmt_duration,
@@ -41,10 +41,8 @@ from bot.core.i18n import (
     fmt_time,
     month_name,
     pick_language,
-    plural,
-    t,
 )
-from bot.core.render import Html, message, render_event
+from bot.core.text.notifications import render_event
 
 
 @pytest.fixture(autouse=True)

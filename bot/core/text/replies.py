@@ -1,149 +1,36 @@
-"""Every sentence the bot shows, as Telegram HTML, per language. Pure: no I/O, `now` is an argument.
+"""What a command answers: /status, /stats, /sessions, /export, /tag, linking, and their buttons.
 
-`bot.commands` decides what to say; the functions here say it, over the catalog in
-`bot.core.i18n`. External strings (names, statuses, tags) are escaped here and nowhere else:
-`message()` escapes every value that is not already `Html`.
+`bot.commands` decides what to say; the functions here say it, over the catalog. Pure: no
+I/O, `now` is an argument. External strings (names, statuses, tags) are escaped here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from html import escape
 from typing import Literal
 
 from bot.core import buttons
 from bot.core.buttons import STATS_PERIODS, StatsPeriod
 from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
-from bot.core.events import (
-    ChargerOffline,
-    ChargerOnline,
-    Event,
-    GroupLost,
-    JouloRecovered,
-    JouloUnreachable,
-    MonthlyDigest,
-    SessionCredited,
-    SessionFinished,
-    SessionStalled,
-    SessionStarted,
-    TokenRejected,
-)
 from bot.core.export import SessionView
-from bot.core.i18n import (
+from bot.core.reply import Button
+from bot.core.state import ChargerState, estimate_power_kw
+from bot.core.text.catalog import plural, t, tag_note
+from bot.core.text.format import (
+    Html,
     Language,
+    escape,
     fmt_duration,
     fmt_number,
     fmt_time,
-    month_abbreviation,
+    fmt_when,
+    month_key,
     month_name,
-    plural,
-    t,
+    period_name,
 )
-from bot.core.render_chat import digest, stalled, tag_note
-from bot.core.reply import Button
-from bot.core.state import ChargerState, estimate_power_kw
-from bot.core.tags import tag_name
 from bot.joulo.models import Charger, Energy, ErePosition, MonthEnergy
-
-#: Below this a session's average power means little (a 30-second test would read "7,500 kW").
-MIN_SPAN_FOR_AVERAGE = timedelta(minutes=5)
-
-
-class Html(str):
-    """Text that is already Telegram HTML and must not be escaped again."""
-
-    __slots__ = ()
-
-
-def message(lang: Language, key: str, **values: object) -> Html:
-    """Catalog text `key` with its placeholders filled; plain strings are escaped."""
-    safe = {
-        name: escape(value) if isinstance(value, str) and not isinstance(value, Html) else value
-        for name, value in values.items()
-    }
-    return Html(t(lang, key, **safe))
-
-
-def render_event(
-    event: Event,
-    lang: Language,
-    tz: tzinfo,
-    now: datetime,
-    tag_names: Mapping[str, str] | None = None,
-) -> str:
-    """The message that announces `event` in a chat that speaks `lang`.
-
-    `tag_names` are the account's names for its charge cards: a session on a named card says
-    who charged ("Anna started charging at Garage") instead of the card's id.
-    """
-    match event:
-        case SessionStarted():
-            who = tag_name(tag_names or {}, event.id_tag)
-            text = t(
-                lang,
-                "started_by" if who else "started",
-                who=escape(who or ""),
-                charger=escape(event.charger_name),
-                time=fmt_time(event.started_at, lang, tz, now),
-                tag=tag_note(event.id_tag, lang),
-            )
-        case SessionFinished():
-            span = event.ended_at - event.started_at
-            hours = span.total_seconds() / 3600
-            power = (
-                t(lang, "avg_power", kw=fmt_number(event.kwh / hours, lang))
-                if span >= MIN_SPAN_FOR_AVERAGE and event.kwh > 0
-                else ""
-            )
-            who = tag_name(tag_names or {}, event.id_tag)
-            text = t(
-                lang,
-                "finished_by" if who else "finished",
-                who=escape(who or ""),
-                charger=escape(event.charger_name),
-                tag=tag_note(event.id_tag, lang),
-                kwh=fmt_number(event.kwh, lang, 2),
-                duration=fmt_duration(span, lang),
-                power=power,
-            )
-            if event.ere_credits is not None:
-                text += t(lang, "credits", credits=fmt_number(event.ere_credits, lang, 2))
-            if not event.final:
-                text += t(lang, "not_final")
-        case SessionCredited():
-            return render_event(event.finished, lang, tz, now)
-        case SessionStalled():
-            return stalled(event, lang, tz, now)
-        case MonthlyDigest():
-            return digest(event, lang)
-        case ChargerOffline():
-            return t(
-                lang,
-                "offline",
-                charger=escape(event.charger_name),
-                time=fmt_time(event.since, lang, tz, now),
-                status=escape(event.status),
-            )
-        case ChargerOnline():
-            return t(
-                lang,
-                "online",
-                charger=escape(event.charger_name),
-                duration=fmt_duration(event.back_at - event.offline_since, lang),
-            )
-        case TokenRejected():
-            return t(lang, "token_unreadable" if event.reason == "unreadable" else "token_rejected")
-        case JouloUnreachable():
-            return t(lang, "joulo_unreachable", time=fmt_time(event.since, lang, tz, now))
-        case JouloRecovered():
-            return t(lang, "joulo_recovered", duration=fmt_duration(event.at - event.since, lang))
-        case GroupLost():
-            return t(lang, "group_lost", title=escape(event.title or str(event.chat_id)))
-    if event.while_away:
-        text += t(lang, "while_away")
-    return text
 
 
 def charger_list(chargers: Sequence[Charger], lang: Language) -> Html:
@@ -263,11 +150,6 @@ class AccountStats:
     energy: Energy | None
     position: ErePosition | None = None
     problem: Literal["rejected", "unavailable"] | None = None
-
-
-def month_key(moment: datetime, tz: tzinfo) -> str:
-    """`YYYY-MM` of `moment` in local time."""
-    return moment.astimezone(tz).strftime("%Y-%m")
 
 
 def _splits(energy: Energy) -> bool:
@@ -440,15 +322,6 @@ def paging_buttons(
     return (tuple(row),) if row else ()
 
 
-def fmt_when(moment: datetime, lang: Language, tz: tzinfo, now: datetime) -> str:
-    """`14 Apr 16:53`, with the year when it is not this year (`14 Apr 2025 16:53`)."""
-    local = moment.astimezone(tz)
-    day = f"{local.day} {month_abbreviation(local.month, lang)}"
-    if local.year != now.astimezone(tz).year:
-        day += f" {local.year}"
-    return f"{day} {local.strftime('%H:%M')}"
-
-
 def render_session_line(view: SessionView, lang: Language, tz: tzinfo, now: datetime) -> str:
     """Two lines for one session: when and where, then kWh, duration, credits and who."""
     session = view.session
@@ -501,11 +374,6 @@ def render_sessions(
     else:
         title = t(lang, "sessions_title", first=first, last=last)
     return "\n".join([title, *(render_session_line(v, lang, tz, now) for v in views)])
-
-
-def period_name(label: str, lang: Language) -> str:
-    """`2026-10` → `October 2026`; `2026` stays `2026`."""
-    return month_name(label, lang) if len(label) == 7 else label
 
 
 def render_export_caption(rows: Sequence[SessionView], label: str, lang: Language) -> str:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.events import SessionFinished, SessionStarted
-from bot.core.render import render_event
+from bot.core.text.notifications import render_event
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 STARTED = datetime(2026, 4, 9, 6, 15, tzinfo=UTC)

@@ -1,0 +1,198 @@
+"""What a chat is told when something happens: one text per event, the live card, the digest.
+
+Pure: no I/O, `now` is an argument. External strings (charger names, tags) are escaped here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta, tzinfo
+
+from bot.core.events import (
+    ChargerOffline,
+    ChargerOnline,
+    Event,
+    GroupLost,
+    JouloRecovered,
+    JouloUnreachable,
+    MonthlyDigest,
+    SessionCredited,
+    SessionFinished,
+    SessionStalled,
+    SessionStarted,
+    TokenRejected,
+)
+from bot.core.state import ChargerState, estimate_power_kw
+from bot.core.tags import tag_name
+from bot.core.text.catalog import plural, t, tag_note
+from bot.core.text.format import (
+    Language,
+    escape,
+    fmt_duration,
+    fmt_number,
+    fmt_time,
+    month_name,
+)
+
+#: Below this a session's average power means little (a 30-second test would read "7,500 kW").
+MIN_SPAN_FOR_AVERAGE = timedelta(minutes=5)
+
+
+def render_event(
+    event: Event,
+    lang: Language,
+    tz: tzinfo,
+    now: datetime,
+    tag_names: Mapping[str, str] | None = None,
+) -> str:
+    """The message that announces `event` in a chat that speaks `lang`.
+
+    `tag_names` are the account's names for its charge cards: a session on a named card says
+    who charged ("Anna started charging at Garage") instead of the card's id.
+    """
+    match event:
+        case SessionStarted():
+            who = tag_name(tag_names or {}, event.id_tag)
+            text = t(
+                lang,
+                "started_by" if who else "started",
+                who=escape(who or ""),
+                charger=escape(event.charger_name),
+                time=fmt_time(event.started_at, lang, tz, now),
+                tag=tag_note(event.id_tag, lang),
+            )
+        case SessionFinished():
+            span = event.ended_at - event.started_at
+            hours = span.total_seconds() / 3600
+            power = (
+                t(lang, "avg_power", kw=fmt_number(event.kwh / hours, lang))
+                if span >= MIN_SPAN_FOR_AVERAGE and event.kwh > 0
+                else ""
+            )
+            who = tag_name(tag_names or {}, event.id_tag)
+            text = t(
+                lang,
+                "finished_by" if who else "finished",
+                who=escape(who or ""),
+                charger=escape(event.charger_name),
+                tag=tag_note(event.id_tag, lang),
+                kwh=fmt_number(event.kwh, lang, 2),
+                duration=fmt_duration(span, lang),
+                power=power,
+            )
+            if event.ere_credits is not None:
+                text += t(lang, "credits", credits=fmt_number(event.ere_credits, lang, 2))
+            if not event.final:
+                text += t(lang, "not_final")
+        case SessionCredited():
+            return render_event(event.finished, lang, tz, now)
+        case SessionStalled():
+            return stalled(event, lang, tz, now)
+        case MonthlyDigest():
+            return digest(event, lang)
+        case ChargerOffline():
+            return t(
+                lang,
+                "offline",
+                charger=escape(event.charger_name),
+                time=fmt_time(event.since, lang, tz, now),
+                status=escape(event.status),
+            )
+        case ChargerOnline():
+            return t(
+                lang,
+                "online",
+                charger=escape(event.charger_name),
+                duration=fmt_duration(event.back_at - event.offline_since, lang),
+            )
+        case TokenRejected():
+            return t(lang, "token_unreadable" if event.reason == "unreadable" else "token_rejected")
+        case JouloUnreachable():
+            return t(lang, "joulo_unreachable", time=fmt_time(event.since, lang, tz, now))
+        case JouloRecovered():
+            return t(lang, "joulo_recovered", duration=fmt_duration(event.at - event.since, lang))
+        case GroupLost():
+            return t(lang, "group_lost", title=escape(event.title or str(event.chat_id)))
+    if event.while_away:
+        text += t(lang, "while_away")
+    return text
+
+
+def live_card(
+    started: SessionStarted,
+    state: ChargerState | None,
+    finished: SessionFinished | None,
+    *,
+    lang: Language,
+    tz: tzinfo,
+    now: datetime,
+) -> str:
+    """The "started" message redrawn: kWh, power and time while running; end figures at last."""
+    charger = escape(started.charger_name)
+    begin = fmt_time(started.started_at, lang, tz, now)
+    if finished is not None:
+        span = finished.ended_at - finished.started_at
+        text = t(
+            lang,
+            "card_done",
+            charger=charger,
+            start=begin,
+            end=fmt_time(finished.ended_at, lang, tz, now),
+            tag=tag_note(started.id_tag, lang),
+            kwh=fmt_number(finished.kwh, lang, 2),
+            duration=fmt_duration(span, lang),
+        )
+        if finished.ere_credits is not None:
+            text += t(lang, "credits", credits=fmt_number(finished.ere_credits, lang, 2))
+        return text
+    text = t(lang, "card_live", charger=charger, time=begin, tag=tag_note(started.id_tag, lang))
+    session = state.session if state is not None else None
+    if state is not None and session is not None and session.id == started.session_id:
+        power = estimate_power_kw(session, state.observed_at)
+        text += t(
+            lang,
+            "card_figures",
+            kwh=fmt_number(session.kwh, lang, 2),
+            power=t(lang, "power_now", kw=fmt_number(power, lang)) if power is not None else "",
+            duration=fmt_duration(state.observed_at - session.started_at, lang),
+            updated=fmt_time(state.observed_at, lang, tz, now),
+        )
+    return text
+
+
+def stalled(event: SessionStalled, lang: Language, tz: tzinfo, now: datetime) -> str:
+    """ "Charging seems to have stopped", with since when and the kWh so far."""
+    return t(
+        lang,
+        "stalled",
+        charger=escape(event.charger_name),
+        time=fmt_time(event.since, lang, tz, now),
+        kwh=fmt_number(event.kwh, lang, 2),
+    )
+
+
+def _change(now: float, before: float, lang: Language, decimals: int = 1) -> str:
+    if before <= 0:
+        return ""
+    percent = (now - before) / before * 100
+    sign = "+" if percent >= 0 else "−"
+    return t(lang, "digest_change", change=f"{sign}{fmt_number(abs(percent), lang, 0)}")
+
+
+def digest(event: MonthlyDigest, lang: Language) -> str:
+    """Last month's kWh, sessions and credits, each compared with the month before."""
+    return t(
+        lang,
+        "digest",
+        month=month_name(event.month, lang),
+        previous=month_name(event.previous_month, lang),
+        kwh=fmt_number(event.kwh, lang),
+        kwh_change=_change(event.kwh, event.previous_kwh, lang),
+        sessions=plural(lang, "sessions", event.sessions),
+        sessions_change=_change(event.sessions, event.previous_sessions, lang),
+        credits=fmt_number(event.credits, lang, 2),
+        credits_change=_change(event.credits, event.previous_credits, lang),
+        previous_kwh=fmt_number(event.previous_kwh, lang),
+        previous_sessions=plural(lang, "sessions", event.previous_sessions),
+        previous_credits=fmt_number(event.previous_credits, lang, 2),
+    )
