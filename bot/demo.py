@@ -32,8 +32,8 @@ from bot.clock import ScaledClock, SystemClock
 from bot.commands import TOKEN_PATTERN, Answers, Asked, Person, Place, find_token
 from bot.config import Settings
 from bot.core.reply import Button, Reply
-from bot.core.text.catalog import message, t
-from bot.core.text.format import Language, fmt_time
+from bot.core.text.catalog import plain, t
+from bot.core.text.format import Html, Language, fmt, fmt_time
 from bot.exits import ExitStatus
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
@@ -114,16 +114,16 @@ class Terminal:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         path = self.out_dir / filename
         path.write_bytes(content)
-        return f"\n📎 {html.escape(str(path))} ({len(content):,} bytes)"
+        return fmt("\n📎 {path} ({size} bytes)", path=str(path), size=f"{len(content):,}")
 
     def show_reply(self, chat: str, reply: Reply) -> None:
         """Print a reply; its file (a chart, a CSV) is written to `out_dir` and its path shown."""
-        text = reply.text
+        text = Html(reply.text)  # a reply's text is Telegram HTML
         if reply.attachment is not None:
             text += self._file(reply.attachment.filename, reply.attachment.content)
         if reply.buttons:
             labels = "  ".join(f"[{button.text}]" for row in reply.buttons for button in row)
-            text += f"\n{html.escape(labels)}"
+            text += "\n" + labels
         self.show(chat, text)
 
     async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
@@ -310,11 +310,15 @@ async def _play(
             return "🤖 bot → Family group" if place == group else "🤖 bot → Anna"
 
         def show_reply(place: Place, reply: Reply) -> None:
-            shown = reply.text if reply.notice is None else f"({reply.notice})\n{reply.text}"
+            shown = Html(
+                reply.text
+            )  # a reply's text is Telegram HTML; the notice and labels are not
+            if reply.notice is not None:
+                shown = fmt("({notice})\n", notice=reply.notice) + shown
             menu[:] = [button for row in reply.buttons for button in row]
             lines = [f"{number}. {b.text}" for number, b in enumerate(menu, start=1)]
             if lines:
-                shown += "\n" + "\n".join(lines) + "\n" + t(lang, "demo_menu_hint")
+                shown += "\n" + "\n".join(lines) + "\n" + plain(lang, "demo_menu_hint")
             terminal.show_reply(from_bot(place), replace(reply, text=shown, buttons=()))
 
         async def answer(place: Place, line: str) -> Reply | None:
@@ -323,20 +327,20 @@ async def _play(
             asked = Asked(person, place, tuple(words[1:]), is_admin=anna_is_admin)
             token = find_token(line)
             if token is not None:  # before the commands, as in Telegram: even "/link <token>"
-                terminal.show(from_bot(place), message(lang, "demo_deleted"))
+                terminal.show(from_bot(place), t(lang, "demo_deleted"))
                 return await answers.token_message(replace(asked, deleted=True), token)
             if words[0].isdigit():
                 number = int(words[0])
                 if not 1 <= number <= len(menu):
                     key = "demo_no_button" if menu else "demo_no_buttons"
-                    return Reply(message(lang, key, number=number, count=len(menu)))
+                    return Reply(t(lang, key, number=number, count=len(menu)))
                 return await answers.press(asked, menu[number - 1].data) or Reply(
                     answers.stale_button(lang)
                 )
             if not words[0].startswith("/"):
                 if place.is_private:
                     return await answers.chatter(asked)
-                return Reply(message(lang, "demo_group_chatter"))
+                return Reply(t(lang, "demo_group_chatter"))
             name = words[0].lower().removeprefix("/").partition("@")[0]  # /status@bot too
             pressed = _button(last.get(name), words[1:])
             if pressed is not None:
@@ -357,7 +361,7 @@ async def _play(
         def move(place: Place) -> None:
             here[0] = place
             key = "demo_in_group" if place == group else "demo_in_private"
-            terminal.show("🎬", message(lang, key))
+            terminal.show("🎬", t(lang, key))
 
         async def on_line(line: str) -> bool:
             words = line.strip().split()

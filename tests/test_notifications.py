@@ -30,7 +30,7 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
-from bot.core.text.catalog import COMMAND_MENU, TEXTS, message, plural, t
+from bot.core.text.catalog import COMMAND_MENU, TEXTS, plural, t
 from bot.core.text.format import (
     LANGUAGES,
     Html,
@@ -683,7 +683,16 @@ def test_a_session_of_five_minutes_shows_its_average_power() -> None:
     assert "avg 6.0 kW" in render(event, "en")
 
 
-def test_message_escapes_plain_strings_but_not_html_it_was_given() -> None:
-    text = message("en", "subscribed", name="<Anna & Bert>")
+def test_t_escapes_plain_strings_but_not_html_it_was_given() -> None:
+    text = t("en", "subscribed", name="<Anna & Bert>")
     assert "&lt;Anna &amp; Bert&gt;" in text
-    assert message("en", "unsubscribed", names=Html("<b>x</b>")).endswith("<b>x</b>.")
+    assert t("en", "unsubscribed", names=Html("<b>x</b>")).endswith("<b>x</b>.")
+
+
+def test_html_put_together_escapes_the_plain_parts_once() -> None:
+    note = t("en", "tag", tag="A&B")
+    assert note == " (tag A&amp;B)"
+    assert note + " & more" == " (tag A&amp;B) &amp; more"
+    assert "<x>" + note == "&lt;x&gt; (tag A&amp;B)"
+    assert Html("\n").join([note, "<i>"]) == " (tag A&amp;B)\n&lt;i&gt;"
+    assert t("en", "unsubscribed", names=note).count("&amp;") == 1

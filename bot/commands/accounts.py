@@ -13,7 +13,7 @@ from typing import Final, Literal, TypeVar
 
 from bot.commands.asked import Deps
 from bot.core.reply import Reply
-from bot.core.text.catalog import message
+from bot.core.text.catalog import t
 from bot.core.text.format import Language
 from bot.crypto import TokenUndecryptable
 from bot.joulo.client import MAX_SESSION_PAGES, JouloError, JouloTokenRejected
@@ -39,9 +39,7 @@ class AccountUnreadable(Exception):
 
     def reply(self, lang: Language) -> Reply:
         """What a command answers instead of its figures."""
-        return Reply(
-            message(lang, "stats_rejected" if self.problem == "rejected" else "joulo_busy")
-        )
+        return Reply(t(lang, "stats_rejected" if self.problem == "rejected" else "joulo_busy"))
 
 
 class AccountReader:

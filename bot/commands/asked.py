@@ -9,7 +9,7 @@ from typing import Protocol
 
 from bot.clock import Clock
 from bot.core.reply import Reply
-from bot.core.text.catalog import message
+from bot.core.text.catalog import t
 from bot.core.text.format import Language
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
@@ -103,7 +103,7 @@ async def visible_accounts(store: Store, person: Person, place: Place) -> list[A
 def nothing_to_show(place: Place, lang: Language) -> Reply:
     """The answer when no account is visible here: link one (private) or subscribe (group)."""
     key = "status_none_private" if place.is_private else "nothing_subscribed"
-    return Reply(message(lang, key))
+    return Reply(t(lang, key))
 
 
 def unknown_command(command: str) -> Exception:

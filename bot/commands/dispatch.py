@@ -23,7 +23,7 @@ from bot.commands.table import COMMANDS, SubjectName
 from bot.core import buttons
 from bot.core.buttons import SessionsPress, StatsPeriod, StatsPress
 from bot.core.reply import Reply
-from bot.core.text.catalog import message
+from bot.core.text.catalog import t
 from bot.core.text.format import Language
 from bot.crypto import TokenCipher
 from bot.joulo.client import JouloClient
@@ -84,16 +84,16 @@ class Answers:
         if spec is None:
             return self.unknown_command(lang)
         if spec.where == "private" and not asked.place.is_private:
-            return Reply(message(lang, "private_only"))
+            return Reply(t(lang, "private_only"))
         if spec.where == "group" and asked.place.is_private:
-            return Reply(message(lang, "group_only"))
+            return Reply(t(lang, "group_only"))
         if asked.args and not spec.takes_args:
-            return Reply(message(lang, "too_many_args", command=name))
+            return Reply(t(lang, "too_many_args", command=name))
         return await self._subjects[spec.subject].answer(replace(asked, command=name))
 
     async def chatter(self, asked: Asked) -> Reply:
         """Plain text in a private chat: the bot only understands commands."""
-        return Reply(message(asked.language, "only_commands"))
+        return Reply(t(asked.language, "only_commands"))
 
     async def press(self, asked: Asked, data: str) -> Reply | None:
         """A button was pressed; None when it belongs to no current message (an old button)."""
@@ -112,17 +112,17 @@ class Answers:
     @staticmethod
     def stale_button(lang: Language) -> str:
         """What an expired button says when pressed."""
-        return message(lang, "stale_button")
+        return t(lang, "stale_button")
 
     @staticmethod
     def error_text(lang: Language) -> str:
         """What a chat hears when handling its message failed unexpectedly."""
-        return message(lang, "error_generic")
+        return t(lang, "error_generic")
 
     @staticmethod
     def unknown_command(lang: Language) -> Reply:
         """A pointer to /help."""
-        return Reply(message(lang, "unknown_command"))
+        return Reply(t(lang, "unknown_command"))
 
     # --- the bot's place in chats (see `Linking`) -------------------------------------------
 

@@ -21,7 +21,7 @@ from bot.core.reply import Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
 from bot.core.text import replies
-from bot.core.text.catalog import message
+from bot.core.text.catalog import t
 from bot.core.text.format import Language, period_name
 from bot.joulo.client import SESSIONS_PAGE_LIMIT
 from bot.joulo.models import Session
@@ -75,7 +75,7 @@ class History:
         if found:
             return name, found
         return Reply(
-            message(
+            t(
                 lang,
                 "sessions_unknown_charger",
                 name=wanted,
@@ -170,7 +170,7 @@ class History:
             return nothing_to_show(place, lang)
         period = parse_period(argument, self._deps.clock.now(), self._deps.tz)
         if period is None:
-            return Reply(message(lang, "export_usage"))
+            return Reply(t(lang, "export_usage"))
         rows: list[SessionView] = []
         lookups: dict[int, _Lookup] = {}
         try:
@@ -190,7 +190,7 @@ class History:
             return err.reply(lang)
         label = period_name(period.label, lang)
         if not rows:
-            return Reply(message(lang, "export_empty", period=label))
+            return Reply(t(lang, "export_empty", period=label))
         content = sessions_csv(rows, lang, self._deps.tz)
         caption = replies.render_export_caption(rows, period.label, lang)
         return Reply(caption, attachment=Attachment("document", period.filename, content))
@@ -202,20 +202,20 @@ class History:
         lang = person.language
         account = await self._store.account_for_owner(person.id)
         if account is None:
-            return Reply(message(lang, "not_linked"))
+            return Reply(t(lang, "not_linked"))
         if not args:
             return await self._tag_list(account, lang)
         tag = tag_key(args[0])
         if not TAG_ID.fullmatch(tag):
-            return Reply(message(lang, "tag_bad_name", max=MAX_TAG_NAME))
+            return Reply(t(lang, "tag_bad_name", max=MAX_TAG_NAME))
         if len(args) == 1:
             removed = await self._store.remove_tag_name(account.id, tag)
-            return Reply(message(lang, "tag_unnamed" if removed else "tag_had_no_name", tag=tag))
+            return Reply(t(lang, "tag_unnamed" if removed else "tag_had_no_name", tag=tag))
         name = clean_name(" ".join(args[1:]))
         if name is None:
-            return Reply(message(lang, "tag_bad_name", max=MAX_TAG_NAME))
+            return Reply(t(lang, "tag_bad_name", max=MAX_TAG_NAME))
         await self._store.set_tag_name(account.id, tag, name, self._deps.clock.now())
-        return Reply(message(lang, "tag_named", tag=tag, name=name))
+        return Reply(t(lang, "tag_named", tag=tag, name=name))
 
     async def _tag_list(self, account: Account, lang: Language) -> Reply:
         names = await self._store.tag_names(account.id)
@@ -228,7 +228,7 @@ class History:
                     key = tag_key(session.id_tag)
                     last_used[key] = max(last_used.get(key, session.started_at), session.started_at)
         except AccountUnreadable:
-            note = "\n" + message(lang, "joulo_busy")
+            note = "\n" + t(lang, "joulo_busy")
         seen = [
             replies.TagSeen(tag, names.get(tag), last_used.get(tag))
             for tag in sorted(set(last_used) | set(names))

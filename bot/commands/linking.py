@@ -9,15 +9,14 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from html import escape
 from typing import Final
 
 from bot.commands.accounts import AccountReader
 from bot.commands.asked import Asked, Deps, Person, Place, unknown_command
 from bot.core.reply import Reply
 from bot.core.text import replies
-from bot.core.text.catalog import message
-from bot.core.text.format import Html, Language
+from bot.core.text.catalog import t
+from bot.core.text.format import Language
 from bot.crypto import token_fingerprint
 from bot.joulo.client import JouloError, JouloTokenRejected, normalize_token
 from bot.outbox import lose_chat
@@ -76,21 +75,21 @@ class Linking:
         """Introduction: how to link in private, how to subscribe in a group."""
         lang = person.language
         if not place.is_private:
-            return Reply(message(lang, "welcome_group"))
-        text = message(lang, "start_private")
+            return Reply(t(lang, "welcome_group"))
+        text = t(lang, "start_private")
         if await self._store.account_for_owner(person.id) is not None:
-            return Reply(text + message(lang, "start_private_linked"))
+            return Reply(text + t(lang, "start_private_linked"))
         return Reply(text)
 
     @staticmethod
     def help(lang: Language) -> Reply:
         """The command overview."""
-        return Reply(message(lang, "help"))
+        return Reply(t(lang, "help"))
 
     @staticmethod
     def welcome_group(lang: Language) -> Reply:
         """What the bot says when it is added to a group."""
-        return Reply(message(lang, "welcome_group"))
+        return Reply(t(lang, "welcome_group"))
 
     # --- the bot's place in chats ----------------------------------------------------------
 
@@ -127,41 +126,39 @@ class Linking:
         lang = asked.language
         if not asked.place.is_private:
             log.warning("a Joulo token was posted in group %s; it was not used", asked.place.id)
-            note = message(
-                lang, "token_deleted_group" if asked.deleted else "token_not_deleted_group"
-            )
-            return Reply(message(lang, "link_in_group", deleted=note))
+            note = t(lang, "token_deleted_group" if asked.deleted else "token_not_deleted_group")
+            return Reply(t(lang, "link_in_group", deleted=note))
         text = (await self.link(asked.person, raw_token)).reply.text
         if not asked.deleted:
-            text += message(lang, "token_not_deleted_private")
+            text += t(lang, "token_not_deleted_private")
         return Reply(text)
 
     async def _link_command(self, asked: Asked) -> Reply:
         if asked.args:
             return await self.token_message(asked, " ".join(asked.args))
         if not asked.place.is_private:
-            return Reply(message(asked.language, "private_only"))
-        return Reply(message(asked.language, "link_usage"))
+            return Reply(t(asked.language, "private_only"))
+        return Reply(t(asked.language, "link_usage"))
 
     async def link(self, person: Person, raw_token: str) -> LinkOutcome:
         """Validate a token with Joulo and store it encrypted; nothing is stored on failure."""
         lang = person.language
         if not self.may_link(person):
-            return LinkOutcome(Reply(message(lang, "private_bot")), linked=False)
+            return LinkOutcome(Reply(t(lang, "private_bot")), linked=False)
         token = normalize_token(raw_token)
         if not token:
-            return LinkOutcome(Reply(message(lang, "link_usage")), linked=False)
+            return LinkOutcome(Reply(t(lang, "link_usage")), linked=False)
         existing = await self._store.account_for_owner(person.id)
-        kept = message(lang, "link_rejected_kept") if existing is not None else ""
+        kept = t(lang, "link_rejected_kept") if existing is not None else ""
         if not _TOKEN_CHARS.fullmatch(token):
-            return LinkOutcome(Reply(message(lang, "link_malformed") + kept), linked=False)
+            return LinkOutcome(Reply(t(lang, "link_malformed") + kept), linked=False)
         try:
             found = await self._deps.joulo.chargers(token)
         except JouloTokenRejected:
-            return LinkOutcome(Reply(message(lang, "link_rejected") + kept), linked=False)
+            return LinkOutcome(Reply(t(lang, "link_rejected") + kept), linked=False)
         except JouloError as err:
             log.warning("could not validate a token for user %s: %s", person.id, err)
-            return LinkOutcome(Reply(message(lang, "link_unavailable") + kept), linked=False)
+            return LinkOutcome(Reply(t(lang, "link_unavailable") + kept), linked=False)
         now = self._deps.clock.now()
         try:
             result = await self._store.link_account(
@@ -173,26 +170,26 @@ class Linking:
                 now=now,
             )
         except FingerprintTaken:
-            return LinkOutcome(Reply(message(lang, "link_taken")), linked=False)
+            return LinkOutcome(Reply(t(lang, "link_taken")), linked=False)
         await self._deps.on_linked(result.account, found)  # the poller's first poll: the baseline
         self._accounts.forget(result.account.id)
         log.info("user %s linked account %s", person.id, result.account.id)
         chargers = replies.charger_list(found.chargers, lang)
         if not result.new_account:
-            return LinkOutcome(Reply(message(lang, "link_relinked", chargers=chargers)), True)
+            return LinkOutcome(Reply(t(lang, "link_relinked", chargers=chargers)), True)
         if not found.chargers:
-            return LinkOutcome(Reply(message(lang, "link_ok_no_chargers")), linked=True)
+            return LinkOutcome(Reply(t(lang, "link_ok_no_chargers")), linked=True)
         count = replies.charger_count(lang, len(found.chargers))
-        return LinkOutcome(Reply(message(lang, "link_ok", count=count, chargers=chargers)), True)
+        return LinkOutcome(Reply(t(lang, "link_ok", count=count, chargers=chargers)), True)
 
     async def unlink(self, person: Person) -> Reply:
         """Forget the person's token and everything derived from it."""
         account = await self._store.account_for_owner(person.id)
         if account is None or not await self._store.unlink_account(person.id):
-            return Reply(message(person.language, "not_linked"))
+            return Reply(t(person.language, "not_linked"))
         self._accounts.forget(account.id)
         log.info("user %s unlinked account %s", person.id, account.id)
-        return Reply(message(person.language, "unlinked"))
+        return Reply(t(person.language, "unlinked"))
 
     # --- subscriptions ----------------------------------------------------------------------
 
@@ -200,10 +197,10 @@ class Linking:
         """Send the person's account notifications to this group."""
         lang = person.language
         if place.is_private:
-            return Reply(message(lang, "group_only"))
+            return Reply(t(lang, "group_only"))
         account = await self._store.account_for_owner(person.id)
         if account is None:
-            return Reply(message(lang, "subscribe_need_link", name=person.name))
+            return Reply(t(lang, "subscribe_need_link", name=person.name))
         added = await self._store.subscribe(
             chat_id=place.id,
             kind=place.kind,
@@ -214,19 +211,19 @@ class Linking:
             now=self._deps.clock.now(),
         )
         key = "subscribed" if added else "already_subscribed"
-        return Reply(message(lang, key, name=account.owner_name))
+        return Reply(t(lang, key, name=account.owner_name))
 
     async def unsubscribe(self, asked: Asked) -> Reply:
         """Stop notifications here: the person's own account, or (admins) every account."""
         lang, place = asked.language, asked.place
         subscribed = await self._store.subscribed_accounts(place.id)
         if not subscribed:
-            return Reply(message(lang, "nothing_subscribed"))
+            return Reply(t(lang, "nothing_subscribed"))
         own = [a for a in subscribed if a.owner_id == asked.person.id]
         targets = own or (subscribed if await asked.is_admin() else [])
         if not targets:
-            return Reply(message(lang, "unsubscribe_not_allowed"))
+            return Reply(t(lang, "unsubscribe_not_allowed"))
         for account in targets:
             await self._store.unsubscribe(place.id, account.id)
-        names = ", ".join(escape(a.owner_name) for a in targets)
-        return Reply(message(lang, "unsubscribed", names=Html(names)))
+        names = ", ".join(a.owner_name for a in targets)
+        return Reply(t(lang, "unsubscribed", names=names))

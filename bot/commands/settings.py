@@ -17,7 +17,7 @@ from bot.core.buttons import (
 )
 from bot.core.policy import ChatSettings, parse_mute, parse_quiet
 from bot.core.reply import Reply
-from bot.core.text.catalog import message
+from bot.core.text.catalog import t
 from bot.core.text.format import LANGUAGES, Language, as_lang, fmt_time
 from bot.core.text.settings import settings_menu, settings_notice
 
@@ -156,56 +156,56 @@ class Settings:
         """`/language nl|en`: the language of this chat's notifications."""
         person, code = asked.person, " ".join(asked.args).strip().lower()
         if code not in LANGUAGES:
-            return Reply(message(person.language, "language_usage"))
+            return Reply(t(person.language, "language_usage"))
         chosen = as_lang(code)
         updated = await self._change(asked, lambda s: s.model_copy(update={"language": chosen}))
         if updated is None:
-            return Reply(message(person.language, "settings_admins_only"))
-        return Reply(message(chosen, "language_set"))
+            return Reply(t(person.language, "settings_admins_only"))
+        return Reply(t(chosen, "language_set"))
 
     async def quiet(self, asked: Asked) -> Reply:
         """`/quiet HH:MM-HH:MM` (may cross midnight) or `/quiet off`."""
         lang, text = asked.language, " ".join(asked.args).strip().lower()
         window = None if text in _OFF else parse_quiet(text)
         if window is None and text not in _OFF:
-            return Reply(message(lang, "quiet_usage"))
+            return Reply(t(lang, "quiet_usage"))
         updated = await self._change(asked, lambda s: s.model_copy(update={"quiet": window}))
         if updated is None:
-            return Reply(message(lang, "settings_admins_only"))
+            return Reply(t(lang, "settings_admins_only"))
         if window is None:
-            return Reply(message(lang, "quiet_off"))
-        return Reply(message(lang, "quiet_set", window=window.label()))
+            return Reply(t(lang, "quiet_off"))
+        return Reply(t(lang, "quiet_set", window=window.label()))
 
     async def live(self, asked: Asked) -> Reply:
         """`/live on|off`: the "started" message becomes a card edited while the session runs."""
         lang, text = asked.language, " ".join(asked.args).strip().lower()
         if text not in _ON | _OFF:
-            return Reply(message(lang, "live_usage"))
+            return Reply(t(lang, "live_usage"))
         on = text in _ON
         updated = await self._change(asked, lambda s: s.model_copy(update={"live": on}))
         if updated is None:
-            return Reply(message(lang, "settings_admins_only"))
-        return Reply(message(lang, "live_on" if on else "live_off"))
+            return Reply(t(lang, "settings_admins_only"))
+        return Reply(t(lang, "live_on" if on else "live_off"))
 
     async def mute(self, asked: Asked) -> Reply:
         """`/mute [30m|2h|1d]` (default one hour): nothing is sent here until then."""
         lang = asked.language
         span = parse_mute(" ".join(asked.args))
         if span is None:
-            return Reply(message(lang, "mute_usage"))
+            return Reply(t(lang, "mute_usage"))
         now = self._deps.clock.now()
         until = now + span
         updated = await self._change(asked, lambda s: s.model_copy(update={"muted_until": until}))
         if updated is None:
-            return Reply(message(lang, "settings_admins_only"))
-        return Reply(message(lang, "mute_set", time=fmt_time(until, lang, self._deps.tz, now)))
+            return Reply(t(lang, "settings_admins_only"))
+        return Reply(t(lang, "mute_set", time=fmt_time(until, lang, self._deps.tz, now)))
 
     async def unmute(self, asked: Asked) -> Reply:
         """`/unmute`: notifications are back right away."""
         lang = asked.language
         if not (await self._store.chat_settings(asked.place.id)).muted(self._deps.clock.now()):
-            return Reply(message(lang, "not_muted"))
+            return Reply(t(lang, "not_muted"))
         updated = await self._change(asked, lambda s: s.model_copy(update={"muted_until": None}))
         if updated is None:
-            return Reply(message(lang, "settings_admins_only"))
-        return Reply(message(lang, "unmuted"))
+            return Reply(t(lang, "settings_admins_only"))
+        return Reply(t(lang, "unmuted"))

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Final
 
-from bot.core.text.catalog import t
+from bot.core.text.catalog import plain
 from bot.core.text.format import Language
 from bot.joulo.models import Session
 
@@ -94,7 +94,7 @@ def sessions_csv(rows: Sequence[SessionView], lang: Language, tz: tzinfo) -> byt
     """The CSV file (bytes, UTF-8 with BOM) of `rows`, oldest first, in the chat's conventions."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if lang == "nl" else ",", lineterminator="\r\n")
-    writer.writerow(t(lang, "csv_columns").split("|"))
+    writer.writerow(plain(lang, "csv_columns").split("|"))
     for row in sorted(rows, key=lambda r: (r.session.started_at, r.session.id)):
         session = row.session
         end = session.ended_at
@@ -108,7 +108,7 @@ def sessions_csv(rows: Sequence[SessionView], lang: Language, tz: tzinfo) -> byt
                 _number(session.kwh, lang, 2),
                 str(minutes) if minutes is not None else "",
                 _number(session.ere_credits, lang, 2) if session.ere_credits is not None else "",
-                "" if counts is None else t(lang, "csv_yes" if counts else "csv_no"),
+                "" if counts is None else plain(lang, "csv_yes" if counts else "csv_no"),
                 _cell(session.id_tag or ""),
                 _cell(row.tag_name or ""),
             ]

@@ -1,8 +1,9 @@
 """Every sentence the bot says, in English and Dutch, side by side; the command menu; `t()`.
 
-Texts are Telegram HTML. Placeholders are filled by `t()`; `message()` escapes every value
-that is not already `Html` (see `bot.core.text.format`), so a catalog entry may contain markup
-of its own.
+Texts are Telegram HTML. `t()` fills the placeholders and escapes every value that is not
+already `Html` (see `bot.core.text.format`), so a catalog entry may contain markup of its own and
+no caller escapes anything. `plain()` is for the few places Telegram shows as plain text (button
+labels, popups) and for files: it fills in values as they are.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from typing import Final
 
 from bot.core.chart import ChartText
-from bot.core.text.format import Html, Language, escape
+from bot.core.text.format import Html, Language, fmt
 
 # One entry per message; keep the two languages side by side so they cannot drift apart.
 TEXTS: Final[dict[str, dict[Language, str]]] = {
@@ -673,38 +674,34 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
 }
 
 
-def t(lang: Language, key: str, **values: object) -> str:
-    """The catalog text `key` in `lang`, with placeholders filled."""
+def t(lang: Language, key: str, **values: object) -> Html:
+    """The catalog text `key` in `lang` as Telegram HTML; every value is escaped once."""
+    return fmt(TEXTS[key][lang], **values)
+
+
+def plain(lang: Language, key: str, **values: object) -> str:
+    """The catalog text `key` as plain text (a button label, a popup, a file's column)."""
     return TEXTS[key][lang].format(**values)
 
 
-def message(lang: Language, key: str, **values: object) -> Html:
-    """Catalog text `key` with its placeholders filled; plain strings are escaped."""
-    safe = {
-        name: escape(value) if isinstance(value, str) and not isinstance(value, Html) else value
-        for name, value in values.items()
-    }
-    return Html(t(lang, key, **safe))
-
-
-def plural(lang: Language, key: str, n: int) -> str:
+def plural(lang: Language, key: str, n: int) -> Html:
     """`3 chargers` / `1 laadpaal`: the `_one` or `_other` form of `key`."""
     return t(lang, f"{key}_one" if n == 1 else f"{key}_other", n=n)
 
 
-def tag_note(tag: str | None, lang: Language) -> str:
-    """` (tag 04A3B2C1)` after a charger's name, escaped; empty without a tag."""
-    return t(lang, "tag", tag=escape(tag)) if tag else ""
+def tag_note(tag: str | None, lang: Language) -> Html:
+    """` (tag 04A3B2C1)` after a charger's name; empty without a tag."""
+    return t(lang, "tag", tag=tag) if tag else Html()
 
 
 def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:
     """The words on a chart: twelve months (/stats and the digest), or all time."""
     return ChartText(
-        title=t(lang, "chart_title_all" if all_time else "chart_title_12m"),
-        kwh_axis=t(lang, "chart_kwh_axis"),
-        credits_axis=t(lang, "chart_credits_axis"),
-        all_legend=t(lang, "chart_all_legend"),
-        ere_legend=t(lang, "chart_ere_legend"),
-        kwh_legend=t(lang, "chart_kwh_legend"),
-        credits_legend=t(lang, "chart_credits_legend"),
+        title=plain(lang, "chart_title_all" if all_time else "chart_title_12m"),
+        kwh_axis=plain(lang, "chart_kwh_axis"),
+        credits_axis=plain(lang, "chart_credits_axis"),
+        all_legend=plain(lang, "chart_all_legend"),
+        ere_legend=plain(lang, "chart_ere_legend"),
+        kwh_legend=plain(lang, "chart_kwh_legend"),
+        credits_legend=plain(lang, "chart_credits_legend"),
     )

@@ -2,12 +2,14 @@
 
 Texts are Telegram HTML. `escape` is the one function that makes an external string (a name,
 a status, a tag) safe to put into one; `Html` marks text that is already safe markup, so it is
-never escaped twice. Pure: no I/O, `now` is an argument.
+never escaped twice. The rule: whatever is put into `Html` (by `fmt`, `+` or `join`) and is not
+`Html` itself is escaped on the way in, exactly once. Pure: no I/O, `now` is an argument.
 """
 
 from __future__ import annotations
 
 import html
+from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import Final, Literal
 
@@ -16,16 +18,38 @@ LANGUAGES: Final[tuple[Language, ...]] = ("en", "nl")
 
 
 class Html(str):
-    """Text that is already Telegram HTML and must not be escaped again."""
+    """Text that is already Telegram HTML and must not be escaped again.
+
+    Adding plain text to it, or joining plain texts with it, escapes the plain text: markup
+    stays `Html` however it is put together.
+    """
 
     __slots__ = ()
 
+    def __add__(self, other: str, /) -> Html:
+        return Html(str.__add__(self, escape(other)))
 
-def escape(text: str) -> str:
+    def __radd__(self, other: str, /) -> Html:
+        return Html(str.__add__(escape(other), self))
+
+    def join(self, parts: Iterable[str], /) -> Html:
+        """The parts, each escaped unless it is `Html`, with this between them."""
+        return Html(str.join(self, (escape(part) for part in parts)))
+
+
+def escape(text: str) -> Html:
     """`text` made safe for Telegram HTML (`<`, `>`, `&` and quotes); `Html` passes unchanged."""
     if isinstance(text, Html):
         return text
-    return html.escape(text)
+    return Html(html.escape(text))
+
+
+def fmt(template: str, **values: object) -> Html:
+    """The markup `template` with its placeholders filled; every text value is escaped once."""
+    safe = {
+        name: escape(value) if isinstance(value, str) else value for name, value in values.items()
+    }
+    return Html(template.format(**safe))
 
 
 _MONTHS: Final[dict[Language, tuple[str, ...]]] = {

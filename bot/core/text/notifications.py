@@ -1,6 +1,7 @@
 """What a chat is told when something happens: one text per event, the live card, the digest.
 
-Pure: no I/O, `now` is an argument. External strings (charger names, tags) are escaped here.
+Pure: no I/O, `now` is an argument. External strings (charger names, tags) go in as they are:
+`t()` escapes them.
 """
 
 from __future__ import annotations
@@ -26,8 +27,8 @@ from bot.core.state import ChargerState, estimate_power_kw
 from bot.core.tags import tag_name
 from bot.core.text.catalog import plural, t, tag_note
 from bot.core.text.format import (
+    Html,
     Language,
-    escape,
     fmt_duration,
     fmt_number,
     fmt_time,
@@ -44,7 +45,7 @@ def render_event(
     tz: tzinfo,
     now: datetime,
     tag_names: Mapping[str, str] | None = None,
-) -> str:
+) -> Html:
     """The message that announces `event` in a chat that speaks `lang`.
 
     `tag_names` are the account's names for its charge cards: a session on a named card says
@@ -56,8 +57,8 @@ def render_event(
             text = t(
                 lang,
                 "started_by" if who else "started",
-                who=escape(who or ""),
-                charger=escape(event.charger_name),
+                who=who or "",
+                charger=event.charger_name,
                 time=fmt_time(event.started_at, lang, tz, now),
                 tag=tag_note(event.id_tag, lang),
             )
@@ -73,8 +74,8 @@ def render_event(
             text = t(
                 lang,
                 "finished_by" if who else "finished",
-                who=escape(who or ""),
-                charger=escape(event.charger_name),
+                who=who or "",
+                charger=event.charger_name,
                 tag=tag_note(event.id_tag, lang),
                 kwh=fmt_number(event.kwh, lang, 2),
                 duration=fmt_duration(span, lang),
@@ -94,15 +95,15 @@ def render_event(
             return t(
                 lang,
                 "offline",
-                charger=escape(event.charger_name),
+                charger=event.charger_name,
                 time=fmt_time(event.since, lang, tz, now),
-                status=escape(event.status),
+                status=event.status,
             )
         case ChargerOnline():
             return t(
                 lang,
                 "online",
-                charger=escape(event.charger_name),
+                charger=event.charger_name,
                 duration=fmt_duration(event.back_at - event.offline_since, lang),
             )
         case TokenRejected():
@@ -112,7 +113,7 @@ def render_event(
         case JouloRecovered():
             return t(lang, "joulo_recovered", duration=fmt_duration(event.at - event.since, lang))
         case GroupLost():
-            return t(lang, "group_lost", title=escape(event.title or str(event.chat_id)))
+            return t(lang, "group_lost", title=event.title or str(event.chat_id))
     if event.while_away:
         text += t(lang, "while_away")
     return text
@@ -126,9 +127,9 @@ def live_card(
     lang: Language,
     tz: tzinfo,
     now: datetime,
-) -> str:
+) -> Html:
     """The "started" message redrawn: kWh, power and time while running; end figures at last."""
-    charger = escape(started.charger_name)
+    charger = started.charger_name
     begin = fmt_time(started.started_at, lang, tz, now)
     if finished is not None:
         span = finished.ended_at - finished.started_at
@@ -160,26 +161,26 @@ def live_card(
     return text
 
 
-def stalled(event: SessionStalled, lang: Language, tz: tzinfo, now: datetime) -> str:
+def stalled(event: SessionStalled, lang: Language, tz: tzinfo, now: datetime) -> Html:
     """ "Charging seems to have stopped", with since when and the kWh so far."""
     return t(
         lang,
         "stalled",
-        charger=escape(event.charger_name),
+        charger=event.charger_name,
         time=fmt_time(event.since, lang, tz, now),
         kwh=fmt_number(event.kwh, lang, 2),
     )
 
 
-def _change(now: float, before: float, lang: Language, decimals: int = 1) -> str:
+def _change(now: float, before: float, lang: Language, decimals: int = 1) -> Html:
     if before <= 0:
-        return ""
+        return Html()
     percent = (now - before) / before * 100
     sign = "+" if percent >= 0 else "−"
     return t(lang, "digest_change", change=f"{sign}{fmt_number(abs(percent), lang, 0)}")
 
 
-def digest(event: MonthlyDigest, lang: Language) -> str:
+def digest(event: MonthlyDigest, lang: Language) -> Html:
     """Last month's kWh, sessions and credits, each compared with the month before."""
     return t(
         lang,

@@ -1,7 +1,8 @@
 """What a command answers: /status, /stats, /sessions, /export, /tag, linking, and their buttons.
 
 `bot.commands` decides what to say; the functions here say it, over the catalog. Pure: no
-I/O, `now` is an argument. External strings (names, statuses, tags) are escaped here.
+I/O, `now` is an argument. External strings (names, statuses, tags) go in as they are: `t()` and
+`fmt()` escape them.
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
 from bot.core.export import SessionView
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
-from bot.core.text.catalog import plural, t, tag_note
+from bot.core.text.catalog import plain, plural, t, tag_note
 from bot.core.text.format import (
     Html,
     Language,
-    escape,
+    fmt,
     fmt_duration,
     fmt_number,
     fmt_time,
@@ -38,16 +39,21 @@ def charger_list(chargers: Sequence[Charger], lang: Language) -> Html:
     lines = []
     for charger in chargers:
         state = t(lang, "state_charging") if charger.is_charging else ""
-        kind = escape(charger.connection_type or "?")
-        mid = ", MID" if charger.mid_certified else ""
-        suffix = f" — {state}" if state else ""
-        lines.append(f"• <b>{escape(charger.name)}</b> ({kind}{mid}){suffix}")
-    return Html("\n".join(lines))
+        lines.append(
+            fmt(
+                "• <b>{name}</b> ({kind}{mid}){suffix}",
+                name=charger.name,
+                kind=charger.connection_type or "?",
+                mid=", MID" if charger.mid_certified else "",
+                suffix=Html(" — ") + state if state else "",
+            )
+        )
+    return Html("\n").join(lines)
 
 
 def charger_count(lang: Language, count: int) -> Html:
     """`2 chargers` / `1 laadpaal`."""
-    return Html(plural(lang, "chargers", count))
+    return plural(lang, "chargers", count)
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,7 @@ def status(
         _status_block(account, lang, tz, now, poll_interval, with_header=len(accounts) > 1)
         for account in accounts
     ]
-    return Html("\n\n".join(blocks))
+    return Html("\n\n").join(blocks)
 
 
 def _status_block(
@@ -84,9 +90,9 @@ def _status_block(
     poll_interval: float,
     *,
     with_header: bool,
-) -> str:
-    name = escape(account.owner_name)
-    lines = [t(lang, "account_header", name=name)] if with_header else []
+) -> Html:
+    name = account.owner_name
+    lines: list[Html] = [t(lang, "account_header", name=name)] if with_header else []
     if account.paused:
         lines.append(t(lang, "account_paused", name=name))
     if not account.chargers:
@@ -102,16 +108,14 @@ def _status_block(
             lines.append(t(lang, "data_age_fresh"))
         else:
             lines.append(t(lang, "data_age", age=fmt_duration(age, lang)))
-    return "\n".join(lines)
+    return Html("\n").join(lines)
 
 
-def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetime) -> list[str]:
-    name = escape(state.name)
+def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetime) -> list[Html]:
+    name = state.name
     if not state.online:
         since = state.offline_since or state.observed_at
-        label = t(
-            lang, "state_offline", time=fmt_time(since, lang, tz, now), status=escape(state.status)
-        )
+        label = t(lang, "state_offline", time=fmt_time(since, lang, tz, now), status=state.status)
         return [t(lang, "charger_line", charger=name, state=label)]
     if state.session is None:
         label = t(lang, "state_charging") if state.is_charging else t(lang, "state_idle")
@@ -169,7 +173,7 @@ def _month_figures(months: Sequence[MonthEnergy]) -> _Figures:
     )
 
 
-def _figures_text(figures: _Figures, split: bool, lang: Language) -> str:
+def _figures_text(figures: _Figures, split: bool, lang: Language) -> Html:
     if not split:
         return t(
             lang,
@@ -190,11 +194,11 @@ def _figures_text(figures: _Figures, split: bool, lang: Language) -> str:
     )
 
 
-def _euros(amount: float, lang: Language) -> str:
+def _euros(amount: float, lang: Language) -> Html:
     return t(lang, "eur", amount=fmt_number(amount, lang, 2))
 
 
-def render_money(position: ErePosition | None, lang: Language) -> str | None:
+def render_money(position: ErePosition | None, lang: Language) -> Html | None:
     """The money side: paid so far and Joulo's forecast for this year, as Joulo gives them."""
     if position is None:
         return None
@@ -207,12 +211,12 @@ def render_money(position: ErePosition | None, lang: Language) -> str | None:
             parts.append(t(lang, "stats_expected", eur=eur, year=position.compliance_year))
         else:
             parts.append(t(lang, "stats_expected_no_year", eur=eur))
-    return t(lang, "stats_money", parts=" · ".join(parts)) if parts else None
+    return t(lang, "stats_money", parts=Html(" · ").join(parts)) if parts else None
 
 
 def render_stats_block(
     energy: Energy, position: ErePosition | None, lang: Language, now: datetime, tz: tzinfo
-) -> str:
+) -> Html:
     """This month, last month, this year and lifetime for one account, and the money side.
 
     The MID/ERE split is claimed only when Joulo sends the `*_all` fields that make it known.
@@ -247,26 +251,26 @@ def render_stats_block(
         lines.append(money)
     if split:
         lines.append(t(lang, "stats_note_ere"))
-    return "\n".join(lines)
+    return Html("\n").join(lines)
 
 
 def render_stats(
     accounts: Sequence[AccountStats], lang: Language, now: datetime, tz: tzinfo
-) -> str:
+) -> Html:
     """The /stats text (the photo's caption): one block per account this chat may see."""
     blocks = []
     for account in accounts:
         title = t(lang, "stats_title")
         if len(accounts) > 1:
-            title += f" — {escape(account.owner_name)}"
+            title += " — " + account.owner_name
         if account.problem == "rejected":
             body = t(lang, "stats_rejected")
         elif account.energy is None:
             body = t(lang, "stats_unavailable")
         else:
             body = render_stats_block(account.energy, account.position, lang, now, tz)
-        blocks.append(f"{title}\n{body}")
-    return "\n\n".join(blocks)
+        blocks.append(title + "\n" + body)
+    return Html("\n\n").join(blocks)
 
 
 def chart_figures(accounts: Sequence[AccountStats]) -> list[MonthFigures]:
@@ -303,9 +307,9 @@ def stats_buttons(period: StatsPeriod, lang: Language) -> tuple[tuple[Button, ..
     """ "12 months" and "All time"; the one shown is marked."""
     row = []
     for choice in STATS_PERIODS:
-        label = t(lang, f"stats_period_{choice}")
+        label = plain(lang, f"stats_period_{choice}")
         if choice == period:
-            label = t(lang, "button_current", label=label)
+            label = plain(lang, "button_current", label=label)
         row.append(Button(label, buttons.stats(choice)))
     return (tuple(row),)
 
@@ -316,35 +320,35 @@ def paging_buttons(
     """ "« Newer" and "Older »" for paged history, each only when there is such a page."""
     row = []
     if newer is not None:
-        row.append(Button(t(lang, "sessions_newer"), newer))
+        row.append(Button(plain(lang, "sessions_newer"), newer))
     if older is not None:
-        row.append(Button(t(lang, "sessions_older"), older))
+        row.append(Button(plain(lang, "sessions_older"), older))
     return (tuple(row),) if row else ()
 
 
-def render_session_line(view: SessionView, lang: Language, tz: tzinfo, now: datetime) -> str:
+def render_session_line(view: SessionView, lang: Language, tz: tzinfo, now: datetime) -> Html:
     """Two lines for one session: when and where, then kWh, duration, credits and who."""
     session = view.session
     if session.ended_at is None:
         duration = t(lang, "sessions_active")
     else:
-        duration = fmt_duration(session.ended_at - session.started_at, lang)
+        duration = Html(fmt_duration(session.ended_at - session.started_at, lang))
     credits = (
         t(lang, "sessions_credits", credits=fmt_number(session.ere_credits, lang, 2))
         if session.ere_credits is not None
         else ""
     )
     if view.tag_name:
-        who = t(lang, "sessions_who", who=escape(view.tag_name))
+        who = t(lang, "sessions_who", who=view.tag_name)
     elif session.id_tag:
-        who = t(lang, "sessions_tag", tag=escape(session.id_tag))
+        who = t(lang, "sessions_tag", tag=session.id_tag)
     else:
-        who = ""
+        who = Html()
     return t(
         lang,
         "sessions_line",
         when=fmt_when(session.started_at, lang, tz, now),
-        charger=escape(view.charger),
+        charger=view.charger,
         kwh=fmt_number(session.kwh, lang, 2),
         duration=duration,
         credits=credits,
@@ -360,23 +364,23 @@ def render_sessions(
     lang: Language,
     tz: tzinfo,
     now: datetime,
-) -> str:
+) -> Html:
     """A page of /sessions: a numbered title and two lines per session, newest first."""
     if not views:
         if offset > 0:
             return t(lang, "sessions_no_more")
         if charger is not None:
-            return t(lang, "sessions_none_charger", charger=escape(charger))
+            return t(lang, "sessions_none_charger", charger=charger)
         return t(lang, "sessions_none")
     first, last = offset + 1, offset + len(views)
     if charger is not None:
-        title = t(lang, "sessions_title_charger", charger=escape(charger), first=first, last=last)
+        title = t(lang, "sessions_title_charger", charger=charger, first=first, last=last)
     else:
         title = t(lang, "sessions_title", first=first, last=last)
-    return "\n".join([title, *(render_session_line(v, lang, tz, now) for v in views)])
+    return Html("\n").join([title, *(render_session_line(v, lang, tz, now) for v in views)])
 
 
-def render_export_caption(rows: Sequence[SessionView], label: str, lang: Language) -> str:
+def render_export_caption(rows: Sequence[SessionView], label: str, lang: Language) -> Html:
     """The caption of the CSV file: the period, how many sessions and kWh."""
     return t(
         lang,
@@ -396,18 +400,18 @@ class TagSeen:
     last_used: datetime | None
 
 
-def render_tags(tags: Sequence[TagSeen], lang: Language, tz: tzinfo, now: datetime) -> str:
+def render_tags(tags: Sequence[TagSeen], lang: Language, tz: tzinfo, now: datetime) -> Html:
     """/tag: the cards seen lately with their names, and how to name one."""
     if not tags:
-        return f"{t(lang, 'tag_list_empty')}\n{t(lang, 'tag_howto')}"
+        return t(lang, "tag_list_empty") + "\n" + t(lang, "tag_howto")
     lines = [t(lang, "tag_list_title")]
     for seen in tags:
-        name = f"<b>{escape(seen.name)}</b>" if seen.name else t(lang, "tag_no_name")
+        name = fmt("<b>{name}</b>", name=seen.name) if seen.name else t(lang, "tag_no_name")
         when = (
             t(lang, "tag_last_used", when=fmt_when(seen.last_used, lang, tz, now))
             if seen.last_used is not None
             else ""
         )
-        lines.append(t(lang, "tag_list_line", tag=escape(seen.tag), name=name, seen=when))
+        lines.append(t(lang, "tag_list_line", tag=seen.tag, name=name, seen=when))
     lines.append(t(lang, "tag_howto"))
-    return "\n".join(lines)
+    return Html("\n").join(lines)

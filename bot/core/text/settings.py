@@ -1,6 +1,7 @@
 """What a chat sees of its own settings: the /settings summary, its keyboard, the saved notice.
 
-Pure: no I/O, `now` is an argument. Charger names are escaped here.
+Pure: no I/O, `now` is an argument. Charger names go in as they are: `t()` escapes them; button
+labels and the popup are plain text (`plain()`), which Telegram shows as it is.
 """
 
 from __future__ import annotations
@@ -11,8 +12,8 @@ from datetime import datetime, tzinfo
 from bot.core import buttons
 from bot.core.policy import TOPICS, ChatSettings
 from bot.core.reply import Button, Reply
-from bot.core.text.catalog import t
-from bot.core.text.format import LANGUAGES, Language, escape, fmt_time
+from bot.core.text.catalog import plain, t
+from bot.core.text.format import LANGUAGES, Html, Language, fmt_time
 
 #: Quiet-hour windows offered as buttons; `/quiet HH:MM-HH:MM` sets any other.
 QUIET_PRESETS = ("22:00-07:00", "23:00-08:00")
@@ -40,8 +41,10 @@ def settings_menu(
     wanted = [
         t(lang, f"topic_{topic}") for topic in TOPICS if settings.wants(topic, private=private)
     ]
-    lines.append(t(lang, "settings_topics", topics=", ".join(wanted) or t(lang, "settings_none")))
-    muted = [escape(name) for cid, name in chargers if cid in settings.muted_chargers]
+    lines.append(
+        t(lang, "settings_topics", topics=Html(", ").join(wanted) or t(lang, "settings_none"))
+    )
+    muted = [name for cid, name in chargers if cid in settings.muted_chargers]
     if muted:
         lines.append(t(lang, "settings_muted_chargers", names=", ".join(muted)))
     lines.append(t(lang, "settings_live_on" if settings.live else "settings_live_off"))
@@ -58,7 +61,7 @@ def settings_menu(
     rows: list[tuple[Button, ...]] = []
     toggles = [
         Button(
-            f"{_on_off(settings.wants(topic, private=private))} {t(lang, f'topic_{topic}')}",
+            f"{_on_off(settings.wants(topic, private=private))} {plain(lang, f'topic_{topic}')}",
             buttons.topic(topic),
         )
         for topic in TOPICS
@@ -66,9 +69,9 @@ def settings_menu(
     rows.extend(tuple(toggles[i : i + 2]) for i in range(0, len(toggles), 2))
     for charger_id, name in chargers:
         audible = charger_id not in settings.muted_chargers
-        label = t(lang, "button_charger", charger=name)
+        label = plain(lang, "button_charger", charger=name)
         rows.append((Button(f"{_on_off(audible)} {label}", buttons.charger(charger_id)),))
-    rows.append((Button(f"{_on_off(settings.live)} {t(lang, 'button_live')}", buttons.live()),))
+    rows.append((Button(f"{_on_off(settings.live)} {plain(lang, 'button_live')}", buttons.live()),))
     quiet_row = [
         Button(
             f"{'✅ ' if settings.quiet and settings.quiet.label() == p.replace('-', '–') else ''}"
@@ -79,22 +82,23 @@ def settings_menu(
     ]
     quiet_row.append(
         Button(
-            f"{_on_off(settings.quiet is None)} {t(lang, 'button_quiet_off')}", buttons.quiet(None)
+            f"{_on_off(settings.quiet is None)} {plain(lang, 'button_quiet_off')}",
+            buttons.quiet(None),
         )
     )
     rows.append(tuple(quiet_row))
     rows.append(
         tuple(
             Button(
-                f"{'✅ ' if code == chat_language else ''}{t(lang, f'language_{code}')}",
+                f"{'✅ ' if code == chat_language else ''}{plain(lang, f'language_{code}')}",
                 buttons.language(code),
             )
             for code in LANGUAGES
         )
     )
-    return Reply("\n".join(lines), tuple(rows))
+    return Reply(Html("\n").join(lines), tuple(rows))
 
 
 def settings_notice(lang: Language, *, saved: bool) -> str:
     """The popup after a settings button: saved, or why nothing changed (plain text)."""
-    return t(lang, "settings_saved" if saved else "settings_admins_only")
+    return plain(lang, "settings_saved" if saved else "settings_admins_only")
