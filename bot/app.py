@@ -69,6 +69,8 @@ JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 CONCURRENT_UPDATES = 32
 #: How long shutdown waits for a running poll cycle (the whole stop must fit in 10 s).
 SHUTDOWN_GRACE = 5.0
+#: How long shutdown waits for the messages in flight to be sent and acknowledged.
+SENDER_GRACE = 2.0
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 
 
@@ -343,6 +345,8 @@ async def running(
                 log.warning("abandoned the poll cycle in progress (it is safe to redo)")
             await application.stop()  # the jobs have nothing left to wait for
             if sender_task is not None:
+                sender.finish()  # the sends in flight complete and are acknowledged
+                await asyncio.wait({sender_task}, timeout=SENDER_GRACE)
                 await cancel_and_wait(sender_task)
 
 

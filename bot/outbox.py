@@ -107,18 +107,30 @@ class Sender:
         self._drain_lock = asyncio.Lock()
         #: Chats whose live cards Telegram's flood control paused, and until when.
         self._cards_paused: dict[int, datetime] = {}
+        self._finishing = False
 
     def wake(self) -> None:
         """Ask for a drain as soon as possible."""
         self._wakeup.set()
 
+    def finish(self) -> None:
+        """Start no new send: `run` returns once the sends in flight are done and acknowledged.
+
+        Cancelling a send instead may cancel it after Telegram took the message and before it
+        was marked sent, and the next start would send it again.
+        """
+        self._finishing = True
+        self._wakeup.set()
+
     async def run(self) -> None:
-        """Drain whenever woken (or every few seconds) until cancelled."""
+        """Drain whenever woken (or every few seconds) until cancelled or `finish()`ed."""
         while True:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(IDLE_CHECK_SECONDS):
                     await self._wakeup.wait()
             self._wakeup.clear()
+            if self._finishing:
+                return
             try:
                 await self.drain()
             except asyncio.CancelledError:
@@ -130,7 +142,8 @@ class Sender:
         """Send every message that is due, then redraw live cards; returns how many were sent."""
         async with self._drain_lock:
             sent = await self._drain()
-            await self._refresh_cards()
+            if not self._finishing:
+                await self._refresh_cards()
             return sent
 
     async def _drain(self) -> int:
@@ -161,7 +174,7 @@ class Sender:
 
         async def worker() -> None:
             nonlocal sent
-            while queue:
+            while queue and not self._finishing:
                 count = await self._send_chat(queue.pop(), tag_names)
                 sent += count  # not `sent += await ...`: that reads `sent` before the await
 
@@ -176,6 +189,8 @@ class Sender:
         """Send one chat's messages in order until one has to wait; returns how many were sent."""
         sent = 0
         for delivery in deliveries:
+            if self._finishing:
+                return sent
             now = self._clock.now()
             if delivery.next_attempt_at is not None and delivery.next_attempt_at > now:
                 return sent

@@ -3,7 +3,9 @@
 A send that timed out may have arrived: it is tried at most three times, not in a loop. A chat
 whose message must wait holds back its later messages (order per chat), while other chats go
 on. Network trouble backs off; flood control waits exactly as long as Telegram said. What is
-happening now goes out before a digest that can wait, however many digests are waiting.
+happening now goes out before a digest that can wait, however many digests are waiting. A
+sender told to finish completes and acknowledges the message in flight: a restart sends it no
+second time.
 """
 
 from __future__ import annotations
@@ -163,3 +165,49 @@ async def test_a_car_that_starts_charging_goes_out_before_the_digests_that_can_w
     assert wakeup.is_set()  # …which follows at once
     await sender.drain()
     assert len(messenger.delivered) == 1 + WAITING_PER_DRAIN + 6
+
+
+class HeldMessenger(ScriptedMessenger):
+    """Accepts every message, each only once `release` is set; `asked` is set meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__(lambda chat, n: None)
+        self.asked = asyncio.Event()
+        self.release = asyncio.Event()
+
+    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+        """Wait for `release`, then accept."""
+        self.asked.set()
+        await self.release.wait()
+        return await super().send(chat_id, text, silent=silent)
+
+
+async def test_a_sender_told_to_finish_acknowledges_the_message_in_flight_and_sends_no_more(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    await _two_events(services, sim, clock)  # a start and a finish, each to two chats
+    messenger = HeldMessenger()
+    wakeup = asyncio.Event()
+    sender = Sender(
+        store=services.store,
+        readings=services.poller,
+        messenger=messenger,
+        clock=clock,
+        tz=services.settings.tz,
+        wakeup=wakeup,
+    )
+    running = asyncio.create_task(sender.run())
+    wakeup.set()
+    await asyncio.wait_for(messenger.asked.wait(), timeout=5)
+
+    sender.finish()  # what shutdown does, while the messages are on their way
+    messenger.release.set()
+    await asyncio.wait_for(running, timeout=5)
+
+    in_flight = len(messenger.delivered)
+    assert 0 < in_flight < 4  # what was on its way went out; nothing new was started
+    assert len(await services.store.pending_deliveries()) == 4 - in_flight  # and acknowledged
+    after_restart = ScriptedMessenger(lambda chat, n: None)
+    await _sender(services, after_restart, clock).drain()
+    everything = messenger.delivered + after_restart.delivered
+    assert len(everything) == len(set(everything)) == 4  # each message once
