@@ -177,6 +177,8 @@ class Poller:
         self._stopped = False
         self._started_at = clock.now()
         self._last_cycle_at: datetime | None = None
+        #: Accounts the last cycle was cut off before polling: the next cycle starts with them.
+        self._left_unpolled: set[int] = set()
 
     @property
     def last_cycle_at(self) -> datetime | None:
@@ -243,6 +245,9 @@ class Poller:
 
     async def _cycle(self, spread: bool) -> CycleReport:
         accounts = await self._store.accounts_to_poll(self._clock.now(), RECHECK_REJECTED)
+        # Those a cut-off cycle left unpolled go first, or the same ones would wait every time.
+        accounts.sort(key=lambda account: account.id not in self._left_unpolled)
+        self._left_unpolled = set()
         self._accounts = len(accounts)
         current = {account.token_enc for account in accounts}
         self._tokens = {blob: t for blob, t in self._tokens.items() if blob in current}
@@ -295,6 +300,9 @@ class Poller:
         except TimeoutError:
             timed_out = True
             unfinished = sum(1 for r in results if r is None)
+            self._left_unpolled = {
+                a.id for a, r in zip(accounts, results, strict=True) if r is None
+            }
             log.warning(
                 "poll cycle cut off at its time limit; %d account(s) unfinished "
                 "(poll concurrency %d, %.2f s per poll)",

@@ -2,7 +2,8 @@
 
 Pins down: the number of polls in flight follows from the accounts, the interval and the measured
 time of a poll (within bounds), POLL_CONCURRENCY overrides it, and polls are spread over the
-interval instead of all starting at once.
+interval instead of all starting at once, and a cycle cut off at its time limit is followed by
+one that starts with the accounts it left unpolled.
 """
 
 from __future__ import annotations
@@ -29,11 +30,13 @@ class SlowJoulo:
         self.in_flight = 0
         self.most_in_flight = 0
         self.started: list[float] = []
+        self.tokens: list[str] = []
 
     async def __call__(self, request: httpx.Request) -> httpx.Response:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         self.started.append(self.clock.monotonic())
+        self.tokens.append(request.headers["Authorization"])
         try:
             await self.clock.sleep(self.delay)
             return self.sim.handle(request)
@@ -105,3 +108,26 @@ def test_a_poll_concurrency_below_one_is_a_problem(monkeypatch) -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(require_bot_token=False)
     assert any(line.startswith("POLL_CONCURRENCY") for line in caught.value.problems)
+
+
+async def test_a_cycle_that_was_cut_off_is_followed_by_one_that_starts_with_those_it_left(
+    clock: ManualClock, sim: JouloSimulator, settings: Settings
+) -> None:
+    fixed = settings.model_copy(update={"poll_concurrency": 2})
+    opened, services, joulo = await _households(fixed, clock, sim, 12)
+    try:
+        joulo.delay = 0.15  # two at a time cannot poll all twelve within one cycle
+        clock.advance(60)
+        asked: list[set[str]] = []
+        for _ in range(3):
+            joulo.tokens.clear()
+            report = await clock.run(services.poller.run_cycle(spread=True))
+            assert report is not None
+            assert report.timed_out
+            asked.append(set(joulo.tokens))
+            clock.advance(1)
+        # The second cycle began where the first was cut off (with the polls cut off midway).
+        assert len(asked[0] & asked[1]) <= 2
+        assert len(asked[0] | asked[1] | asked[2]) == 12  # nobody waits for ever
+    finally:
+        await opened.__aexit__(None, None, None)
