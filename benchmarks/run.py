@@ -265,7 +265,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--json", type=Path, metavar="FILE", help="also write the raw figures to this file"
     )
+    parser.add_argument(
+        "--digest-day",
+        action="store_true",
+        help="instead: the 1st of the month at 09:00 with a restart in the middle "
+        "(benchmarks/digest_day.py; uses --accounts, --interval and --latency)",
+    )
+    parser.add_argument(
+        "--runs", type=int, default=3, metavar="N", help="--digest-day: runs to take the median of"
+    )
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=240.0,
+        metavar="S",
+        help="--digest-day: seconds before 09:00 that the bot starts (240: at 08:56)",
+    )
     args = parser.parse_args(argv)
+    if args.digest_day:
+        from benchmarks.digest_day import main as digest_day
+
+        return digest_day(args)
     began = time.monotonic()
     results = measure(args)
     print(report(args, results))

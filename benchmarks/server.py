@@ -11,7 +11,8 @@ Serves on loopback only, until stdin closes or SIGTERM:
   overall limit of 30 messages per second: a bucket of 30 refilled at 30/s, the same as
   python-telegram-bot's limiter, plus one message of slack for the jitter of the round trip
   (a request that waited its turn can still arrive a millisecond early). Beyond it, 429.
-- `/_bench/all_chargers`, `/_bench/stats`, `/_bench/reset`: for the benchmark itself.
+- `/_bench/all_chargers`, `/_bench/stats`, `/_bench/reset`: for the benchmark itself;
+  `/_bench/start_cars` and `/_bench/digest_day` for `--digest-day` (see `benchmarks.digest_day`).
 
 The first line on stdout is `{"port": N}`.
 """
@@ -26,12 +27,13 @@ import signal
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
 from aiohttp import web
 
-from benchmarks.phases import token_of
+from benchmarks.phases import FIRST_OWNER, token_of
 from bot.clock import SystemClock
 from bot.joulo.simulator import RFID_TAGS, JouloSimulator
 
@@ -42,10 +44,22 @@ JITTER_SLACK = 1.0
 BOT_ID = 123456789
 
 
+class ShiftedClock(SystemClock):
+    """The real clock moved by a fixed offset (`--digest-day`: "the 1st, 08:56" for both sides)."""
+
+    def __init__(self, offset: float) -> None:
+        self._offset = timedelta(seconds=offset)
+
+    def now(self) -> datetime:
+        """The shifted time."""
+        return datetime.now(UTC) + self._offset
+
+
 @dataclass
 class _Charger:
     sim: JouloSimulator
     id: str
+    household: int = 0
     charging: bool = False
     offline: bool = False
 
@@ -57,6 +71,13 @@ class Stats:
     requests: dict[str, int] = field(default_factory=dict)
     last_chargers: dict[str, float] = field(default_factory=dict)
     min_gap: float | None = None
+    max_gap: float = 0.0
+    reset_at: float = field(default_factory=time.time)
+    #: (chat id, when) of every start announcement (🔌) and every digest (📅) sent.
+    announced: list[tuple[int, float]] = field(default_factory=list)
+    digests: list[tuple[int, float]] = field(default_factory=list)
+    #: (chat id, when) of every car started by `/_bench/start_cars`.
+    started: list[tuple[int, float]] = field(default_factory=list)
     early: int = 0
     sent: int = 0
     refused_429: int = 0
@@ -75,6 +96,7 @@ class World:
         tg_latency: float,
         interval: float,
         activity: float,
+        clock_offset: float = 0.0,
     ) -> None:
         self.latency = latency
         self.tg_latency = tg_latency
@@ -87,14 +109,14 @@ class World:
         self._bucket = TELEGRAM_RATE
         self._bucket_at = time.monotonic()
         self._message_id = 0
-        clock = SystemClock()
+        clock = ShiftedClock(clock_offset)
         for index in range(accounts):
             token = token_of(index)
             sim = JouloSimulator(clock, seed=seed + index)
             sim.add_account(token)
             names = ["Garage", "Driveway"][: 1 + (self.rng.random() < 0.3)]
             for name in names:
-                charger = _Charger(sim, sim.add_charger(token, name))
+                charger = _Charger(sim, sim.add_charger(token, name), household=index)
                 self.chargers.append(charger)
                 roll = self.rng.random()
                 if roll < 0.3:
@@ -150,6 +172,7 @@ class World:
             if last is not None:
                 gap = now - last
                 stats.min_gap = gap if stats.min_gap is None else min(stats.min_gap, gap)
+                stats.max_gap = max(stats.max_gap, gap)
                 if gap < self.interval * 0.98:
                     stats.early += 1
             stats.last_chargers[token] = now
@@ -216,6 +239,11 @@ class World:
             self.stats.sent += 1
             self._message_id += 1
             chat_id = int(params["chat_id"])
+            text = str(params.get("text", ""))
+            if text.startswith("🔌"):
+                self.stats.announced.append((chat_id, time.time()))
+            elif text.startswith("📅"):
+                self.stats.digests.append((chat_id, time.time()))
             result = {
                 "message_id": self._message_id,
                 "date": int(time.time()),
@@ -243,9 +271,51 @@ class World:
             }
         )
 
+    async def start_cars(self, request: web.Request) -> web.Response:
+        """Start charging at `count` households that are not charging yet (one car each)."""
+        count = int(request.query.get("count", "1"))
+        busy = {chat for chat, _ in self.stats.started}
+        for charger in self.chargers:
+            chat = FIRST_OWNER + charger.household
+            if count == 0:
+                break
+            if charger.charging or charger.offline or chat in busy:
+                continue
+            self._start(charger)
+            self.stats.started.append((chat, time.time()))
+            busy.add(chat)
+            count -= 1
+        return web.json_response({"ok": True})
+
+    async def digest_day(self, _: web.Request) -> web.Response:
+        """What `--digest-day` measures, since the last reset."""
+        stats = self.stats
+        now = time.monotonic()
+        waiting = max((now - last for last in stats.last_chargers.values()), default=0.0)
+        starts = []
+        for chat, at in stats.started:
+            later = [when for c, when in stats.announced if c == chat and when >= at]
+            starts.append({"chat": chat, "at": at, "announced": min(later, default=None)})
+        per_chat: dict[int, int] = {}
+        for chat, _ in stats.digests:
+            per_chat[chat] = per_chat.get(chat, 0) + 1
+        return web.json_response(
+            {
+                "reset_at": stats.reset_at,
+                "starts": starts,
+                "digests_per_chat": per_chat,
+                "digests_sent": len(stats.digests),
+                "last_digest_at": max((when for _, when in stats.digests), default=None),
+                "max_gap": max(stats.max_gap, waiting),
+                "refused_429": stats.refused_429,
+            }
+        )
+
     async def reset(self, _: web.Request) -> web.Response:
-        """Start counting afresh (between the benchmark's phases)."""
+        """Start counting afresh (between the benchmark's phases); digests sent are kept."""
+        digests = self.stats.digests
         self.stats = Stats()
+        self.stats.digests = digests
         return web.json_response({"ok": True})
 
 
@@ -257,6 +327,7 @@ async def _serve(args: argparse.Namespace) -> None:
         tg_latency=args.tg_latency / 1000,
         interval=args.interval,
         activity=args.activity,
+        clock_offset=args.clock_offset,
     )
     app = web.Application()
     app.router.add_get("/api/{endpoint:.*}", world.joulo)
@@ -264,6 +335,8 @@ async def _serve(args: argparse.Namespace) -> None:
     app.router.add_get("/_bench/all_chargers", world.all_chargers)
     app.router.add_get("/_bench/stats", world.stats_view)
     app.router.add_post("/_bench/reset", world.reset)
+    app.router.add_post("/_bench/start_cars", world.start_cars)
+    app.router.add_get("/_bench/digest_day", world.digest_day)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, backlog=4096)
@@ -296,6 +369,9 @@ def main() -> None:
     parser.add_argument("--tg-latency", type=float, default=50.0, help="Bot API latency, ms")
     parser.add_argument("--activity", type=float, default=0.02)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--clock-offset", type=float, default=0.0, help="seconds the simulated clock is ahead"
+    )
     asyncio.run(_serve(parser.parse_args()))
 
 
