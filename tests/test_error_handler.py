@@ -7,8 +7,10 @@ database lost a table under the running bot).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
+from pathlib import Path
 
 import pytest
 
@@ -18,12 +20,18 @@ from tests.story import World
 KEES = FakeUser(id=5010, first_name="Kees", language_code="nl")
 
 
+def _drop_table(database: Path, table: str) -> None:
+    with sqlite3.connect(database, timeout=30) as db:
+        db.execute(f"DROP TABLE {table}")
+
+
 async def test_a_failing_command_is_logged_and_the_chat_hears_something_went_wrong(
     world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
     await world.say(KEES, KEES, f"/link {world.token}")
-    with sqlite3.connect(world.settings.database_path) as db:
-        db.execute("DROP TABLE chat_settings")
+    # In a thread: a write transaction of the running bot may hold the lock, and it can only
+    # commit while the event loop runs (blocking the loop here waited 5 s for "database is locked").
+    await asyncio.to_thread(_drop_table, world.settings.database_path, "chat_settings")
     caplog.set_level(logging.ERROR, logger="bot")
 
     reply = await world.say(KEES, KEES, "/settings")
