@@ -101,6 +101,23 @@ async def test_a_token_in_a_group_that_cannot_be_deleted_says_so(world: World) -
     assert _rows(world, "accounts") == 0
 
 
+async def test_a_bare_token_in_a_group_gets_exactly_what_link_there_gets(world: World) -> None:
+    await _join(world, FAMILY)
+    await world.messages(FAMILY.id, 1)
+    for can_delete in (False, True):
+        world.telegram.set_can_delete(FAMILY, can_delete)
+        before = len(world.telegram.messages_to(FAMILY.id))
+        by_link = world.telegram.group_message(FAMILY, ANNA, f"/link {world.token}")
+        bare = world.telegram.group_message(FAMILY, ANNA, world.token)
+        link_warning, bare_warning = (await world.messages(FAMILY.id, before + 2))[before:]
+        assert bare_warning == link_warning
+        assert link_warning.startswith("⚠️ Never share your Joulo token in a group!")
+        deleted = {(FAMILY.id, by_link), (FAMILY.id, bare)} <= set(world.telegram.deleted)
+        assert deleted == can_delete
+    assert _rows(world, "accounts") == 0
+    assert [r for r in world.sim.requests if r.token == world.token] == []
+
+
 async def test_unlink_forgets_the_token_and_everything_derived_from_it(world: World) -> None:
     await _link(world)
     await _join(world, FAMILY)
