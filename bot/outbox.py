@@ -25,7 +25,7 @@ from bot.clock import Clock
 from bot.core.events import SessionCredited, SessionStarted
 from bot.core.notices import group_lost_notices
 from bot.core.outgoing import outgoing
-from bot.core.policy import decide
+from bot.core.policy import chat_language, decide
 from bot.core.state import ChargerState
 from bot.core.text.format import as_lang
 from bot.core.text.notifications import live_card, render_event
@@ -215,7 +215,7 @@ class Sender:
                     log.debug("chat %s: no finished message to add credits to", delivery.chat_id)
                     await self._store.mark_dropped(delivery.id, "no finished message to edit")
                     continue
-            lang = as_lang(delivery.language)
+            lang = chat_language(delivery.settings.language, as_lang(delivery.language))
             if delivery.account_id not in tag_names:
                 tag_names[delivery.account_id] = await self._store.tag_names(delivery.account_id)
             names = tag_names[delivery.account_id]
@@ -306,7 +306,7 @@ class Sender:
                 card.started,
                 state,
                 card.finished,
-                lang=as_lang(card.language),
+                lang=chat_language(card.settings.language, as_lang(card.language)),
                 tz=self._tz,
                 now=now,
             )

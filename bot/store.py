@@ -255,6 +255,7 @@ class Delivery:
     id: int
     chat_id: int
     account_id: int
+    #: The language recorded for the chat (see `policy.chat_language` for the one it gets).
     language: str
     attempts: int
     next_attempt_at: datetime | None
@@ -273,6 +274,7 @@ class LiveCard:
     #: The account's link the card belongs to (its chargers are read for this link).
     link_seq: int
     message_id: int
+    #: The language recorded for the chat (see `policy.chat_language` for the one it gets).
     language: str
     settings: ChatSettings
     started: SessionStarted
@@ -999,7 +1001,7 @@ class Store:
                     id=row["id"],
                     chat_id=row["chat_id"],
                     account_id=row["account_id"],
-                    language=settings.language or row["language"],
+                    language=row["language"],
                     attempts=row["attempts"],
                     next_attempt_at=_dt(row["next_attempt_at"]),
                     event=event_from_json(row["payload"]),
@@ -1067,7 +1069,7 @@ class Store:
                     account_id=row["account_id"],
                     link_seq=row["link_seq"],
                     message_id=row["message_id"],
-                    language=settings.language or row["language"],
+                    language=row["language"],
                     settings=settings,
                     started=started,
                     finished=finished if isinstance(finished, SessionFinished) else None,

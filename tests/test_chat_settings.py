@@ -296,12 +296,14 @@ async def test_a_live_cards_final_figures_go_out_with_the_finish_not_a_minute_la
     assert len(world.telegram.edits()) == count  # one final edit, then the card is closed
 
 
-async def _press(world: World, chat: FakeChat | FakeUser, message_id: int, data: str) -> str:
+async def _press(
+    world: World, chat: FakeChat | FakeUser, message_id: int, data: str, saved: str = "Saved."
+) -> str:
     """Anna presses a button of the menu; returns the redrawn menu's text once it is edited."""
     edits = len(world.telegram.edits())
     world.telegram.press_button(chat, ANNA, message_id, data)
     await world.telegram.await_for(lambda api: len(api.edits()) == edits + 1)
-    assert world.telegram.callback_answers()[-1]["text"] == "Saved."
+    assert world.telegram.callback_answers()[-1]["text"] == saved
     redrawn = world.telegram.message(chat.id, message_id)
     assert redrawn is not None
     return str(redrawn["text"])
@@ -365,7 +367,9 @@ async def test_the_language_button_changes_the_chats_notifications(world: World)
     menu = _last_sent(world, FAMILY.id)
     assert _button(menu, "set:lang:nl") == "Dutch"
 
-    await _press(world, FAMILY, menu.message_id, "set:lang:nl")
+    text = await _press(world, FAMILY, menu.message_id, "set:lang:nl", saved="Opgeslagen.")
+
+    assert text.startswith("⚙️ Instellingen voor deze chat\n")  # the chat's language now
 
     redrawn = world.telegram.message(FAMILY.id, menu.message_id)
     assert redrawn is not None
@@ -388,3 +392,38 @@ async def test_a_button_for_a_setting_that_no_longer_exists_is_stale(world: Worl
         "This button has expired. Send the command again."
     )
     assert world.telegram.edits() == []
+
+
+KEES = FakeUser(id=5010, first_name="Kees", language_code="nl")
+
+
+async def test_a_chosen_language_is_the_chats_for_every_reply_menu_and_notification(
+    world: World,
+) -> None:
+    await world.say(KEES, KEES, f"/link {world.token}")
+    assert await world.say(KEES, KEES, "/language en") == (
+        "🌐 This chat now gets its notifications in English."
+    )
+
+    await world.say(KEES, KEES, "/settings")
+    menu = _last_sent(world, KEES.id)
+    assert menu.plain_text.startswith("⚙️ Settings for this chat\n")
+    assert "Language: English" in menu.plain_text
+    status = await world.say(KEES, KEES, "/status")
+    assert "Garage — 🟢 online, idle" in status
+    assert await world.say(KEES, KEES, "hallo") == (
+        await world.say(ANNA, ANNA, "hello")  # what an English speaker hears
+    )
+
+    text = await _press_as(world, KEES, menu.message_id, "set:lang:nl")
+    assert text.startswith("⚙️ Instellingen voor deze chat\n")
+    assert world.telegram.callback_answers()[-1]["text"] == "Opgeslagen."
+
+
+async def _press_as(world: World, user: FakeUser, message_id: int, data: str) -> str:
+    edits = len(world.telegram.edits())
+    world.telegram.press_button(user, user, message_id, data)
+    await world.telegram.await_for(lambda api: len(api.edits()) == edits + 1)
+    redrawn = world.telegram.message(user.id, message_id)
+    assert redrawn is not None
+    return str(redrawn["text"])

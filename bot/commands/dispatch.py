@@ -22,6 +22,7 @@ from bot.commands.status import Status
 from bot.commands.table import COMMANDS, SubjectName
 from bot.core import buttons
 from bot.core.buttons import SessionsPress, StatsPeriod, StatsPress
+from bot.core.policy import chat_language
 from bot.core.reply import Reply
 from bot.core.text.catalog import t
 from bot.core.text.format import Language
@@ -63,6 +64,7 @@ class Answers:
             on_events,
             on_linked,
         )
+        self._store = store
         accounts = AccountReader(deps)
         self._linking = Linking(deps, accounts)
         self._status = Status(deps, accounts)
@@ -77,8 +79,20 @@ class Answers:
 
     # --- the rules every command goes through ------------------------------------------------
 
+    async def language_in(self, place: Place, person: Person) -> Language:
+        """The language to answer `person` in, in this chat (see `policy.chat_language`)."""
+        chosen = (await self._store.chat_settings(place.id)).language
+        return chat_language(chosen, person.language)
+
+    async def _in_chat_language(self, asked: Asked) -> Asked:
+        lang = await self.language_in(asked.place, asked.person)
+        if lang == asked.person.language:
+            return asked
+        return replace(asked, person=replace(asked.person, language=lang))
+
     async def command(self, name: str, asked: Asked) -> Reply:
         """Answer `/name`, after the rules: known, the right kind of chat, arguments or not."""
+        asked = await self._in_chat_language(asked)
         lang = asked.language
         spec = COMMANDS.get(name)
         if spec is None:
@@ -93,10 +107,12 @@ class Answers:
 
     async def chatter(self, asked: Asked) -> Reply:
         """Plain text in a private chat: the bot only understands commands."""
+        asked = await self._in_chat_language(asked)
         return Reply(t(asked.language, "only_commands"))
 
     async def press(self, asked: Asked, data: str) -> Reply | None:
         """A button was pressed; None when it belongs to no current message (an old button)."""
+        asked = await self._in_chat_language(asked)
         person, place = asked.person, asked.place
         match buttons.decode(data):
             case StatsPress(period):
@@ -128,7 +144,8 @@ class Answers:
 
     async def bot_added(self, place: Place, by: Person) -> Reply | None:
         """The bot joined a chat (or was unblocked): a group is welcomed, a private chat resumes."""
-        return await self._linking.bot_added(place, by)
+        language = await self.language_in(place, by)
+        return await self._linking.bot_added(place, replace(by, language=language))
 
     async def bot_removed(self, place: Place) -> None:
         """The bot was removed from a group or blocked in private: stop writing there."""

@@ -15,7 +15,7 @@ from bot.core.buttons import (
     SettingPress,
     TopicPress,
 )
-from bot.core.policy import ChatSettings, parse_mute, parse_quiet
+from bot.core.policy import ChatSettings, chat_language, parse_mute, parse_quiet
 from bot.core.reply import Reply
 from bot.core.text.catalog import t
 from bot.core.text.format import LANGUAGES, Language, as_lang, fmt_time
@@ -49,13 +49,13 @@ class Settings:
                 return await self.set_language(asked)
         raise unknown_command(asked.command)
 
-    async def _chat_language(
+    async def _notification_language(
         self, place: Place, settings: ChatSettings, fallback: Language
     ) -> Language:
-        if settings.language is not None:
-            return settings.language
+        """The language this chat's notifications use (shown in the menu)."""
         chat = await self._store.chat(place.id)
-        return as_lang(chat.language, fallback) if chat is not None else fallback
+        recorded = as_lang(chat.language, fallback) if chat is not None else fallback
+        return chat_language(settings.language, recorded)
 
     async def _chargers(self, person: Person, place: Place) -> list[tuple[str, str]]:
         chargers: list[tuple[str, str]] = []
@@ -76,15 +76,15 @@ class Settings:
         current: ChatSettings,
         chargers: list[tuple[str, str]] | None = None,
     ) -> Reply:
-        chat_language = await self._chat_language(place, current, person.language)
+        notifications = await self._notification_language(place, current, person.language)
         return settings_menu(
             current,
             chargers if chargers is not None else await self._chargers(person, place),
-            person.language,
+            chat_language(current.language, person.language),
             self._deps.tz,
             self._deps.clock.now(),
             private=place.is_private,
-            chat_language=chat_language,
+            chat_language=notifications,
         )
 
     async def _change(
@@ -126,7 +126,8 @@ class Settings:
             redrawn = await self._menu(person, place, current, chargers)
             return replace(redrawn, notice=settings_notice(lang, saved=False))
         redrawn = await self._menu(person, place, updated, chargers)
-        return replace(redrawn, notice=settings_notice(lang, saved=True))
+        saved = settings_notice(chat_language(updated.language, lang), saved=True)
+        return replace(redrawn, notice=saved)
 
     @staticmethod
     def _button_change(

@@ -141,6 +141,15 @@ def parse_clock(text: str) -> time | None:
     return time(int(match.group(1)), int(match.group(2)))
 
 
+def chat_language(chosen: Language | None, default: Language) -> Language:
+    """The language of everything said in a chat: replies, menus and notifications alike.
+
+    The language chosen for the chat (`/language`, the settings menu) wins; without one, a
+    reply is in the asker's language and a notification in the one recorded for the chat.
+    """
+    return chosen if chosen is not None else default
+
+
 def parse_quiet(text: str) -> QuietHours | None:
     """`22:00-07:00` (may cross midnight) → quiet hours; None if malformed or empty."""
     start_text, sep, end_text = text.replace("–", "-").partition("-")

@@ -171,6 +171,9 @@ class TelegramHandlers:
             reply = await self._answers.press(asked, query.data)
         try:
             if reply is None or not isinstance(message, Message):
+                if isinstance(message, Message):  # in the chat's language, as every reply
+                    person = self._person(query.from_user)
+                    language = await self._answers.language_in(_place(message.chat), person)
                 await query.answer(self._answers.stale_button(language))
                 return
             await query.answer(reply.notice)
