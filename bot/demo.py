@@ -33,7 +33,7 @@ from bot.commands import TOKEN_PATTERN, Answers, Asked, Person, Place, find_toke
 from bot.config import Settings
 from bot.core.reply import Button, Reply
 from bot.core.text.catalog import plain, t
-from bot.core.text.format import Html, Language, fmt, fmt_time
+from bot.core.text.format import Html, Language, escape, fmt, fmt_number, fmt_time
 from bot.exits import ExitStatus
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
@@ -114,7 +114,8 @@ class Terminal:
         self.out_dir.mkdir(parents=True, exist_ok=True)
         path = self.out_dir / filename
         path.write_bytes(content)
-        return fmt("\n📎 {path} ({size} bytes)", path=str(path), size=f"{len(content):,}")
+        size = fmt_number(len(content), self.lang, decimals=0)
+        return Html("\n") + t(self.lang, "demo_file", path=str(path), size=size)
 
     def show_reply(self, chat: str, reply: Reply) -> None:
         """Print a reply; its file (a chart, a CSV) is written to `out_dir` and its path shown."""
@@ -129,14 +130,14 @@ class Terminal:
     async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """The `Messenger` interface: a notification arrives in a chat."""
         chat = self.names.get(chat_id, str(chat_id))
-        self.show(f"{chat} 🔕 (silently)" if silent else chat, text)
+        self.show(plain(self.lang, "demo_silently", chat=chat) if silent else chat, text)
         self._sent += 1
         return self._sent
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """The `Messenger` interface: a sent message is changed in place."""
         chat = self.names.get(chat_id, str(chat_id))
-        self.show(f"{chat} ✏️ (message {message_id} updated)", text)
+        self.show(plain(self.lang, "demo_edited", chat=chat, number=message_id), text)
 
 
 @dataclass(frozen=True)
@@ -233,7 +234,7 @@ async def _demo(
     stop = asyncio.Event()
     with signals.setting(stop):
         await _play(settings, duration=duration, speed=speed, seed=seed, out_dir=out_dir, stop=stop)
-    write(sys.stdout, "Demo ended.")
+    write(sys.stdout, plain(settings.default_language, "demo_ended"))
     return ExitStatus.OK
 
 
@@ -253,7 +254,7 @@ async def _play(
     token = sim.add_account()
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(
-        token, "Oprit" if lang == "nl" else "Driveway", connection_type="ocpp", mid_certified=False
+        token, plain(lang, "demo_driveway"), connection_type="ocpp", mid_certified=False
     )
     _past(sim, garage, driveway, clock.now(), random.Random(seed))  # noqa: S311  (a simulation)
 
@@ -262,13 +263,12 @@ async def _play(
         clock,
         settings,
         lang,
-        {OWNER: "📱 Anna (private chat)"},
+        {OWNER: plain(lang, "demo_private_chat"), GROUP: plain(lang, "demo_group_chat")},
         out_dir=out_dir,
         on_gone=stop.set,
     )
-    terminal.names[GROUP] = "👪 Family group"
     person = Person(id=OWNER, name="Anna", language=lang)
-    group = Place(GROUP, "group", "Family")
+    group = Place(GROUP, "group", plain(lang, "demo_group_title"))
 
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
         answers: Answers = services.answers
@@ -280,18 +280,17 @@ async def _play(
             tz=settings.tz,
             wakeup=services.wakeup,
         )
-        terminal.write(
-            f"Joulo bot demo — simulated time runs {speed:g}× faster than real time.\n"
-            "Type /status, /stats, /sessions, /export or /help (answered as in the family "
-            "group); a button is pressed by its number, or by naming it, as in /sessions older.\n"
-            f"Charts and CSV files are written to {out_dir}. /quit, Ctrl-D or Ctrl-C ends it.\n"
-        )
-        terminal.show("📱 Anna → bot", f"/link {token[:10]}…")
-        terminal.show("🤖 bot → Anna", (await answers.link(person, token)).reply.text)
-        terminal.show("📱 Anna → bot", "/tag 04A3B2C1 Anna")
-        terminal.show("🤖 bot → Anna", (await answers.tag(person, ("04A3B2C1", "Anna"))).text)
-        terminal.show("👪 Anna → Family group", "/subscribe")
-        terminal.show("🤖 bot → Family group", (await answers.subscribe(person, group)).text)
+        # Plain text for the terminal (not HTML): the folder's name is shown as it is.
+        terminal.write(plain(lang, "demo_banner", speed=f"{speed:g}", folder=out_dir))
+        anna_to_bot, bot_to_anna = plain(lang, "demo_anna_to_bot"), plain(lang, "demo_bot_to_anna")
+        anna_to_group = plain(lang, "demo_anna_to_group")
+        bot_to_group = plain(lang, "demo_bot_to_group")
+        terminal.show(anna_to_bot, escape(f"/link {token[:10]}…"))
+        terminal.show(bot_to_anna, (await answers.link(person, token)).reply.text)
+        terminal.show(anna_to_bot, escape("/tag 04A3B2C1 Anna"))
+        terminal.show(bot_to_anna, (await answers.tag(person, ("04A3B2C1", "Anna"))).text)
+        terminal.show(anna_to_group, escape("/subscribe"))
+        terminal.show(bot_to_group, (await answers.subscribe(person, group)).text)
 
         #: The buttons of the last reply, numbered: typing a number presses one.
         menu: list[Button] = []
@@ -304,10 +303,10 @@ async def _play(
             return True  # she created the family group
 
         def to_bot(place: Place) -> str:
-            return "👪 Anna → Family group" if place == group else "📱 Anna → bot"
+            return anna_to_group if place == group else anna_to_bot
 
         def from_bot(place: Place) -> str:
-            return "🤖 bot → Family group" if place == group else "🤖 bot → Anna"
+            return bot_to_group if place == group else bot_to_anna
 
         def show_reply(place: Place, reply: Reply) -> None:
             shown = Html(
@@ -353,7 +352,7 @@ async def _play(
         async def say(line: str, place: Place | None = None) -> None:
             place = place or here[0]
             shown = TOKEN_PATTERN.sub(lambda found: found.group(0)[:10] + "…", line.strip())
-            terminal.show(to_bot(place), shown)
+            terminal.show(to_bot(place), escape(shown))  # what Anna typed is not HTML
             reply = await answer(place, line.strip())
             if reply is not None:
                 show_reply(place, reply)

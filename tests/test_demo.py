@@ -6,13 +6,15 @@ input, `--duration`, SIGTERM, Ctrl-C (SIGINT) and a reader that stops reading (`
 each time with exit code 0, "Demo ended." as the last line and no `joulo-demo-*` folder left.
 `/private` and `/group` move between the chats, and what is typed is answered as Telegram
 would: `/status@bot`, a bare token (deleted, warned about), a number with no button. Options
-that cannot work are refused in one line before the demo starts. Malformed Telegram settings
+that cannot work are refused in one line before the demo starts. A Dutch demo says its own
+lines (banner, chat names, file sizes, "Demo ended.") in Dutch too. Malformed Telegram settings
 in `.env` do not stop the demo: it ignores every setting it does not read.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -279,3 +281,27 @@ def test_the_demo_moves_between_the_group_and_the_private_chat_as_telegram_would
     assert "🗑 (deleted Anna's message: it held a Joulo token)" in rest
     assert "⚠️ Never share your Joulo token in a group! I deleted the message." in rest
     assert token not in out
+
+
+def test_a_dutch_demo_says_its_own_lines_in_dutch_too(
+    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+) -> None:
+    out_dir = tmp_path / "out"
+    result = demo(
+        {**environment, "DEFAULT_LANGUAGE": "nl"},
+        tmp_path,
+        "--out",
+        str(out_dir),
+        stdin="/stats\n/private\n/quit\n",
+    )
+
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = result.stdout
+    assert out.startswith("Demo van de Joulo-bot — de gesimuleerde tijd loopt 3000× sneller")
+    assert f"Grafieken en CSV-bestanden komen in {out_dir}." in out
+    assert "👪 Anna → Gezinsgroep\n    /stats\n" in out
+    assert re.search(rf"📎 {re.escape(str(out_dir))}/\S+\.png \(\d{{1,3}}(\.\d{{3}})+ bytes\)", out)
+    assert "(je bent nu in je privéchat met de bot" in out
+    assert out.rstrip().endswith("Demo afgelopen.")
+    for english in ("Family group", "simulated time", "private chat", "Demo ended"):
+        assert english not in out

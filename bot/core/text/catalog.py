@@ -624,6 +624,35 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "(type a number to press that button)",
         "nl": "(typ een nummer om op die knop te drukken)",
     },
+    "demo_banner": {
+        "en": "Joulo bot demo — simulated time runs {speed}× faster than real time.\n"
+        "You are Anna in her family group: type /status, /stats, /sessions, /export or /help. "
+        "/private takes you to her private chat with the bot (for /tag, /link, /unlink), "
+        "/group back.\nA button is pressed by its number, or by naming it, as in "
+        "/sessions older.\nCharts and CSV files are written to {folder}. "
+        "/quit, Ctrl-D or Ctrl-C ends it.\n",
+        "nl": "Demo van de Joulo-bot — de gesimuleerde tijd loopt {speed}× sneller dan de echte."
+        "\nJe bent Anna in haar gezinsgroep: typ /status, /stats, /sessions, /export of /help. "
+        "/private brengt je naar haar privéchat met de bot (voor /tag, /link, /unlink), "
+        "/group terug.\nEen knop druk je in met zijn nummer, of door hem te noemen, zoals "
+        "/sessions ouder.\nGrafieken en CSV-bestanden komen in {folder}. "
+        "/quit, Ctrl-D of Ctrl-C stopt de demo.\n",
+    },
+    "demo_ended": {"en": "Demo ended.", "nl": "Demo afgelopen."},
+    "demo_file": {"en": "📎 {path} ({size} bytes)", "nl": "📎 {path} ({size} bytes)"},
+    "demo_private_chat": {"en": "📱 Anna (private chat)", "nl": "📱 Anna (privéchat)"},
+    "demo_group_chat": {"en": "👪 Family group", "nl": "👪 Gezinsgroep"},
+    "demo_group_title": {"en": "Family", "nl": "Gezin"},
+    "demo_driveway": {"en": "Driveway", "nl": "Oprit"},
+    "demo_anna_to_bot": {"en": "📱 Anna → bot", "nl": "📱 Anna → bot"},
+    "demo_bot_to_anna": {"en": "🤖 bot → Anna", "nl": "🤖 bot → Anna"},
+    "demo_anna_to_group": {"en": "👪 Anna → Family group", "nl": "👪 Anna → Gezinsgroep"},
+    "demo_bot_to_group": {"en": "🤖 bot → Family group", "nl": "🤖 bot → Gezinsgroep"},
+    "demo_silently": {"en": "{chat} 🔕 (silently)", "nl": "{chat} 🔕 (zonder geluid)"},
+    "demo_edited": {
+        "en": "{chat} ✏️ (message {number} updated)",
+        "nl": "{chat} ✏️ (bericht {number} bijgewerkt)",
+    },
     "demo_no_button": {
         "en": "(there is no button {number}: the last answer has buttons 1 to {count})",
         "nl": "(er is geen knop {number}: het laatste antwoord heeft knoppen 1 tot en met {count})",
@@ -636,11 +665,11 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "(you are now in your private chat with the bot, where /tag, /link and /unlink "
         "work; /group takes you back to the family group)",
         "nl": "(je bent nu in je privéchat met de bot, waar /tag, /link en /unlink werken; "
-        "/group brengt je terug naar de familiegroep)",
+        "/group brengt je terug naar de gezinsgroep)",
     },
     "demo_in_group": {
         "en": "(you are back in the family group; /private takes you to your private chat)",
-        "nl": "(je bent terug in de familiegroep; /private brengt je naar je privéchat)",
+        "nl": "(je bent terug in de gezinsgroep; /private brengt je naar je privéchat)",
     },
     "demo_deleted": {
         "en": "🗑 (deleted Anna's message: it held a Joulo token)",
