@@ -280,6 +280,7 @@ class Sender:
         a card whose message was deleted or can no longer be edited is closed.
         """
         edited: set[int] = set()
+        tag_names: dict[int, dict[str, str]] = {}  # per account, read once per refresh
         for card in await self._store.live_cards():
             paused = self._cards_paused.get(card.chat_id)
             if paused is not None:
@@ -302,10 +303,13 @@ class Sender:
                 if card.finished is not None:  # switched off meanwhile: leave it as it is
                     await self._store.card_edited(card.delivery_id, now, closed=True)
                 continue
+            if card.account_id not in tag_names:
+                tag_names[card.account_id] = await self._store.tag_names(card.account_id)
             text = live_card(
                 card.started,
                 state,
                 card.finished,
+                tag_names=tag_names[card.account_id],
                 lang=chat_language(card.settings.language, as_lang(card.language)),
                 tz=self._tz,
                 now=now,

@@ -7,6 +7,7 @@ and the digest's comparison with the month before (no percentage against an empt
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -16,6 +17,7 @@ from bot.core.events import MonthlyDigest, SessionFinished, SessionStarted
 from bot.core.policy import ChatSettings, QuietHours
 from bot.core.reply import MAX_BUTTON_DATA
 from bot.core.state import ChargerState, Sample, SessionState
+from bot.core.text.format import Language
 from bot.core.text.notifications import digest, live_card
 from bot.core.text.settings import settings_menu
 
@@ -114,12 +116,23 @@ def _running(kwh: float) -> ChargerState:
     )
 
 
+def _card(
+    start: SessionStarted,
+    state: ChargerState | None,
+    finished: SessionFinished | None,
+    lang: Language,
+    names: Mapping[str, str] | None = None,
+) -> str:
+    names = names or {}
+    return live_card(start, state, finished, tag_names=names, lang=lang, tz=AMSTERDAM, now=NOW)
+
+
 def test_a_live_card_shows_the_session_so_far() -> None:
-    assert live_card(START, _running(5.4), None, lang="en", tz=AMSTERDAM, now=NOW) == (
+    assert _card(START, _running(5.4), None, "en") == (
         "🔌 <b>Garage</b>: charging since 11:15\n⚡ 5.40 kWh · ~7.2 kW · 45 min\n"
         "<i>Updated 12:00</i>"
     )
-    assert live_card(START, _running(5.4), None, lang="nl", tz=AMSTERDAM, now=NOW) == (
+    assert _card(START, _running(5.4), None, "nl") == (
         "🔌 <b>Garage</b>: aan het laden sinds 11:15\n⚡ 5,40 kWh · ~7,2 kW · 45 min\n"
         "<i>Bijgewerkt 12:00</i>"
     )
@@ -136,9 +149,30 @@ def test_a_finished_live_card_shows_the_end_figures_and_credits() -> None:
         ere_credits=1.82,
     )
 
-    assert live_card(START, None, finished, lang="en", tz=AMSTERDAM, now=NOW) == (
+    assert _card(START, None, finished, "en") == (
         "🔌 <b>Garage</b>: charged 11:15–12:00\n✅ 5.50 kWh in 45 min\nERE credits: 1.82"
     )
+
+
+def test_a_live_card_on_a_named_card_keeps_the_person_to_the_end() -> None:
+    start = START.model_copy(update={"id_tag": "04A3B2C1"})
+    names = {"04A3B2C1": "Anna"}
+    running = _card(start, _running(5.4), None, "en", names)
+    assert running.startswith("🔌 Anna started charging at <b>Garage</b> · 11:15\n⚡ 5.40 kWh")
+    dutch = _card(start, _running(5.4), None, "nl", names)
+    assert dutch.startswith("🔌 Anna is begonnen met laden bij <b>Garage</b> · 11:15\n")
+    finished = SessionFinished(
+        charger_id=CHARGER,
+        charger_name="Garage",
+        session_id="s1",
+        started_at=START.started_at,
+        ended_at=NOW,
+        kwh=5.5,
+        id_tag="04A3B2C1",
+    )
+    done = _card(start, None, finished, "nl", names)
+    assert done == "🔌 Anna laadde bij <b>Garage</b> 11:15–12:00\n✅ 5,50 kWh in 45 min"
+    assert "04A3B2C1" not in running + done
 
 
 def test_the_digest_compares_with_the_month_before_only_when_it_had_charging() -> None:

@@ -79,7 +79,7 @@ async def test_a_session_that_ended_while_the_bot_was_down_is_announced_as_finis
     assert finished.while_away
     assert finished.final
     assert finished.kwh == 10.17
-    text = render_event(finished, "en", services.settings.tz, clock.now())
+    text = render_event(finished, "en", services.settings.tz, clock.now(), {})
     assert text.endswith("⏱ <i>Happened while the bot was away; reported late.</i>")
 
 
@@ -167,7 +167,7 @@ async def test_a_long_joulo_outage_is_told_once_and_its_end_once(
 
     deliveries = await services.store.pending_deliveries()
     told = [
-        (d.event.kind, render_event(d.event, "en", services.settings.tz, clock.now()))
+        (d.event.kind, render_event(d.event, "en", services.settings.tz, clock.now(), {}))
         for d in deliveries
     ]
     assert [kind for kind, _ in told] == [

@@ -111,7 +111,7 @@ def online(**changes: Any) -> ChargerOnline:
 
 
 def render(event: Event, lang: Language, now: datetime = NOW) -> str:
-    return render_event(event, lang, AMSTERDAM, now)
+    return render_event(event, lang, AMSTERDAM, now, {})
 
 
 # --- session started --------------------------------------------------------------------

@@ -204,7 +204,7 @@ async def test_final_figures_go_out_at_once_when_sessions_gives_the_session_anot
     finished = (await services.store.pending_deliveries())[-1].event
     assert finished.kind == "session_finished"
     assert (finished.final, finished.kwh, finished.ere_credits) == (True, 11.0, 3.63)
-    text = render_event(finished, "en", services.settings.tz, clock.now())
+    text = render_event(finished, "en", services.settings.tz, clock.now(), {})
     assert text.startswith("✅ <b>Garage</b>: charging finished (tag 04A3B2C1)\n11")
     assert "Last measured figures" not in text
     for _ in range(15):  # nothing is announced again, final or not
@@ -291,7 +291,7 @@ async def test_a_token_no_configured_key_can_read_asks_the_owner_to_link_again(
     )
     await restarted_with_a_new_key.run_cycle()
     (delivery,) = await services.store.pending_deliveries()
-    text = render_event(delivery.event, "en", services.settings.tz, clock.now())
+    text = render_event(delivery.event, "en", services.settings.tz, clock.now(), {})
     assert text.startswith("🔑 I can no longer read your stored Joulo token")
     assert polls(sim) == before  # nothing sent
 

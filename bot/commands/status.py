@@ -72,6 +72,7 @@ class Status:
                     ).values()
                 ),
                 last_success_at=self._deps.readings.last_success(account),
+                tag_names=await self._deps.store.tag_names(account.id),
             )
             for account in accounts
         ]

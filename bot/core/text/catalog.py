@@ -8,9 +8,11 @@ labels, popups) and for files: it fills in values as they are.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Final
 
 from bot.core.chart import ChartText
+from bot.core.tags import tag_name
 from bot.core.text.format import Html, Language, fmt
 
 # One entry per message; keep the two languages side by side so they cannot drift apart.
@@ -591,6 +593,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "🔌 <b>{charger}</b>: charging since {time}{tag}",
         "nl": "🔌 <b>{charger}</b>: aan het laden sinds {time}{tag}",
     },
+    "card_done_by": {
+        "en": "🔌 {who} charged at <b>{charger}</b> {start}–{end}\n✅ {kwh} kWh in {duration}",
+        "nl": "🔌 {who} laadde bij <b>{charger}</b> {start}–{end}\n✅ {kwh} kWh in {duration}",
+    },
     "card_figures": {
         "en": "\n⚡ {kwh} kWh{power} · {duration}\n<i>Updated {updated}</i>",
         "nl": "\n⚡ {kwh} kWh{power} · {duration}\n<i>Bijgewerkt {updated}</i>",
@@ -721,6 +727,12 @@ def plural(lang: Language, key: str, n: int) -> Html:
 def tag_note(tag: str | None, lang: Language) -> Html:
     """` (tag 04A3B2C1)` after a charger's name; empty without a tag."""
     return t(lang, "tag", tag=tag) if tag else Html()
+
+
+def who_note(tag: str | None, names: Mapping[str, str], lang: Language) -> Html:
+    """` · 👤 Anna` when the card has a name, else ` (tag 04A3B2C1)`; empty without a card."""
+    who = tag_name(names, tag)
+    return t(lang, "sessions_who", who=who) if who else tag_note(tag, lang)
 
 
 def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:

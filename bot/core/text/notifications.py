@@ -44,16 +44,17 @@ def render_event(
     lang: Language,
     tz: tzinfo,
     now: datetime,
-    tag_names: Mapping[str, str] | None = None,
+    tag_names: Mapping[str, str],
 ) -> Html:
     """The message that announces `event` in a chat that speaks `lang`.
 
     `tag_names` are the account's names for its charge cards: a session on a named card says
-    who charged ("Anna started charging at Garage") instead of the card's id.
+    who charged ("Anna started charging at Garage") instead of the card's id, in every text
+    about it (the live card and the late-credits edit too).
     """
     match event:
         case SessionStarted():
-            who = tag_name(tag_names or {}, event.id_tag)
+            who = tag_name(tag_names, event.id_tag)
             text = t(
                 lang,
                 "started_by" if who else "started",
@@ -70,7 +71,7 @@ def render_event(
                 if span >= MIN_SPAN_FOR_AVERAGE and event.kwh > 0
                 else ""
             )
-            who = tag_name(tag_names or {}, event.id_tag)
+            who = tag_name(tag_names, event.id_tag)
             text = t(
                 lang,
                 "finished_by" if who else "finished",
@@ -86,7 +87,7 @@ def render_event(
             if not event.final:
                 text += t(lang, "not_final")
         case SessionCredited():
-            return render_event(event.finished, lang, tz, now)
+            return render_event(event.finished, lang, tz, now, tag_names)
         case SessionStalled():
             return stalled(event, lang, tz, now)
         case MonthlyDigest():
@@ -124,18 +125,24 @@ def live_card(
     state: ChargerState | None,
     finished: SessionFinished | None,
     *,
+    tag_names: Mapping[str, str],
     lang: Language,
     tz: tzinfo,
     now: datetime,
 ) -> Html:
-    """The "started" message redrawn: kWh, power and time while running; end figures at last."""
+    """The "started" message redrawn: kWh, power and time while running; end figures at last.
+
+    A named card keeps its person: the card starts as the "started" message did.
+    """
     charger = started.charger_name
     begin = fmt_time(started.started_at, lang, tz, now)
+    who = tag_name(tag_names, started.id_tag)
     if finished is not None:
         span = finished.ended_at - finished.started_at
         text = t(
             lang,
-            "card_done",
+            "card_done_by" if who else "card_done",
+            who=who or "",
             charger=charger,
             start=begin,
             end=fmt_time(finished.ended_at, lang, tz, now),
@@ -146,7 +153,10 @@ def live_card(
         if finished.ere_credits is not None:
             text += t(lang, "credits", credits=fmt_number(finished.ere_credits, lang, 2))
         return text
-    text = t(lang, "card_live", charger=charger, time=begin, tag=tag_note(started.id_tag, lang))
+    if who:
+        text = t(lang, "started_by", who=who, charger=charger, time=begin)
+    else:
+        text = t(lang, "card_live", charger=charger, time=begin, tag=tag_note(started.id_tag, lang))
     session = state.session if state is not None else None
     if state is not None and session is not None and session.id == started.session_id:
         power = estimate_power_kw(session, state.observed_at)

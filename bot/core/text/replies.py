@@ -7,7 +7,7 @@ I/O, `now` is an argument. External strings (names, statuses, tags) go in as the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
@@ -18,7 +18,7 @@ from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
 from bot.core.export import SessionView
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
-from bot.core.text.catalog import plain, plural, t, tag_note
+from bot.core.text.catalog import plain, plural, t, who_note
 from bot.core.text.format import (
     Html,
     Language,
@@ -64,6 +64,8 @@ class AccountStatus:
     paused: bool
     chargers: Sequence[ChargerState]
     last_success_at: datetime | None
+    #: The account's names for its charge cards: a running session says who charges.
+    tag_names: Mapping[str, str]
 
 
 def status(
@@ -98,7 +100,7 @@ def _status_block(
     if not account.chargers:
         lines.append(t(lang, "status_no_chargers"))
     for state in sorted(account.chargers, key=lambda s: s.name.lower()):
-        lines.extend(_charger_lines(state, lang, tz, now))
+        lines.extend(_charger_lines(state, account.tag_names, lang, tz, now))
     seen = account.last_success_at
     if seen is not None:
         age = now - seen
@@ -111,7 +113,9 @@ def _status_block(
     return Html("\n").join(lines)
 
 
-def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetime) -> list[Html]:
+def _charger_lines(
+    state: ChargerState, names: Mapping[str, str], lang: Language, tz: tzinfo, now: datetime
+) -> list[Html]:
     name = state.name
     if not state.online:
         since = state.offline_since or state.observed_at
@@ -129,7 +133,7 @@ def _charger_lines(state: ChargerState, lang: Language, tz: tzinfo, now: datetim
         duration=fmt_duration(now - session.started_at, lang),
         time=fmt_time(session.started_at, lang, tz, now),
         power=t(lang, "power_now", kw=fmt_number(power, lang)) if power is not None else "",
-        tag=tag_note(session.id_tag, lang),
+        tag=who_note(session.id_tag, names, lang),
     )
     return [t(lang, "charger_line", charger=name, state=t(lang, "state_charging")), detail]
 
