@@ -427,3 +427,17 @@ async def _press_as(world: World, user: FakeUser, message_id: int, data: str) ->
     redrawn = world.telegram.message(user.id, message_id)
     assert redrawn is not None
     return str(redrawn["text"])
+
+
+async def test_an_expired_button_speaks_the_chats_chosen_language(world: World) -> None:
+    await world.say(KEES, KEES, f"/link {world.token}")
+    await world.say(KEES, KEES, "/language en")
+    await world.say(KEES, KEES, "/settings")
+    menu = _last_sent(world, KEES.id)
+
+    world.telegram.press_button(KEES, KEES, menu.message_id, "set:c:no-such-charger")
+    await world.telegram.await_for(lambda api: len(api.callback_answers()) == 1)
+
+    assert world.telegram.callback_answers()[0]["text"] == (
+        "This button has expired. Send the command again."
+    )
