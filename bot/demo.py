@@ -81,7 +81,10 @@ class Terminal:
     clock: ScaledClock
     settings: Settings
     lang: Language
+    #: Each chat's name, as a catalog key: it is said in that chat's language.
     names: dict[int, str] = field(default_factory=dict)
+    #: Each chat's language (`Answers.language_in`); the demo's own for a chat not in it.
+    langs: dict[int, Language] = field(default_factory=dict)
     #: Where pictures the bot sends (the digest's chart) are written.
     out_dir: Path = field(default_factory=lambda: Path(tempfile.gettempdir()) / "joulo-demo")
     #: Called once when nobody reads the output any more (the demo then ends, as on /quit).
@@ -109,19 +112,23 @@ class Terminal:
         body = self._plain(text).replace("\n", "\n" + " " * 4)
         self.write(f"[{stamp}] {chat}\n    {body}\n")
 
-    def _file(self, filename: str, content: bytes) -> str:
+    def language(self, chat_id: int) -> Language:
+        """The language the chat is in."""
+        return self.langs.get(chat_id, self.lang)
+
+    def _file(self, filename: str, content: bytes, lang: Language) -> str:
         """Write a file the bot sends to `out_dir`; returns the line that shows where (HTML)."""
         self.out_dir.mkdir(parents=True, exist_ok=True)
         path = self.out_dir / filename
         path.write_bytes(content)
-        size = fmt_number(len(content), self.lang, decimals=0)
-        return Html("\n") + t(self.lang, "demo_file", path=str(path), size=size)
+        size = fmt_number(len(content), lang, decimals=0)
+        return Html("\n") + t(lang, "demo_file", path=str(path), size=size)
 
-    def show_reply(self, chat: str, reply: Reply) -> None:
+    def show_reply(self, chat: str, reply: Reply, lang: Language) -> None:
         """Print a reply; its file (a chart, a CSV) is written to `out_dir` and its path shown."""
         text = Html(reply.text)  # a reply's text is Telegram HTML
         if reply.attachment is not None:
-            text += self._file(reply.attachment.filename, reply.attachment.content)
+            text += self._file(reply.attachment.filename, reply.attachment.content, lang)
         if reply.buttons:
             labels = "  ".join(f"[{button.text}]" for row in reply.buttons for button in row)
             text += "\n" + labels
@@ -129,15 +136,17 @@ class Terminal:
 
     async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
         """The `Messenger` interface: a notification arrives in a chat."""
-        chat = self.names.get(chat_id, str(chat_id))
-        self.show(plain(self.lang, "demo_silently", chat=chat) if silent else chat, text)
+        lang = self.language(chat_id)
+        chat = plain(lang, self.names[chat_id]) if chat_id in self.names else str(chat_id)
+        self.show(plain(lang, "demo_silently", chat=chat) if silent else chat, text)
         self._sent += 1
         return self._sent
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """The `Messenger` interface: a sent message is changed in place."""
-        chat = self.names.get(chat_id, str(chat_id))
-        self.show(plain(self.lang, "demo_edited", chat=chat, number=message_id), text)
+        lang = self.language(chat_id)
+        chat = plain(lang, self.names[chat_id]) if chat_id in self.names else str(chat_id)
+        self.show(plain(lang, "demo_edited", chat=chat, number=message_id), text)
 
 
 @dataclass(frozen=True)
@@ -263,7 +272,7 @@ async def _play(
         clock,
         settings,
         lang,
-        {OWNER: plain(lang, "demo_private_chat"), GROUP: plain(lang, "demo_group_chat")},
+        {OWNER: "demo_private_chat", GROUP: "demo_group_chat"},
         out_dir=out_dir,
         on_gone=stop.set,
     )
@@ -303,10 +312,12 @@ async def _play(
             return True  # she created the family group
 
         def to_bot(place: Place) -> str:
-            return anna_to_group if place == group else anna_to_bot
+            key = "demo_anna_to_group" if place == group else "demo_anna_to_bot"
+            return plain(terminal.language(place.id), key)
 
         def from_bot(place: Place) -> str:
-            return bot_to_group if place == group else bot_to_anna
+            key = "demo_bot_to_group" if place == group else "demo_bot_to_anna"
+            return plain(terminal.language(place.id), key)
 
         def show_reply(place: Place, reply: Reply) -> None:
             shown = Html(
@@ -317,12 +328,16 @@ async def _play(
             menu[:] = [button for row in reply.buttons for button in row]
             lines = [f"{number}. {b.text}" for number, b in enumerate(menu, start=1)]
             if lines:
-                shown += "\n" + "\n".join(lines) + "\n" + plain(lang, "demo_menu_hint")
-            terminal.show_reply(from_bot(place), replace(reply, text=shown, buttons=()))
+                hint = plain(terminal.language(place.id), "demo_menu_hint")
+                shown += "\n" + "\n".join(lines) + "\n" + hint
+            terminal.show_reply(
+                from_bot(place), replace(reply, text=shown, buttons=()), terminal.language(place.id)
+            )
 
         async def answer(place: Place, line: str) -> Reply | None:
             """What the bot answers to `line` typed in `place`, as the Telegram handlers would."""
             words = line.split()
+            lang = terminal.language(place.id)
             asked = Asked(person, place, tuple(words[1:]), is_admin=anna_is_admin)
             token = find_token(line)
             if token is not None:  # before the commands, as in Telegram: even "/link <token>"
@@ -354,13 +369,15 @@ async def _play(
             shown = TOKEN_PATTERN.sub(lambda found: found.group(0)[:10] + "…", line.strip())
             terminal.show(to_bot(place), escape(shown))  # what Anna typed is not HTML
             reply = await answer(place, line.strip())
+            # /language, or the menu's language buttons, may have changed the chat's language.
+            terminal.langs[place.id] = await answers.language_in(place, person)
             if reply is not None:
                 show_reply(place, reply)
 
         def move(place: Place) -> None:
             here[0] = place
             key = "demo_in_group" if place == group else "demo_in_private"
-            terminal.show("🎬", t(lang, key))
+            terminal.show("🎬", t(terminal.language(place.id), key))
 
         async def on_line(line: str) -> bool:
             words = line.strip().split()

@@ -7,7 +7,8 @@ each time with exit code 0, "Demo ended." as the last line and no `joulo-demo-*`
 `/private` and `/group` move between the chats, and what is typed is answered as Telegram
 would: `/status@bot`, a bare token (deleted, warned about), a number with no button. Options
 that cannot work are refused in one line before the demo starts. A Dutch demo says its own
-lines (banner, chat names, file sizes, "Demo ended.") in Dutch too. Malformed Telegram settings
+lines (banner, chat names, file sizes, "Demo ended.") in Dutch too, and a chat switched to
+another language gets the demo's lines about it in that language. Malformed Telegram settings
 in `.env` do not stop the demo: it ignores every setting it does not read.
 """
 
@@ -305,3 +306,19 @@ def test_a_dutch_demo_says_its_own_lines_in_dutch_too(
     assert out.rstrip().endswith("Demo afgelopen.")
     for english in ("Family group", "simulated time", "private chat", "Demo ended"):
         assert english not in out
+
+
+def test_a_chat_switched_to_dutch_gets_the_demo_lines_in_dutch_too(
+    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+) -> None:
+    result = demo(environment, tmp_path, stdin="/language nl\n/status\n99\n/private\n/quit\n")
+
+    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
+    out = result.stdout
+    before, _, after = out.partition("👪 Anna → Family group\n    /language nl\n")
+    assert "🤖 bot → Family group" in before
+    assert "🤖 bot → Gezinsgroep" in after  # the answer to /language nl already
+    assert "👪 Anna → Gezinsgroep\n    /status\n" in after
+    assert "(er is geen knop 99: het laatste antwoord heeft geen knoppen)" in after
+    assert "(you are now in your private chat with the bot" in after  # that chat kept English
+    assert "Family group" not in after
