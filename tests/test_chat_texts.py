@@ -18,7 +18,7 @@ from bot.core.policy import ChatSettings, QuietHours
 from bot.core.reply import MAX_BUTTON_DATA
 from bot.core.state import ChargerState, Sample, SessionState
 from bot.core.text.format import Language
-from bot.core.text.notifications import digest, live_card
+from bot.core.text.notifications import digest, live_card, render_event
 from bot.core.text.settings import settings_menu
 
 
@@ -151,6 +151,54 @@ def test_a_finished_live_card_shows_the_end_figures_and_credits() -> None:
 
     assert _card(START, None, finished, "en") == (
         "🔌 <b>Garage</b>: charged 11:15–12:00\n✅ 5.50 kWh in 45 min\nERE credits: 1.82"
+    )
+
+
+def _session(started_ago: timedelta, *samples: tuple[timedelta, float]) -> ChargerState:
+    """A running session started `started_ago`, with readings (`ago`, kWh)."""
+    readings = tuple(Sample(at=NOW - ago, kwh=kwh) for ago, kwh in samples)
+    return _running(5.4).model_copy(
+        update={
+            "session": SessionState(
+                id="s1", started_at=NOW - started_ago, kwh=readings[-1].kwh, samples=readings
+            )
+        }
+    )
+
+
+def test_a_live_card_shows_no_power_before_five_minutes_of_readings() -> None:
+    start = START.model_copy(update={"started_at": NOW})
+    card = _card(start, _session(timedelta(0), (timedelta(0), 0.0)), None, "en")
+    assert "⚡ 0.00 kWh · 0 min" in card
+    assert "kW ·" not in card
+
+    start = START.model_copy(update={"started_at": NOW - timedelta(minutes=1)})
+    burst = _session(timedelta(minutes=1), (timedelta(minutes=1), 0.0), (timedelta(0), 4.5))
+    assert "kW ·" not in _card(start, burst, None, "nl")
+
+
+def test_a_live_card_leaves_out_power_no_home_charger_can_reach() -> None:
+    # 4.5 kWh in the last 3 seconds of an hour-long session: a meter catching up, not 5,400 kW.
+    caught_up = _session(timedelta(hours=1), (timedelta(seconds=3), 10.0), (timedelta(0), 14.5))
+    card = _card(START, caught_up, None, "nl")
+    assert "~" not in card
+    assert "⚡ 14,50 kWh · 1 u\n" in card
+    steady = _session(timedelta(hours=1), (timedelta(minutes=10), 10.0), (timedelta(0), 11.2))
+    assert "~7,2 kW" in _card(START, steady, None, "nl")
+
+
+def test_a_finished_session_shows_no_average_above_a_home_chargers_power() -> None:
+    finished = SessionFinished(
+        charger_id=CHARGER,
+        charger_name="Garage",
+        session_id="s1",
+        started_at=NOW - timedelta(minutes=6),
+        ended_at=NOW,
+        kwh=4.5,  # 45 kW over six minutes
+    )
+    assert "avg" not in render_event(finished, "en", AMSTERDAM, NOW, {})
+    assert "avg 11.0 kW" in render_event(
+        finished.model_copy(update={"kwh": 1.1}), "en", AMSTERDAM, NOW, {}
     )
 
 

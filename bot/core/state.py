@@ -9,6 +9,17 @@ from pydantic import BaseModel, ConfigDict
 
 #: A session whose energy reading has not changed for this long is drawing no power.
 STALE_READING = timedelta(minutes=10)
+#: Below this a power figure means little (4.5 kWh in one minute would read "270 kW"): no
+#: estimate for a session running shorter, and no average for a session that lasted shorter.
+MIN_POWER_WINDOW = timedelta(minutes=5)
+#: What a home charger can reach (three phases, 32 A). A figure above it is a reading artefact
+#: (a meter catching up), so it is left out rather than shown or clamped.
+MAX_HOME_POWER_KW = 22.0
+
+
+def plausible_power(kw: float) -> float | None:
+    """`kw` when a home charger can draw it, else None (not clamped: it would still be wrong)."""
+    return kw if 0.0 <= kw <= MAX_HOME_POWER_KW else None
 
 
 class Value(BaseModel):
@@ -85,15 +96,19 @@ class PendingEnd(Value):
 
 
 def estimate_power_kw(session: SessionState, now: datetime) -> float | None:
-    """Current charging power from the last two readings, else the session's average."""
+    """Current charging power from the last two readings, else the session's average.
+
+    None (no estimate) while the session has run shorter than `MIN_POWER_WINDOW`, and when
+    the figure is more than a home charger can reach.
+    """
+    if now - session.started_at < MIN_POWER_WINDOW:
+        return None
     if session.samples and now - session.samples[-1].at > STALE_READING:
         return 0.0  # the energy has not moved for a while: the car is full or paused
     if len(session.samples) >= 2:
         older, newer = session.samples[-2], session.samples[-1]
         hours = (newer.at - older.at).total_seconds() / 3600
         if hours > 0 and newer.kwh >= older.kwh:
-            return (newer.kwh - older.kwh) / hours
+            return plausible_power((newer.kwh - older.kwh) / hours)
     hours = (now - session.started_at).total_seconds() / 3600
-    if hours <= 0:
-        return None
-    return session.kwh / hours
+    return plausible_power(session.kwh / hours)

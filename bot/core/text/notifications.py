@@ -7,7 +7,7 @@ Pure: no I/O, `now` is an argument. External strings (charger names, tags) go in
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, tzinfo
 
 from bot.core.events import (
     ChargerOffline,
@@ -23,7 +23,7 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
-from bot.core.state import ChargerState, estimate_power_kw
+from bot.core.state import MIN_POWER_WINDOW, ChargerState, estimate_power_kw, plausible_power
 from bot.core.tags import tag_name
 from bot.core.text.catalog import plural, t, tag_note
 from bot.core.text.format import (
@@ -34,9 +34,6 @@ from bot.core.text.format import (
     fmt_time,
     month_name,
 )
-
-#: Below this a session's average power means little (a 30-second test would read "7,500 kW").
-MIN_SPAN_FOR_AVERAGE = timedelta(minutes=5)
 
 
 def render_event(
@@ -66,9 +63,10 @@ def render_event(
         case SessionFinished():
             span = event.ended_at - event.started_at
             hours = span.total_seconds() / 3600
+            average = plausible_power(event.kwh / hours) if span >= MIN_POWER_WINDOW else None
             power = (
-                t(lang, "avg_power", kw=fmt_number(event.kwh / hours, lang))
-                if span >= MIN_SPAN_FOR_AVERAGE and event.kwh > 0
+                t(lang, "avg_power", kw=fmt_number(average, lang))
+                if average is not None and event.kwh > 0
                 else ""
             )
             who = tag_name(tag_names, event.id_tag)
