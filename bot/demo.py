@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import html
 import inspect
 import os
 import random
@@ -33,7 +32,7 @@ from bot.commands import TOKEN_PATTERN, Answers, Asked, Person, Place, find_toke
 from bot.config import Settings
 from bot.core.reply import Button, Reply
 from bot.core.text.catalog import plain, t
-from bot.core.text.format import Html, Language, escape, fmt, fmt_number, fmt_time
+from bot.core.text.format import Html, Language, escape, fmt, fmt_number, fmt_time, plain_text
 from bot.exits import ExitStatus
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
@@ -103,7 +102,7 @@ class Terminal:
         text = re.sub(r"</?b>", "\033[1m" if bold else "", text, count=1)
         text = re.sub(r"</?b>", "\033[0m" if bold else "", text, count=1)
         text = re.sub(r"</?b>", "", text)
-        return html.unescape(re.sub(r"<[^>]+>", "", text))
+        return plain_text(text)
 
     def show(self, chat: str, text: str) -> None:
         """Print one message with the simulated time and the chat it went to."""

@@ -14,7 +14,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot.app import Services
 from bot.commands import Asked, Person, Place, menu
-from bot.commands.status import caption_length
+from bot.core.text.format import caption_length, fits_caption
 from tests.clock import ManualClock
 from tests.joulo_sim import JouloSimulator, SimFault
 
@@ -262,3 +262,8 @@ def test_the_menus_list_each_command_where_it_can_be_used() -> None:
 def test_a_caption_is_measured_as_telegram_counts_it() -> None:
     assert caption_length("<b>a &amp; b</b>") == 5
     assert caption_length("📊 <i>x</i>") == 4  # the emoji is two UTF-16 code units
+    # 1,024 units is the limit, counted without markup and with entities as one character.
+    assert fits_caption("<b>" + "⚡" * 1023 + "</b>&lt;")  # ⚡ is one unit
+    assert not fits_caption("<b>" + "⚡" * 1024 + "</b>&lt;")
+    assert fits_caption("<i>" + "📊" * 512 + "</i>")  # 📊 is two
+    assert not fits_caption("📊" * 512 + "&amp;")

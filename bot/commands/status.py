@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import logging
-import re
 from typing import Final
 
 from bot.commands.accounts import AccountReader, AccountUnreadable
@@ -23,20 +21,12 @@ from bot.core.chart import draw_chart
 from bot.core.reply import Attachment, Reply
 from bot.core.text import replies
 from bot.core.text.catalog import chart_text
+from bot.core.text.format import fits_caption
 from bot.store import Account
 
 log = logging.getLogger(__name__)
 
 CHART_FILENAME: Final = "joulo-stats.png"
-#: Telegram's limit for a photo caption, in UTF-16 code units of the text without markup.
-MAX_CAPTION: Final = 1024
-_TAGS: Final = re.compile(r"<[^>]+>")
-
-
-def caption_length(text: str) -> int:
-    """How long Telegram counts an HTML text: markup stripped, entities decoded, UTF-16 units."""
-    plain = html.unescape(_TAGS.sub("", text))
-    return len(plain.encode("utf-16-le")) // 2
 
 
 class Status:
@@ -106,7 +96,7 @@ class Status:
         now, tz = self._deps.clock.now(), self._deps.tz
         figures = [await self._account_stats(account) for account in accounts]
         text = replies.render_stats(figures, lang, now, tz)
-        if all(f.energy is None for f in figures) or caption_length(text) > MAX_CAPTION:
+        if all(f.energy is None for f in figures) or not fits_caption(text):
             return Reply(text)
         bars = replies.chart_bars(figures, period, lang, now, tz)
         words = chart_text(lang, all_time=period == "all")

@@ -9,6 +9,7 @@ never escaped twice. The rule: whatever is put into `Html` (by `fmt`, `+` or `jo
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 from datetime import datetime, timedelta, tzinfo
 from typing import Final, Literal
@@ -50,6 +51,26 @@ def fmt(template: str, **values: object) -> Html:
         name: escape(value) if isinstance(value, str) else value for name, value in values.items()
     }
     return Html(template.format(**safe))
+
+
+#: Telegram's limit for a media caption, in UTF-16 code units of the text after entity parsing.
+MAX_CAPTION: Final = 1024
+_MARKUP: Final = re.compile(r"<[^>]+>")
+
+
+def plain_text(text: str) -> str:
+    """What a person reads of Telegram HTML: markup stripped, entities decoded."""
+    return html.unescape(_MARKUP.sub("", text))
+
+
+def caption_length(text: str) -> int:
+    """How long Telegram counts an HTML caption: UTF-16 code units of its plain text."""
+    return len(plain_text(text).encode("utf-16-le")) // 2
+
+
+def fits_caption(text: str) -> bool:
+    """Whether Telegram takes the HTML `text` as a photo's or a file's caption."""
+    return caption_length(text) <= MAX_CAPTION
 
 
 _MONTHS: Final[dict[Language, tuple[str, ...]]] = {
