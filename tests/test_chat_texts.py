@@ -17,6 +17,7 @@ from bot.core.events import MonthlyDigest, SessionFinished, SessionStarted
 from bot.core.policy import ChatSettings, QuietHours
 from bot.core.reply import MAX_BUTTON_DATA
 from bot.core.state import ChargerState, Sample, SessionState
+from bot.core.text.catalog import chart_text
 from bot.core.text.format import Language
 from bot.core.text.notifications import digest, live_card, render_event
 from bot.core.text.settings import settings_menu
@@ -241,3 +242,9 @@ def test_the_digest_compares_with_the_month_before_only_when_it_had_charging() -
         "<i>februari 2026: 120,0 kWh · 0 sessies · 0,00 ERE-credits</i>\n"
         "📊 /stats tekent de grafiek"
     )
+
+
+def test_the_chart_legend_says_what_earns_credits_in_words_a_family_knows() -> None:
+    assert chart_text("en").ere_legend == "earns ERE credits"
+    assert chart_text("nl").ere_legend == "levert ERE-credits op"
+    assert all("MID" not in chart_text(lang).ere_legend for lang in ("en", "nl"))

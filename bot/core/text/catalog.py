@@ -369,7 +369,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "chart_kwh_axis": {"en": "kWh", "nl": "kWh"},
     "chart_credits_axis": {"en": "ERE credits", "nl": "ERE-credits"},
     "chart_all_legend": {"en": "all charging", "nl": "al het laden"},
-    "chart_ere_legend": {"en": "ERE (MID)", "nl": "ERE (MID)"},
+    "chart_ere_legend": {"en": "earns ERE credits", "nl": "levert ERE-credits op"},
     "chart_kwh_legend": {"en": "kWh charged", "nl": "kWh geladen"},
     "chart_credits_legend": {"en": "ERE credits", "nl": "ERE-credits"},
     "stats_unavailable": {
