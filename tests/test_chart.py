@@ -28,7 +28,7 @@ def test_twelve_months_end_this_month_and_missing_months_are_zero() -> None:
 
     assert len(bars) == 12
     assert bars[0].label == "May\n2025"
-    assert bars[-1] == Bar("Apr", 30.0, 9.9)
+    assert bars[-1] == Bar("Apr", 30.0, 9.9, so_far=True)  # this month: what it is so far
     assert bars[1] == Bar("Jun", 12.5, 4.1)
     assert [b.kwh for b in bars[2:-1]] == [0.0] * 9
     assert bars[8].label == "Jan\n2026"
@@ -47,7 +47,7 @@ def test_several_accounts_add_up_and_the_ere_part_shows_when_joulo_splits_it() -
 
     bar = last_months(months, "2026-04", "en")[-1]
 
-    assert bar == Bar("Apr", 45.0, 13.2, ere_kwh=40.0)
+    assert bar == Bar("Apr", 45.0, 13.2, ere_kwh=40.0, so_far=True)
 
 
 def test_all_time_with_a_long_history_draws_one_bar_per_year() -> None:

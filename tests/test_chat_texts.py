@@ -7,12 +7,14 @@ and the digest's comparison with the month before (no percentage against an empt
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.core.chart import MonthFigures, all_time, bar_labels, credit_points, last_months
 from bot.core.events import MonthlyDigest, SessionFinished, SessionStarted
 from bot.core.policy import ChatSettings, QuietHours
 from bot.core.reply import MAX_BUTTON_DATA
@@ -248,3 +250,18 @@ def test_the_chart_legend_says_what_earns_credits_in_words_a_family_knows() -> N
     assert chart_text("en").ere_legend == "earns ERE credits"
     assert chart_text("nl").ere_legend == "levert ERE-credits op"
     assert all("MID" not in chart_text(lang).ere_legend for lang in ("en", "nl"))
+
+
+def test_the_running_month_is_drawn_as_so_far_without_a_credits_point() -> None:
+    months = [MonthFigures("2026-03", 300.0, 99.0), MonthFigures("2026-04", 40.0, 0.0)]
+    bars = last_months(months, "2026-04", "nl")
+    assert [bar.so_far for bar in bars] == [False] * 11 + [True]
+    assert bars[-1].kwh == 40.0  # what it is so far, not zero
+    assert bar_labels(bars, chart_text("nl"))[-2:] == ["mrt", "apr\ntot nu toe"]
+    points = credit_points(bars)
+    assert points[-2] == 99.0
+    assert math.isnan(points[-1])  # no dive to 0: Joulo credits a month after it ends
+    english = last_months(months, "2026-04", "en")
+    assert bar_labels(english, chart_text("en"))[-1] == "Apr\nso far"
+    years = all_time([MonthFigures("2022-01", 1.0, 0.5), *months], "2026-04", "en")
+    assert [bar.so_far for bar in years] == [False] * 4 + [True]

@@ -48,6 +48,9 @@ class Bar:
     kwh: float
     credits: float
     ere_kwh: float | None = None
+    #: The running month (or year): what it is so far, drawn hatched and without a credits point
+    #: (Joulo credits a month after it ends, so its credits would read as a dive to zero).
+    so_far: bool = False
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,8 @@ class ChartText:
     ere_legend: str
     kwh_legend: str
     credits_legend: str
+    #: Under the running month's label: "so far".
+    so_far: str = ""
 
 
 def _month_index(key: str) -> int:
@@ -93,13 +98,25 @@ def _summed(months: Iterable[MonthFigures]) -> dict[str, MonthFigures]:
     return totals
 
 
-def _bar(label: str, figures: Sequence[MonthFigures], with_all: bool) -> Bar:
+def _bar(
+    label: str, figures: Sequence[MonthFigures], with_all: bool, *, so_far: bool = False
+) -> Bar:
     kwh = sum(f.kwh for f in figures)
     credits = sum(f.credits for f in figures)
     if not with_all:
-        return Bar(label, kwh, credits)
+        return Bar(label, kwh, credits, so_far=so_far)
     kwh_all = sum(f.kwh_all if f.kwh_all is not None else f.kwh for f in figures)
-    return Bar(label, kwh_all, credits, ere_kwh=kwh)
+    return Bar(label, kwh_all, credits, ere_kwh=kwh, so_far=so_far)
+
+
+def bar_labels(bars: Sequence[Bar], text: ChartText) -> list[str]:
+    """The labels under the bars; the running month's says "so far"."""
+    return [f"{bar.label}\n{text.so_far}" if bar.so_far else bar.label for bar in bars]
+
+
+def credit_points(bars: Sequence[Bar]) -> list[float]:
+    """The credits line's points; the running month has none (NaN leaves a gap)."""
+    return [float("nan") if bar.so_far else bar.credits for bar in bars]
 
 
 def month_label(key: str, lang: Language, *, with_year: bool) -> str:
@@ -111,14 +128,15 @@ def month_label(key: str, lang: Language, *, with_year: bool) -> str:
 def last_months(
     months: Iterable[MonthFigures], this_month: str, lang: Language, count: int = 12
 ) -> list[Bar]:
-    """One bar per month for the `count` months up to `this_month`; months without data are 0."""
+    """One bar per month for the `count` months up to the running `this_month` (marked so far);
+    months without data are 0."""
     totals = _summed(months)
     with_all = any(f.kwh_all is not None for f in totals.values())
     bars = []
     for position, key in enumerate(month_keys(this_month, count)):
         figures = totals.get(key)
         label = month_label(key, lang, with_year=position == 0 or key.endswith("-01"))
-        bars.append(_bar(label, [figures] if figures else [], with_all))
+        bars.append(_bar(label, [figures] if figures else [], with_all, so_far=key == this_month))
     return bars
 
 
@@ -135,7 +153,12 @@ def all_time(months: Iterable[MonthFigures], this_month: str, lang: Language) ->
     with_all = any(f.kwh_all is not None for f in totals.values())
     years = range(int(first[:4]), int(this_month[:4]) + 1)
     return [
-        _bar(str(year), [f for k, f in totals.items() if k.startswith(f"{year}-")], with_all)
+        _bar(
+            str(year),
+            [f for k, f in totals.items() if k.startswith(f"{year}-")],
+            with_all,
+            so_far=str(year) == this_month[:4],
+        )
         for year in years
     ]
 
@@ -156,28 +179,40 @@ def _draw(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
     figure = Figure(figsize=FIGURE_INCHES, dpi=DPI, layout="constrained")
     kwh_axis = figure.add_subplot()
     positions = list(range(len(bars)))
-    labels = [bar.label for bar in bars]
+    labels = bar_labels(bars, text)
     split = any(bar.ere_kwh is not None for bar in bars)
     width = 0.7 if len(bars) <= 24 else 0.85
+    drawn = []
     if split:
-        kwh_axis.bar(
-            positions, [b.kwh for b in bars], width, color=_ALL_COLOUR, label=text.all_legend
+        drawn.append(
+            kwh_axis.bar(
+                positions, [b.kwh for b in bars], width, color=_ALL_COLOUR, label=text.all_legend
+            )
         )
-        kwh_axis.bar(
-            positions,
-            [b.ere_kwh or 0.0 for b in bars],
-            width * 0.6,
-            color=_KWH_COLOUR,
-            label=text.ere_legend,
+        drawn.append(
+            kwh_axis.bar(
+                positions,
+                [b.ere_kwh or 0.0 for b in bars],
+                width * 0.6,
+                color=_KWH_COLOUR,
+                label=text.ere_legend,
+            )
         )
     else:
-        kwh_axis.bar(
-            positions, [b.kwh for b in bars], width, color=_KWH_COLOUR, label=text.kwh_legend
+        drawn.append(
+            kwh_axis.bar(
+                positions, [b.kwh for b in bars], width, color=_KWH_COLOUR, label=text.kwh_legend
+            )
         )
+    for container in drawn:  # the running month: hatched, what it is so far
+        for patch, bar in zip(container.patches, bars, strict=True):
+            if bar.so_far:
+                patch.set_hatch("//")
+                patch.set_edgecolor("white")
     credits_axis = kwh_axis.twinx()
     credits_axis.plot(
         positions,
-        [b.credits for b in bars],
+        credit_points(bars),
         color=_CREDITS_COLOUR,
         marker="o",
         linewidth=2.5,

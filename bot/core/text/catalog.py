@@ -371,6 +371,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "chart_all_legend": {"en": "all charging", "nl": "al het laden"},
     "chart_ere_legend": {"en": "earns ERE credits", "nl": "levert ERE-credits op"},
     "chart_kwh_legend": {"en": "kWh charged", "nl": "kWh geladen"},
+    "chart_so_far": {"en": "so far", "nl": "tot nu toe"},
     "chart_credits_legend": {"en": "ERE credits", "nl": "ERE-credits"},
     "stats_unavailable": {
         "en": "⏳ Joulo didn't answer just now; please try /stats again in a minute.",
@@ -745,4 +746,5 @@ def chart_text(lang: Language, *, all_time: bool = False) -> ChartText:
         ere_legend=plain(lang, "chart_ere_legend"),
         kwh_legend=plain(lang, "chart_kwh_legend"),
         credits_legend=plain(lang, "chart_credits_legend"),
+        so_far=plain(lang, "chart_so_far"),
     )
