@@ -179,6 +179,8 @@ class Poller:
         self._last_cycle_at: datetime | None = None
         #: Accounts the last cycle was cut off before polling: the next cycle starts with them.
         self._left_unpolled: set[int] = set()
+        #: Whether the memory was filled from the store (once, at the first cycle).
+        self._recalled = False
 
     @property
     def last_cycle_at(self) -> datetime | None:
@@ -257,6 +259,9 @@ class Poller:
         for account_id, memory in list(self._memory.items()):
             if seqs.get(account_id) != memory.link_seq and not memory.held:
                 del self._memory[account_id]  # unlinked, re-linked or paused meanwhile
+        if not self._recalled:
+            self._recalled = True
+            await self._recall(accounts)
         results: list[int | None] = [None] * len(accounts)
         clock = self._clock
         in_flight = 0
@@ -319,6 +324,29 @@ class Poller:
             events=sum(polled),
             timed_out=timed_out,
         )
+
+    async def _recall(self, accounts: list[Account]) -> None:
+        """Start from what the store last wrote of every account, read all at once.
+
+        A new process knows nothing yet; without this its first cycle reads each account's
+        chargers and pending ends one by one and writes every poll, quiet or not, which after
+        a restart with many accounts takes longer than an interval (the cycle is cut off and
+        households wait). With it, the first cycle costs what every other one does.
+        """
+        states, pending = await self._store.last_polls()
+        for account in accounts:
+            if (
+                account.id in self._memory
+                or account.baseline_at is None
+                or account.last_success_at is None
+            ):
+                continue  # never polled (its first poll is a baseline) or already known
+            self._memory[account.id] = _Memory(
+                link_seq=account.link_seq,
+                states=states.get(account.id, {}),
+                pending=pending.get(account.id, []),
+                polled_at=account.last_success_at,
+            )
 
     async def poll_account(self, account: Account) -> int:
         """Poll one account; returns the number of new events, or -1 when the poll failed."""

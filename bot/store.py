@@ -757,6 +757,24 @@ class Store:
         )
         return [PendingEnd.model_validate_json(row["data"]) for row in rows]
 
+    async def last_polls(
+        self,
+    ) -> tuple[dict[int, dict[str, ChargerState]], dict[int, list[PendingEnd]]]:
+        """Every account's chargers as last written and its ended sessions still waiting for
+        their final figures, in two reads (what `charger_states` and `pending_ends` give one
+        account at a time)."""
+        states: dict[int, dict[str, ChargerState]] = {}
+        for row in await self._fetchall(
+            "SELECT account_id, state FROM charger_states ORDER BY account_id, charger_id"
+        ):
+            state = ChargerState.model_validate_json(row["state"])
+            states.setdefault(row["account_id"], {})[state.charger_id] = state
+        pending: dict[int, list[PendingEnd]] = {}
+        for row in await self._fetchall("SELECT account_id, data FROM pending_ends ORDER BY rowid"):
+            end = PendingEnd.model_validate_json(row["data"])
+            pending.setdefault(row["account_id"], []).append(end)
+        return states, pending
+
     @staticmethod
     async def _write_states(
         db: aiosqlite.Connection, account_id: int, states: Mapping[str, ChargerState]

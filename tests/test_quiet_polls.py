@@ -128,3 +128,34 @@ async def test_a_relinked_account_is_never_served_the_previous_links_chargers(
     status = (await services.answers.status(ANNA, HOME)).text
     assert "Carport" in status
     assert "Garage" not in status
+
+
+async def test_after_a_restart_the_first_quiet_cycle_rewrites_nothing_and_a_start_is_announced(
+    settings: Settings, clock: ManualClock, sim: JouloSimulator
+) -> None:
+    """A new process starts from what the store last wrote, read at once: its first cycle costs
+    what any other does (with many households, polling each one's memory back one by one and
+    writing every poll made that cycle outrun its interval), and still sees what changed."""
+    path = settings.database_path
+    async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
+        token = await link_garage(services, sim, ANNA)
+        clock.advance(60)
+        await services.poller.run_cycle()
+    written = _row(path, "SELECT rowid, state FROM charger_states")
+
+    async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as services:
+        later = clock.advance(60)
+        report = await services.poller.run_cycle()
+        assert report is not None
+        assert report.polled == 1
+        assert _row(path, "SELECT rowid, state FROM charger_states") == written  # not rewritten
+        assert _row(path, "SELECT last_success_at FROM accounts") == (later.isoformat(),)
+
+        garage = next(c["id"] for c in sim.chargers(token))
+        sim.start_session(garage, power_kw=11.0)
+        clock.advance(60)
+        await services.poller.run_cycle()
+        status = (await services.answers.status(ANNA, HOME)).text
+        assert "charging" in status
+    (kinds,) = _row(path, "SELECT group_concat(kind) FROM events")
+    assert "session_started" in kinds
