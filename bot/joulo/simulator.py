@@ -168,7 +168,8 @@ class _BadRequest(Exception):
 
 
 class JouloSimulator:
-    """An in-memory Joulo API: accounts, chargers, sessions, faults; all times from `clock`."""
+    """An in-memory Joulo API: accounts, chargers, sessions (no faults: those are
+    tests/joulo_sim.py's); all times from `clock`."""
 
     def __init__(
         self,
