@@ -13,7 +13,7 @@ from typing import Final
 
 from bot.core.chart import ChartText
 from bot.core.tags import tag_name
-from bot.core.text.format import Html, Language, fmt
+from bot.core.text.format import Html, Language, fmt, fmt_number
 
 # One entry per message; keep the two languages side by side so they cannot drift apart.
 TEXTS: Final[dict[str, dict[Language, str]]] = {
@@ -713,6 +713,11 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
 def t(lang: Language, key: str, **values: object) -> Html:
     """The catalog text `key` in `lang` as Telegram HTML; every value is escaped once."""
     return fmt(TEXTS[key][lang], **values)
+
+
+def euros(amount: float, lang: Language) -> Html:
+    """An amount of money as the family reads it: `€2.50`, in Dutch `€ 2,50`; always 2 decimals."""
+    return t(lang, "eur", amount=fmt_number(amount, lang, 2))
 
 
 def plain(lang: Language, key: str, **values: object) -> str:

@@ -18,7 +18,7 @@ from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
 from bot.core.export import SessionView
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
-from bot.core.text.catalog import plain, plural, t, who_note
+from bot.core.text.catalog import euros, plain, plural, t, who_note
 from bot.core.text.format import (
     Html,
     Language,
@@ -198,19 +198,15 @@ def _figures_text(figures: _Figures, split: bool, lang: Language) -> Html:
     )
 
 
-def _euros(amount: float, lang: Language) -> Html:
-    return t(lang, "eur", amount=fmt_number(amount, lang, 2))
-
-
 def render_money(position: ErePosition | None, lang: Language) -> Html | None:
     """The money side: paid so far and Joulo's forecast for this year, as Joulo gives them."""
     if position is None:
         return None
     parts = []
     if position.paid is not None and position.paid.net_eur is not None:
-        parts.append(t(lang, "stats_paid", eur=_euros(position.paid.net_eur, lang)))
+        parts.append(t(lang, "stats_paid", eur=euros(position.paid.net_eur, lang)))
     if position.ytd_expected_eur is not None:
-        eur = _euros(position.ytd_expected_eur, lang)
+        eur = euros(position.ytd_expected_eur, lang)
         if position.compliance_year is not None:
             parts.append(t(lang, "stats_expected", eur=eur, year=position.compliance_year))
         else:
