@@ -49,6 +49,19 @@ after 30 real seconds. Refused calls are recorded in :attr:`FakeBotAPI.calls` wi
 A person can delete a message the bot sent (:meth:`FakeBotAPI.delete_by_user`); the bot is not
 told, and editing it afterwards fails with "message to edit not found", as on Telegram.
 
+Forum topics: a supergroup made with ``FakeChat(..., is_forum=True)`` (or turned into one by
+:meth:`FakeBotAPI.make_forum`) has topics the test creates, closes, reopens and deletes
+(:meth:`~FakeBotAPI.create_topic`, ...). A message in a topic carries ``message_thread_id``,
+``is_topic_message`` and, as Telegram does, the topic's creation message as ``reply_to_message``.
+A send with ``message_thread_id`` lands in that topic; a topic that does not exist (deleted, or
+the chat is no forum) answers 400 "Bad Request: message thread not found", a closed one 400
+"Bad Request: TOPIC_CLOSED". Methods the Bot API gives no ``message_thread_id`` (edits, pins)
+refuse it: Telegram would ignore it, the fake fails loudly instead.
+
+Pinning (``pinChatMessage``/``unpinChatMessage``): in a private chat always allowed; in a group
+only after :meth:`FakeBotAPI.set_can_pin`, else 400 "Bad Request: not enough rights to manage
+pinned messages in the chat", as Telegram answers a bot without the "Pin messages" right.
+
 Every connection carries one request (HTTP/1.0), so after :meth:`FakeBotAPI.stop` the API is
 really gone: new requests get "connection refused".
 """
@@ -181,6 +194,23 @@ _MEDIA_METHODS = {
 }
 # Methods that put a message in a chat.
 _SENDING_METHODS = frozenset({"sendMessage", *_MEDIA_METHODS})
+# Methods with no message_thread_id parameter in the Bot API that the bot might be tempted to
+# pass one to: a message stays in its topic when edited, and a pin is per chat.
+_NO_THREAD_METHODS = frozenset(
+    {
+        "editMessageText",
+        "editMessageCaption",
+        "editMessageMedia",
+        "editMessageReplyMarkup",
+        "pinChatMessage",
+        "unpinChatMessage",
+        "deleteMessage",
+        "answerCallbackQuery",
+    }
+)
+THREAD_NOT_FOUND = "Bad Request: message thread not found"
+TOPIC_CLOSED = "Bad Request: TOPIC_CLOSED"
+NO_PIN_RIGHTS = "Bad Request: not enough rights to manage pinned messages in the chat"
 # What Telegram's per-chat flood control refuses: sending, and editing a sent message.
 _FLOODED_METHODS = _SENDING_METHODS | {
     "editMessageText",
@@ -250,6 +280,8 @@ class FakeChat:
     id: int
     title: str
     type: str = "group"  # or "supergroup"
+    #: A supergroup with topics (see :meth:`FakeBotAPI.make_forum` for one that becomes so).
+    is_forum: bool = False
 
 
 @dataclass(frozen=True)
@@ -287,6 +319,8 @@ class SentMessage:
     plain_text: str = ""
     media_bytes: int | None = None
     params: JSONDict = field(default_factory=dict)
+    #: The forum topic it went to; None: the chat itself (a forum's "General").
+    thread_id: int | None = None
 
 
 # --------------------------------------------------------------------------------------------
@@ -616,6 +650,13 @@ class _Fault:
 
 
 @dataclass
+class _Topic:
+    name: str
+    created: JSONDict  # the forum_topic_created service message
+    closed: bool = False
+
+
+@dataclass
 class _Flood:
     until: float
     now: Callable[[], float]
@@ -681,7 +722,11 @@ class FakeBotAPI:
         self._migrated: dict[int | str, int] = {}  # old group id -> supergroup id
         self._admins: dict[int | str, dict[int, str]] = {}  # chat -> user -> status
         self._can_delete: dict[int | str, bool] = {}
+        self._can_pin: dict[int | str, bool] = {}
         self._callback_queries: dict[str, JSONDict] = {}
+        self._forums: set[int | str] = set()
+        self._topics: dict[tuple[int | str, int], _Topic] = {}  # (chat, thread id) -> topic
+        self._pinned: dict[int | str, list[int]] = {}  # chat -> message ids, oldest first
 
         # records
         self._calls: list[ApiCall] = []
@@ -713,6 +758,8 @@ class FakeBotAPI:
             "getChatMember": self._get_chat_member,
             "getChatAdministrators": self._get_chat_administrators,
             "leaveChat": self._leave_chat,
+            "pinChatMessage": self._pin_chat_message,
+            "unpinChatMessage": self._unpin_chat_message,
             **{method: functools.partial(self._send_media, method) for method in _MEDIA_METHODS},
         }
 
@@ -790,19 +837,87 @@ class FakeBotAPI:
             self._enqueue("message", message)
             return int(message["message_id"])
 
-    def group_message(self, chat: FakeChat, user: FakeUser, text: str) -> int:
-        """``user`` writes ``text`` in group ``chat``; returns the message_id.
+    def group_message(
+        self, chat: FakeChat, user: FakeUser, text: str, *, topic: int | None = None
+    ) -> int:
+        """``user`` writes ``text`` in group ``chat`` (in forum topic ``topic``); the message_id.
 
-        Raises ValueError if the bot was removed from ``chat``: it could not see the message.
+        Raises ValueError if the bot was removed from ``chat``: it could not see the message;
+        or if ``topic`` is no open topic of the chat: nobody could write there.
         """
         with self._cond:
             chat_json = self._group_chat(chat)
             self._users[user.id] = user
             if chat.id in self._gone:
                 raise ValueError(f"the bot is not in chat {chat.id}, it would not see this")
-            message = self._new_message(chat_json, self._user_json(user), text=text)
+            found = None if topic is None else self._topics.get((chat.id, topic))
+            if topic is not None and (found is None or found.closed):
+                raise ValueError(f"chat {chat.id} has no open topic {topic}")
+            message = self._new_message(chat_json, self._user_json(user), text=text, topic=topic)
+            if found is not None:  # Telegram: a message in a topic "replies" to its creation
+                message["reply_to_message"] = json.loads(json.dumps(found.created))
             self._enqueue("message", message)
             return int(message["message_id"])
+
+    # ---------------------------------------------------------------- people: forum topics
+
+    def make_forum(self, chat: FakeChat) -> FakeChat:
+        """An admin switches topics on in supergroup ``chat``; returns it as a forum."""
+        if chat.type != "supergroup":
+            raise ValueError("only a supergroup can have topics")
+        with self._cond:
+            forum = dataclasses.replace(chat, is_forum=True)
+            self._group_chat(forum)
+            return forum
+
+    def create_topic(self, chat: FakeChat, name: str, by: FakeUser | None = None) -> int:
+        """Someone creates topic ``name`` in forum ``chat``; returns its message_thread_id.
+
+        As on Telegram the thread id is the id of the ``forum_topic_created`` service message,
+        which arrives as an update.
+        """
+        with self._cond:
+            chat_json = self._group_chat(chat)
+            if chat.id not in self._forums:
+                raise ValueError(f"chat {chat.id} is not a forum")
+            sender = self._user_json(by) if by is not None else None
+            if by is not None:
+                self._users[by.id] = by
+            message = self._new_message(chat_json, sender)
+            thread_id = int(message["message_id"])
+            message.update(
+                message_thread_id=thread_id,
+                is_topic_message=True,
+                forum_topic_created={"name": name, "icon_color": 7322096},
+            )
+            self._topics[(chat.id, thread_id)] = _Topic(
+                name=name, created=json.loads(json.dumps(message))
+            )
+            self._enqueue("message", message)
+            return thread_id
+
+    def close_topic(self, chat: FakeChat, thread_id: int, *, closed: bool = True) -> None:
+        """Someone closes (``closed=False``: reopens) a topic; a ``forum_topic_closed`` update."""
+        with self._cond:
+            topic = self._topics.get((chat.id, thread_id))
+            if topic is None:
+                raise ValueError(f"chat {chat.id} has no topic {thread_id}")
+            topic.closed = closed
+            message = self._new_message(self._group_chat(chat), None, topic=thread_id)
+            message["forum_topic_closed" if closed else "forum_topic_reopened"] = {}
+            self._enqueue("message", message)
+
+    def delete_topic(self, chat: FakeChat, thread_id: int) -> None:
+        """Someone deletes a topic with all its messages; the bot is not told (no update)."""
+        with self._cond:
+            if self._topics.pop((chat.id, thread_id), None) is None:
+                raise ValueError(f"chat {chat.id} has no topic {thread_id}")
+            for key, message in list(self._messages.items()):
+                if key[0] == chat.id and message.get("message_thread_id") == thread_id:
+                    del self._messages[key]
+                    self._raw_texts.pop(key, None)
+            pins = self._pinned.get(chat.id, [])
+            pins[:] = [m for m in pins if (chat.id, m) in self._messages]
 
     def add_bot_to_group(self, chat: FakeChat, by: FakeUser) -> None:
         """``by`` adds the bot to ``chat``: a ``my_chat_member`` and a ``new_chat_members`` update.
@@ -855,6 +970,7 @@ class FakeBotAPI:
             self._migrated[chat.id] = new_chat.id
             self._admins[new_chat.id] = dict(self._admins.get(chat.id, {}))
             self._can_delete[new_chat.id] = self._can_delete.get(chat.id, False)
+            self._can_pin[new_chat.id] = self._can_pin.get(chat.id, False)
             creator = next(iter(self._admins.get(chat.id, {})), None)
             sender = self._user_json(self._users[creator]) if creator in self._users else None
             old_msg = self._new_message(old_json, sender)
@@ -910,6 +1026,12 @@ class FakeBotAPI:
         with self._lock:
             self._group_chat(chat)
             self._can_delete[chat.id] = can_delete
+
+    def set_can_pin(self, chat: FakeChat, can_pin: bool) -> None:
+        """Whether the bot is an admin with the "Pin messages" right in group ``chat``."""
+        with self._lock:
+            self._group_chat(chat)
+            self._can_pin[chat.id] = can_pin
 
     # ---------------------------------------------------------------- faults
 
@@ -1009,6 +1131,22 @@ class FakeBotAPI:
         """Every message the bot sent successfully (sendMessage, sendPhoto, ...), in order."""
         with self._lock:
             return list(self._sent)
+
+    def messages_in(
+        self, chat_id: int | str, topic: int | None, *, plain: bool = False
+    ) -> list[str]:
+        """Texts the bot sent to ``chat_id`` in forum topic ``topic`` (None: General), in order."""
+        with self._lock:
+            return [
+                m.plain_text if plain else m.text
+                for m in self._sent
+                if m.chat_id == chat_id and m.thread_id == topic
+            ]
+
+    def pinned(self, chat_id: int | str) -> list[int]:
+        """The ids of the messages pinned in ``chat_id`` now, oldest pin first."""
+        with self._lock:
+            return list(self._pinned.get(chat_id, []))
 
     def edits(self) -> list[SentMessage]:
         """Every successful editMessage{Text,Caption,Media,ReplyMarkup}, in order."""
@@ -1163,6 +1301,8 @@ class FakeBotAPI:
                 raise fault.error
             if fault is not None and not fault.delivered:
                 return 0, None
+            if method in _NO_THREAD_METHODS and "message_thread_id" in params:
+                raise _bad_request(f"{method} has no parameter message_thread_id")
             handler = self._handlers.get(method)
             # A deep copy made under the lock: the answer is serialised after it is released.
             result = json.loads(json.dumps(handler(params) if handler is not None else True))
@@ -1215,6 +1355,10 @@ class FakeBotAPI:
 
     def _group_chat(self, chat: FakeChat) -> JSONDict:
         data: JSONDict = {"id": chat.id, "type": chat.type, "title": chat.title}
+        if chat.is_forum:
+            self._forums.add(chat.id)
+        if chat.id in self._forums:
+            data["is_forum"] = True
         self._chats[chat.id] = data
         return data
 
@@ -1230,12 +1374,20 @@ class FakeBotAPI:
         return {"id": chat_id, "type": kind, "title": f"Chat {chat_id}"}
 
     def _new_message(
-        self, chat: JSONDict, sender: JSONDict | None, *, text: str | None = None
+        self,
+        chat: JSONDict,
+        sender: JSONDict | None,
+        *,
+        text: str | None = None,
+        topic: int | None = None,
     ) -> JSONDict:
         chat_id = chat["id"]
         message_id = self._next_message_id.get(chat_id, 1)
         self._next_message_id[chat_id] = message_id + 1
         message: JSONDict = {"message_id": message_id, "date": int(time.time()), "chat": chat}
+        if topic is not None:
+            message["message_thread_id"] = topic
+            message["is_topic_message"] = True
         if sender is not None:
             message["from"] = sender
         if text is not None:
@@ -1285,7 +1437,16 @@ class FakeBotAPI:
     def _bot_status(self, chat_id: int | str) -> str:
         if chat_id in self._gone:
             return "kicked" if "kicked" in self._gone[chat_id] else "left"
-        return "administrator" if self._can_delete.get(chat_id) else "member"
+        admin = self._can_delete.get(chat_id) or self._can_pin.get(chat_id)
+        return "administrator" if admin else "member"
+
+    def _bot_member(self, chat_id: int | str) -> JSONDict:
+        """The bot's ChatMember, with the rights the test gave it."""
+        member = self._member_json(self._bot_json(), self._bot_status(chat_id))
+        if member["status"] == "administrator":
+            member["can_delete_messages"] = bool(self._can_delete.get(chat_id))
+            member["can_pin_messages"] = bool(self._can_pin.get(chat_id))
+        return member
 
     def _enqueue(self, kind: str, payload: JSONDict) -> int:
         with self._cond:
@@ -1446,7 +1607,10 @@ class FakeBotAPI:
         if not plain.strip():
             raise _bad_request("message text is empty")
         markup = self._check_markup(params)
-        message = self._new_message(self._chat_json(chat_id), self._bot_json(), text=plain)
+        thread = self._send_thread(chat_id, params)
+        message = self._new_message(
+            self._chat_json(chat_id), self._bot_json(), text=plain, topic=thread
+        )
         message.pop("entities", None)
         self._raw_texts[(chat_id, message["message_id"])] = raw
         if markup is not None:
@@ -1461,9 +1625,24 @@ class FakeBotAPI:
                 reply_markup=markup,
                 plain_text=plain,
                 params=dict(params),
+                thread_id=thread,
             )
         )
         return message
+
+    def _send_thread(self, chat_id: int | str, params: JSONDict) -> int | None:
+        """The topic a send goes to: 400 if it is gone (or no forum), or closed."""
+        thread = params.get("message_thread_id")
+        if thread is None:
+            return None
+        if isinstance(thread, bool) or not isinstance(thread, int):
+            raise _bad_request("message thread not found")
+        topic = self._topics.get((chat_id, thread))
+        if chat_id not in self._forums or topic is None:
+            raise _ApiError(400, THREAD_NOT_FOUND)
+        if topic.closed:
+            raise _ApiError(400, TOPIC_CLOSED)
+        return thread
 
     def _send_media(self, method: str, params: JSONDict) -> JSONDict:
         key = _MEDIA_METHODS[method]
@@ -1476,7 +1655,8 @@ class FakeBotAPI:
         )
         markup = self._check_markup(params)
         size = len(media.data) if isinstance(media, UploadedFile) else None
-        message = self._new_message(self._chat_json(chat_id), self._bot_json())
+        thread = self._send_thread(chat_id, params)
+        message = self._new_message(self._chat_json(chat_id), self._bot_json(), topic=thread)
         file_id = f"fake-{key}-{chat_id}-{message['message_id']}"
         file_json: JSONDict = {"file_id": file_id, "file_unique_id": file_id[-16:]}
         if size is not None:
@@ -1503,6 +1683,7 @@ class FakeBotAPI:
                 plain_text=plain,
                 media_bytes=size,
                 params={k: v for k, v in params.items() if not isinstance(v, UploadedFile)},
+                thread_id=thread,
             )
         )
         return message
@@ -1715,7 +1896,7 @@ class FakeBotAPI:
         self._group_check(chat_id)
         user_id = int(params.get("user_id") or 0)
         if user_id == self.bot_id:
-            return self._member_json(self._bot_json(), self._bot_status(chat_id))
+            return self._bot_member(chat_id)
         user = self._users.get(user_id)
         user_json = (
             self._user_json(user)
@@ -1736,7 +1917,7 @@ class FakeBotAPI:
             if user_id in self._users
         ]
         if self._bot_status(chat_id) == "administrator":
-            admins.append(self._member_json(self._bot_json(), "administrator"))
+            admins.append(self._bot_member(chat_id))
         return admins
 
     def _leave_chat(self, params: JSONDict) -> bool:
@@ -1754,4 +1935,36 @@ class FakeBotAPI:
             "new_chat_member": self._member_json(self._bot_json(), "left"),
         }
         self._enqueue("my_chat_member", change)
+        return True
+
+    def _pin_rights(self, chat_id: int | str) -> None:
+        chat = self._chat_json(chat_id)
+        if chat["type"] != "private" and not self._can_pin.get(chat_id, False):
+            raise _ApiError(400, NO_PIN_RIGHTS)
+
+    def _pin_chat_message(self, params: JSONDict) -> bool:
+        chat_id = self._target_chat(params)
+        message_id = int(params.get("message_id") or 0)
+        if (chat_id, message_id) not in self._messages:
+            raise _bad_request("message to pin not found")
+        self._pin_rights(chat_id)
+        pins = self._pinned.setdefault(chat_id, [])
+        if message_id in pins:
+            pins.remove(message_id)
+        pins.append(message_id)
+        return True
+
+    def _unpin_chat_message(self, params: JSONDict) -> bool:
+        chat_id = self._target_chat(params)
+        self._pin_rights(chat_id)
+        pins = self._pinned.setdefault(chat_id, [])
+        message_id = params.get("message_id")
+        if message_id is None:  # the most recent pin
+            if pins:
+                pins.pop()
+            return True
+        if (chat_id, int(message_id)) not in self._messages:
+            raise _bad_request("message to unpin not found")
+        if int(message_id) in pins:
+            pins.remove(int(message_id))
         return True

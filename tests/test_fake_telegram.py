@@ -490,3 +490,119 @@ async def test_an_application_sees_a_button_press(fake: FakeBotAPI) -> None:
     assert fake.callback_answers() == [{"callback_query_id": query_id, "text": "Stopping"}]
     [edit] = fake.edits()
     assert (edit.text, edit.reply_markup) == ("Pressed stop", None)
+
+
+# ------------------------------------------------------------------ forum topics and pins
+
+FORUM = FakeChat(id=-100777, title="Family", type="supergroup", is_forum=True)
+
+
+async def test_a_message_in_a_topic_carries_its_thread_and_the_topic_it_belongs_to(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    thread = fake.create_topic(FORUM, "Car", by=ALICE)
+    fake.group_message(FORUM, BOB, "/status", topic=thread)
+    fake.group_message(FORUM, BOB, "/status")  # in General
+    created, in_topic, in_general = await bot.get_updates(timeout=0)
+    assert created.message is not None
+    assert created.message.forum_topic_created is not None
+    assert created.message.forum_topic_created.name == "Car"
+    assert created.message.message_id == thread
+    message = in_topic.message
+    assert message is not None
+    assert message.chat.is_forum is True
+    assert (message.message_thread_id, message.is_topic_message) == (thread, True)
+    assert message.reply_to_message is not None
+    assert message.reply_to_message.forum_topic_created is not None
+    assert in_general.message is not None
+    assert in_general.message.message_thread_id is None
+    assert not in_general.message.is_topic_message
+
+
+async def test_a_send_with_a_thread_lands_in_that_topic(bot: Bot, fake: FakeBotAPI) -> None:
+    thread = fake.create_topic(FORUM, "Car")
+    sent = await bot.send_message(FORUM.id, "in the topic", message_thread_id=thread)
+    await bot.send_message(FORUM.id, "in General")
+    assert (sent.message_thread_id, sent.is_topic_message) == (thread, True)
+    assert fake.messages_in(FORUM.id, thread) == ["in the topic"]
+    assert fake.messages_in(FORUM.id, None) == ["in General"]
+    photo = await bot.send_photo(FORUM.id, b"\x89PNG", message_thread_id=thread)
+    assert photo.message_thread_id == thread
+
+
+async def test_a_deleted_or_closed_topic_or_no_forum_refuses_the_send_like_telegram(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    gone, closed = fake.create_topic(FORUM, "Old"), fake.create_topic(FORUM, "Quiet")
+    fake.delete_topic(FORUM, gone)
+    fake.close_topic(FORUM, closed)
+    with pytest.raises(BadRequest, match=r"(?i)^message thread not found$"):
+        await bot.send_message(FORUM.id, "x", message_thread_id=gone)
+    with pytest.raises(BadRequest, match=r"(?i)^topic_closed$"):
+        await bot.send_document(FORUM.id, b"x", message_thread_id=closed)
+    with pytest.raises(BadRequest, match=r"(?i)^message thread not found$"):
+        await bot.send_message(GROUP.id, "x", message_thread_id=gone)  # not a forum
+    fake.close_topic(FORUM, closed, closed=False)
+    await bot.send_message(FORUM.id, "open again", message_thread_id=closed)
+    assert fake.sent()[-1].thread_id == closed
+    with pytest.raises(ValueError, match="no open topic"):
+        fake.group_message(FORUM, BOB, "hello", topic=gone)
+
+
+async def test_deleting_a_topic_deletes_its_messages(bot: Bot, fake: FakeBotAPI) -> None:
+    thread = fake.create_topic(FORUM, "Car")
+    sent = await bot.send_message(FORUM.id, "card", message_thread_id=thread)
+    fake.delete_topic(FORUM, thread)
+    with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
+        await bot.edit_message_text("new", chat_id=FORUM.id, message_id=sent.message_id)
+
+
+async def test_a_supergroup_can_become_a_forum(bot: Bot, fake: FakeBotAPI) -> None:
+    with pytest.raises(ValueError, match="not a forum"):
+        fake.create_topic(GROUP, "Car")
+    forum = fake.make_forum(GROUP)
+    thread = fake.create_topic(GROUP, "Car")  # the old FakeChat is a forum now too
+    assert (await bot.get_chat(GROUP.id)).is_forum is True
+    assert forum.is_forum
+    await bot.send_message(GROUP.id, "there", message_thread_id=thread)
+    assert fake.messages_in(GROUP.id, thread) == ["there"]
+
+
+async def test_edits_and_pins_refuse_a_thread_id_the_bot_api_does_not_have(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    thread = fake.create_topic(FORUM, "Car")
+    sent = await bot.send_message(FORUM.id, "card", message_thread_id=thread)
+    with pytest.raises(BadRequest, match="no parameter message_thread_id"):
+        await bot.edit_message_text(
+            "new",
+            chat_id=FORUM.id,
+            message_id=sent.message_id,
+            api_kwargs={"message_thread_id": thread},
+        )
+    await bot.edit_message_text("new", chat_id=FORUM.id, message_id=sent.message_id)
+
+
+async def test_pinning_needs_the_pin_right_in_groups_but_not_in_private(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    in_group = await bot.send_message(GROUP.id, "card")
+    with pytest.raises(BadRequest, match=r"(?i)^not enough rights to manage pinned messages"):
+        await bot.pin_chat_message(GROUP.id, in_group.message_id, disable_notification=True)
+    with pytest.raises(BadRequest, match=r"(?i)not enough rights"):
+        await bot.unpin_chat_message(GROUP.id, in_group.message_id)
+    assert fake.pinned(GROUP.id) == []
+    fake.set_can_pin(GROUP, True)
+    me = await bot.get_chat_member(GROUP.id, fake.bot_id)
+    assert me.status == "administrator"
+    assert getattr(me, "can_pin_messages", None) is True
+    assert await bot.pin_chat_message(GROUP.id, in_group.message_id, disable_notification=True)
+    assert fake.pinned(GROUP.id) == [in_group.message_id]
+    assert fake.calls_to("pinChatMessage")[-1].params["disable_notification"] is True
+    assert await bot.unpin_chat_message(GROUP.id, in_group.message_id)
+    assert fake.pinned(GROUP.id) == []
+    private = await bot.send_message(ALICE.id, "card")
+    assert await bot.pin_chat_message(ALICE.id, private.message_id)
+    assert fake.pinned(ALICE.id) == [private.message_id]
+    with pytest.raises(BadRequest, match=r"(?i)message to pin not found"):
+        await bot.pin_chat_message(ALICE.id, 999)
