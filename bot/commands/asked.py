@@ -34,6 +34,8 @@ class Place:
     id: int
     kind: ChatKind
     title: str | None = None
+    #: The forum topic (message_thread_id) asked from; None: the chat itself (a forum's General).
+    topic: int | None = None
 
     @property
     def is_private(self) -> bool:

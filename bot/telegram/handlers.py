@@ -45,8 +45,20 @@ _PRESENT = (ChatMemberStatus.MEMBER, ChatMemberStatus.ADMINISTRATOR, ChatMemberS
 _ADMINS = (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
 
-def _place(chat: Chat) -> Place:
-    return Place(id=chat.id, kind=_CHAT_KINDS.get(chat.type, "group"), title=chat.title)
+def _place(chat: Chat, message: Message | None = None) -> Place:
+    return Place(
+        id=chat.id,
+        kind=_CHAT_KINDS.get(chat.type, "group"),
+        title=chat.title,
+        topic=_topic(message),
+    )
+
+
+def _topic(message: Message | None) -> int | None:
+    """The forum topic a message is in; None for General and for reply threads of non-forums."""
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -60,19 +72,28 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
     )
 
 
-async def send_reply(context: Context, chat_id: int, reply: Reply) -> Message:
-    """Send a reply as a message, or as a photo or document with the text as its caption."""
+async def send_reply(
+    context: Context, chat_id: int, reply: Reply, topic: int | None = None
+) -> Message:
+    """Send a reply as a message, or as a photo or document with the text as its caption.
+
+    `topic`: the forum topic the question came from, where the answer goes too.
+    """
     markup = _markup(reply)
     attachment = reply.attachment
     if attachment is None:
         # Not reply_text: the message being answered may just have been deleted (a token).
-        return await context.bot.send_message(chat_id, reply.text, reply_markup=markup)
+        return await context.bot.send_message(
+            chat_id, reply.text, reply_markup=markup, message_thread_id=topic
+        )
     upload = InputFile(attachment.content, filename=attachment.filename)
     if attachment.kind == "photo":
         return await context.bot.send_photo(
-            chat_id, upload, caption=reply.text, reply_markup=markup
+            chat_id, upload, caption=reply.text, reply_markup=markup, message_thread_id=topic
         )
-    return await context.bot.send_document(chat_id, upload, caption=reply.text, reply_markup=markup)
+    return await context.bot.send_document(
+        chat_id, upload, caption=reply.text, reply_markup=markup, message_thread_id=topic
+    )
 
 
 class TelegramHandlers:
@@ -92,7 +113,11 @@ class TelegramHandlers:
             language=pick_language(user.language_code, self._default_language),
         )
 
-    def _asked(self, context: Context, user: User, chat: Chat, args: tuple[str, ...] = ()) -> Asked:
+    def _asked(
+        self, context: Context, user: User, message: Message, args: tuple[str, ...] = ()
+    ) -> Asked:
+        chat = message.chat
+
         async def is_admin() -> bool:
             try:
                 member = await context.bot.get_chat_member(chat.id, user.id)
@@ -100,7 +125,7 @@ class TelegramHandlers:
                 return False
             return member.status in _ADMINS
 
-        return Asked(self._person(user), _place(chat), args, is_admin=is_admin)
+        return Asked(self._person(user), _place(chat, message), args, is_admin=is_admin)
 
     @staticmethod
     def _who(update: Update) -> tuple[User, Chat, Message] | None:
@@ -133,11 +158,12 @@ class TelegramHandlers:
                 return  # "/status@otherbot": not for us
             if name not in COMMANDS and not addressee:
                 return  # an unknown command in a group is usually another bot's
-        asked = self._asked(context, user, chat, tuple(args))
+        asked = self._asked(context, user, message, tuple(args))
         spec = COMMANDS.get(name)
         if spec is not None and spec.secret_args and asked.args:
             asked = replace(asked, deleted=await self._delete(message))
-        await send_reply(context, chat.id, await self._answers.command(name, asked))
+        reply = await self._answers.command(name, asked)
+        await send_reply(context, chat.id, reply, asked.place.topic)
 
     async def pasted_token(self, update: Update, context: Context) -> None:
         """A message that contains a Joulo token: it is deleted, then linked or warned about."""
@@ -147,16 +173,17 @@ class TelegramHandlers:
         token = find_token(message.text or message.caption or "")
         if token is None:
             return
-        asked = replace(self._asked(context, user, chat), deleted=await self._delete(message))
-        await send_reply(context, chat.id, await self._answers.token_message(asked, token))
+        asked = replace(self._asked(context, user, message), deleted=await self._delete(message))
+        reply = await self._answers.token_message(asked, token)
+        await send_reply(context, chat.id, reply, asked.place.topic)
 
     async def chatter(self, update: Update, context: Context) -> None:
         """Plain text in a private chat."""
         if (who := self._who(update)) is None:
             return
-        user, chat, _ = who
-        reply = await self._answers.chatter(self._asked(context, user, chat))
-        await send_reply(context, chat.id, reply)
+        user, chat, message = who
+        reply = await self._answers.chatter(self._asked(context, user, message))
+        await send_reply(context, chat.id, reply, _topic(message))
 
     async def press(self, update: Update, context: Context) -> None:
         """An inline button: the message it belongs to is edited with the answer."""
@@ -167,7 +194,7 @@ class TelegramHandlers:
         language = pick_language(query.from_user.language_code, self._default_language)
         reply = None
         if isinstance(message, Message) and query.data:
-            asked = self._asked(context, query.from_user, message.chat)
+            asked = self._asked(context, query.from_user, message)
             reply = await self._answers.press(asked, query.data)
         try:
             if reply is None or not isinstance(message, Message):
@@ -271,9 +298,11 @@ class TelegramHandlers:
         if isinstance(update, Update) and update.effective_chat is not None:
             user = update.effective_user
             lang = pick_language(user.language_code if user else None, self._default_language)
-            try:
+            try:  # in the forum topic the failed question came from
                 await context.bot.send_message(
-                    update.effective_chat.id, self._answers.error_text(lang)
+                    update.effective_chat.id,
+                    self._answers.error_text(lang),
+                    message_thread_id=_topic(update.effective_message),
                 )
             except TelegramError:
                 log.debug("could not tell the chat about the error")
