@@ -52,10 +52,11 @@ from bot.jobs.digests import Digests
 from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import JouloHttpClient, JouloTransport
+from bot.lock import AlreadyRunning, InstanceLock, LockError
 from bot.logs import install_redaction
 from bot.outbox import Sender
 from bot.poller import Poller
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, check_database_path
 from bot.tasks import cancel_and_wait
 from bot.telegram.handlers import TelegramHandlers
 from bot.telegram.send import ChatRateLimiter, TelegramMessenger
@@ -366,6 +367,18 @@ async def serve(
         await stop.wait()
 
 
+def claim_database(settings: Settings) -> InstanceLock:
+    """Check DATABASE_PATH and the key file, then take the one-bot-per-database lock beside them.
+
+    The checks come first, so that an unusable path leaves no lock file (or folder) behind;
+    the lock comes before the database is created or migrated.
+    """
+    check_database_path(settings.database_path)
+    if not settings.encryption_keys():
+        check_key_file(settings.database_path.parent)
+    return InstanceLock.acquire(settings.database_path)
+
+
 def run(settings: Settings) -> int:
     """Run the bot in the foreground until SIGINT or SIGTERM; returns the exit code."""
 
@@ -375,7 +388,14 @@ def run(settings: Settings) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            await serve(settings, stop)
+            with claim_database(settings):
+                await serve(settings, stop)
+        except AlreadyRunning as err:
+            log.error("%s", err)
+            return ExitStatus.CANNOT_WORK
+        except LockError as err:
+            log.error("cannot use DATABASE_PATH %s: %s", settings.database_path, err)
+            return ExitStatus.CANNOT_WORK
         except InvalidToken:
             log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check the token from @BotFather")
             return ExitStatus.CANNOT_WORK

@@ -1,0 +1,95 @@
+"""Operating a running bot, as processes: one bot per database.
+
+Rules pinned down here, with one real `python -m bot` (against the fake Bot API and the Joulo
+simulator on loopback, an account linked and polled) shared by the tests of this module: a second
+`python -m bot` on the same DATABASE_PATH exits with status 2 and one line that says the bot is
+already running there, with the first one's process id, and changes nothing. That a lock left by a
+dead bot (even a SIGKILLed one) is no obstacle is pinned down in tests/test_lock.py, and by
+tests/test_process.py, which kills the bot and starts it again many times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from bot.clock import SystemClock
+from tests.fake_telegram import FakeBotAPI
+from tests.joulo_server import SimulatorServer
+from tests.joulo_sim import JouloSimulator
+from tests.processes import BotProcess, bot_environment, run_bot_command
+from tests.story import ANNA
+
+POLL_INTERVAL = 0.3
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class RunningBot:
+    """A bot process with Anna's account linked and polled, and what it talks to."""
+
+    process: BotProcess
+    env: dict[str, str]
+    workdir: Path
+    database: Path
+    sim: JouloSimulator
+
+    def polls(self) -> int:
+        """How many times the bot asked Joulo for the chargers."""
+        return sum(1 for request in self.sim.requests if request.endpoint == "/chargers")
+
+
+@pytest.fixture(scope="module")
+def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot]:
+    """One bot for the whole module: started once, Anna linked, stopped at the end."""
+    workdir = tmp_path_factory.mktemp("operations")
+    database = workdir / "data" / "bot.sqlite3"
+    with (
+        FakeBotAPI() as telegram,
+        SimulatorServer(JouloSimulator(SystemClock(), seed=3)) as joulo,
+    ):
+        sim = joulo.sim
+        token = sim.add_account()
+        sim.add_charger(token, "Garage")
+        env = bot_environment(
+            telegram_url=telegram.base_url,
+            joulo_url=joulo.base_url,
+            database=database,
+            poll_interval=POLL_INTERVAL,
+        )
+        process = BotProcess(env, workdir)
+        bot = RunningBot(process, env, workdir, database, sim)
+        try:
+            process.start()
+            telegram.private_message(ANNA, f"/link {token}")
+            process.eventually(
+                lambda: any(m.startswith("✅ Linked!") for m in telegram.messages_to(ANNA.id)),
+                "the bot answered /link",
+                timeout=START_TIMEOUT,
+            )
+            process.eventually(lambda: bot.polls() >= 2, "the bot polled Anna's account")
+            yield bot
+        finally:
+            process.stop()
+        assert telegram.internal_errors == []
+
+
+def test_a_second_bot_on_the_same_database_exits_2_naming_the_first_ones_process(
+    running_bot: RunningBot,
+) -> None:
+    env = dict(running_bot.env, LOG_LEVEL="WARNING")
+    folder = running_bot.database.parent
+    before = sorted(p.name for p in folder.iterdir())
+
+    second = run_bot_command(env, running_bot.workdir, timeout=30)
+
+    assert second.returncode == 2, second.stderr
+    (line,) = second.stderr.splitlines()
+    assert f"already running on DATABASE_PATH {running_bot.database}" in line
+    assert f"(process {running_bot.process.pid})" in line
+    assert second.stdout == ""
+    assert sorted(p.name for p in folder.iterdir()) == before
+    assert running_bot.process.running, running_bot.process.log_tail()
