@@ -31,6 +31,7 @@ from bot.core.events import (
     event_from_json,
     event_to_json,
 )
+from bot.core.money import CreditPrice, MoneyMark
 from bot.core.outgoing import Outgoing
 from bot.core.policy import ChatSettings
 from bot.core.state import ChargerState, PendingEnd
@@ -159,6 +160,20 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
                       session_id = json_extract(payload, '$.session_id');
     CREATE INDEX events_by_session ON events (account_id, session_id)
         WHERE session_id IS NOT NULL;
+    """,
+    # 8: money: each account's price per ERE credit, as the money job last found it, and what
+    # it last saw of the payouts (bot.core.money), so renderers read one row and a restart
+    # neither repeats nor loses an announcement
+    """
+    CREATE TABLE money (
+        account_id   INTEGER PRIMARY KEY REFERENCES accounts(id) ON DELETE CASCADE,
+        checked_at   TEXT    NOT NULL,             -- last look at /ere-position, answered or not
+        price_eur    REAL,                         -- per credit; NULL: no euros for this account
+        price_source TEXT,                         -- 'account' | 'feed'
+        price_net    INTEGER NOT NULL DEFAULT 1,   -- 1: after Joulo's fee
+        price_as_of  TEXT,
+        mark         TEXT                          -- MoneyMark as JSON; NULL before a first look
+    );
     """,
 )
 
@@ -615,6 +630,7 @@ class Store:
             if not same:
                 await db.execute("DELETE FROM charger_states WHERE account_id = ?", (account_id,))
                 await db.execute("DELETE FROM pending_ends WHERE account_id = ?", (account_id,))
+                await db.execute("DELETE FROM money WHERE account_id = ?", (account_id,))
                 await db.execute(
                     "UPDATE accounts SET baseline_at = NULL, last_success_at = NULL WHERE id = ?",
                     (account_id,),
@@ -1155,6 +1171,86 @@ class Store:
                 (cutoff,),
             )
             return cursor.rowcount
+
+    # --- money --------------------------------------------------------------------------------
+
+    async def credit_price(self, account_id: int) -> CreditPrice | None:
+        """The price per ERE credit this account's texts use; None: show no euros."""
+        return (await self.credit_prices([account_id])).get(account_id)
+
+    async def credit_prices(self, account_ids: Iterable[int]) -> dict[int, CreditPrice]:
+        """`credit_price` of several accounts in one query (those without a price are left out)."""
+        ids = sorted(set(account_ids))
+        if not ids:
+            return {}
+        rows = await self._fetchall(
+            f"""SELECT account_id, price_eur, price_source, price_net, price_as_of FROM money
+                WHERE price_eur IS NOT NULL AND account_id IN ({", ".join("?" * len(ids))})""",  # noqa: S608
+            ids,
+        )
+        prices = {}
+        for row in rows:
+            as_of = _dt(row["price_as_of"])
+            if as_of is not None and row["price_source"] in ("account", "feed"):
+                prices[int(row["account_id"])] = CreditPrice(
+                    eur=float(row["price_eur"]),
+                    source=row["price_source"],
+                    as_of=as_of,
+                    net_of_fee=bool(row["price_net"]),
+                )
+        return prices
+
+    async def money_checks(self) -> dict[int, tuple[datetime, MoneyMark | None]]:
+        """Per account the money job looked at: when it last did, and what it saw of payouts."""
+        rows = await self._fetchall("SELECT account_id, checked_at, mark FROM money")
+        checks = {}
+        for row in rows:
+            checked_at = _dt(row["checked_at"])
+            assert checked_at is not None  # noqa: S101  (NOT NULL column)
+            mark = None if row["mark"] is None else MoneyMark.model_validate_json(row["mark"])
+            checks[int(row["account_id"])] = (checked_at, mark)
+        return checks
+
+    async def record_money(
+        self,
+        account_id: int,
+        *,
+        link_seq: int,
+        checked_at: datetime,
+        price: CreditPrice | None,
+        mark: MoneyMark | None,
+        events: Iterable[Outgoing] = (),
+    ) -> int:
+        """Save a look at an account's money: its price, its mark (None: keep the stored one),
+        and the announcements it made, in one transaction. Returns the new events.
+
+        Does nothing if the account was unlinked or re-linked meanwhile.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "SELECT 1 FROM accounts WHERE id = ? AND link_seq = ?", (account_id, link_seq)
+            )
+            if await cursor.fetchone() is None:
+                return 0
+            await db.execute(
+                """INSERT INTO money (account_id, checked_at, price_eur, price_source, price_net,
+                       price_as_of, mark)
+                   VALUES (?, ?, ?, ?, ?, ?, ?)
+                   ON CONFLICT (account_id) DO UPDATE SET checked_at = excluded.checked_at,
+                       price_eur = excluded.price_eur, price_source = excluded.price_source,
+                       price_net = excluded.price_net, price_as_of = excluded.price_as_of,
+                       mark = COALESCE(excluded.mark, money.mark)""",
+                (
+                    account_id,
+                    _ts(checked_at),
+                    None if price is None else price.eur,
+                    None if price is None else price.source,
+                    1 if price is None or price.net_of_fee else 0,
+                    None if price is None else _ts(price.as_of),
+                    None if mark is None else mark.model_dump_json(),
+                ),
+            )
+            return await self._add_events(db, account_id, events, checked_at)
 
     # --- health -----------------------------------------------------------------------------
 

@@ -24,6 +24,8 @@ from bot.core.events import (
     JouloRecovered,
     JouloUnreachable,
     MonthlyDigest,
+    PayoutReceived,
+    QuarterFinal,
     SessionCredited,
     SessionFinished,
     SessionStalled,
@@ -470,6 +472,8 @@ EVERY_KIND: list[Event] = [
         previous_sessions=8,
         previous_credits=10.0,
     ),
+    PayoutReceived(year=2026, added_eur=10.0, total_eur=12.48, at=NOW),
+    QuarterFinal(quarter="2026-Q1", price_per_ere=0.33, ere=40.0, net_eur=11.22, at=NOW),
 ]
 
 

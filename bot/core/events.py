@@ -214,6 +214,39 @@ class GroupLost(EventBase):
     at: datetime
 
 
+class PayoutReceived(EventBase):
+    """Joulo paid out more for the account's ERE credits: `paid` grew."""
+
+    audience = "owner"
+    key_prefix = "payout"
+    key_fields = ("year", "total_eur")
+
+    kind: Literal["payout_received"] = "payout_received"
+    #: Joulo's compliance year the payout counts towards (None when Joulo did not say).
+    year: int | None = None
+    #: How much more was paid since the last look, and the year's total now (net, EUR).
+    added_eur: float
+    total_eur: float
+    at: datetime
+
+
+class QuarterFinal(EventBase):
+    """A quarter's price per ERE credit became final."""
+
+    audience = "owner"
+    key_prefix = "quarter_final"
+    key_fields = ("quarter",)
+
+    kind: Literal["quarter_final"] = "quarter_final"
+    #: As Joulo names it, e.g. `2026-Q1`.
+    quarter: str
+    price_per_ere: float
+    #: The account's credits in that quarter and what they earned net, when Joulo says.
+    ere: float | None = None
+    net_eur: float | None = None
+    at: datetime
+
+
 Event = Annotated[
     SessionStarted
     | SessionFinished
@@ -225,7 +258,9 @@ Event = Annotated[
     | TokenRejected
     | JouloUnreachable
     | JouloRecovered
-    | GroupLost,
+    | GroupLost
+    | PayoutReceived
+    | QuarterFinal,
     Field(discriminator="kind"),
 ]
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)

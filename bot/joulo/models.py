@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,6 +150,22 @@ class Energy(_ApiModel):
         return next((m for m in self.months if m.month == key), None)
 
 
+def _number(value: object) -> object:
+    """A number as the API may send it (also as text), or None for anything else."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        return None
+    return value if math.isfinite(number) else None
+
+
+def _object(value: object) -> object:
+    """A JSON object, or None for anything else (so one odd field hides only itself)."""
+    return value if isinstance(value, dict) else None
+
+
 class EreMoney(_ApiModel):
     """An amount of ERE credits and what they are worth net of Joulo's fee."""
 
@@ -156,30 +173,120 @@ class EreMoney(_ApiModel):
     net_eur: float | None = None
     price_per_ere: float | None = None
 
+    _numbers = field_validator("ere", "net_eur", "price_per_ere", mode="before")(_number)
+
+
+class EreQuarter(_ApiModel):
+    """One quarter of the compliance year: its credits and, once `final`, their price."""
+
+    quarter: str
+    final: bool = False
+    status: str | None = None
+    ere: float | None = None
+    price_per_ere: float | None = None
+    net_eur: float | None = None
+    realized_net_eur: float | None = None
+
+    _numbers = field_validator(
+        "ere", "price_per_ere", "net_eur", "realized_net_eur", mode="before"
+    )(_number)
+
+    @field_validator("quarter", mode="before")
+    @classmethod
+    def _quarter_text(cls, value: object) -> object:
+        if not isinstance(value, str) or not value.strip():
+            raise ValueError("a quarter needs a name such as 2026-Q2")
+        return value.strip()[:16]
+
+    @field_validator("final", mode="before")
+    @classmethod
+    def _final_flag(cls, value: object) -> object:
+        return value if isinstance(value, bool) else False
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_text(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) and value.strip() else None
+
+    @property
+    def is_final(self) -> bool:
+        """Whether Joulo says this quarter's price is settled (`final`, or status "final")."""
+        return self.final or self.status == "final"
+
+    @property
+    def net_per_credit(self) -> float | None:
+        """What one credit of this quarter earned after Joulo's fee, when Joulo says."""
+        if self.net_eur is not None and self.ere:
+            return self.net_eur / self.ere
+        return None
+
 
 class ErePosition(_ApiModel):
     """The money side of ERE credits from `/ere-position`; only `paid` is real money.
 
-    Every field is optional (the endpoint is undocumented); unknown fields are ignored.
+    Every field is optional (the endpoint is undocumented); unknown fields are ignored, and a
+    field of the wrong type reads as missing (None), never as an error for the whole answer.
     """
 
     compliance_year: int | None = None
+    effective_fee_pct: float | None = None
+    indicative_price_per_ere: float | None = None
+    realized_avg_price: float | None = None
     paid: EreMoney | None = None
+    payable: EreMoney | None = None
+    reserved: EreMoney | None = None
     ytd_expected_eur: float | None = None
     total_expected_eur: float | None = None
+    quarters: tuple[EreQuarter, ...] = ()
 
-    @field_validator("paid", mode="before")
-    @classmethod
-    def _object_or_none(cls, value: object) -> object:
-        return value if isinstance(value, dict) else None
+    _objects = field_validator("paid", "payable", "reserved", mode="before")(_object)
+    _numbers = field_validator(
+        "effective_fee_pct",
+        "indicative_price_per_ere",
+        "realized_avg_price",
+        "ytd_expected_eur",
+        "total_expected_eur",
+        mode="before",
+    )(_number)
 
-    @field_validator("compliance_year", "ytd_expected_eur", "total_expected_eur", mode="before")
+    @field_validator("compliance_year", mode="before")
     @classmethod
-    def _number_or_none(cls, value: object) -> object:
-        if isinstance(value, bool) or not isinstance(value, int | float | str):
+    def _year(cls, value: object) -> object:
+        number = _number(value)
+        if number is None:
             return None
-        try:
-            float(value)
-        except ValueError:
-            return None
-        return value
+        year = float(number)  # type: ignore[arg-type]
+        return int(year) if year.is_integer() else None
+
+    @field_validator("quarters", mode="before")
+    @classmethod
+    def _readable_quarters(cls, value: object) -> object:
+        if not isinstance(value, list):
+            return ()
+        readable = []
+        for raw in value:
+            try:
+                readable.append(EreQuarter.model_validate(raw))
+            except ValidationError:
+                continue  # one odd quarter hides only itself
+        return tuple(readable)
+
+
+class ErePrice(_ApiModel):
+    """Joulo's public ERE price feed: the market's mid price per credit this week, before fee."""
+
+    mid_eur: float
+    week_number: int | None = None
+
+    @field_validator("mid_eur", mode="before")
+    @classmethod
+    def _price(cls, value: object) -> object:
+        number = _number(value)
+        if number is None or float(number) <= 0:  # type: ignore[arg-type]
+            raise ValueError("mid_eur must be a positive number")
+        return number
+
+    @field_validator("week_number", mode="before")
+    @classmethod
+    def _week(cls, value: object) -> object:
+        return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -627,6 +627,27 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "📊 /stats tekent de grafiek",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},
+    # --- money (bot.core.money, bot.jobs.money) ---
+    "credits_value": {
+        "en": "\nERE credits: {credits} · ≈ {value}",
+        "nl": "\nERE-credits: {credits} · ≈ {value}",
+    },
+    "payout": {
+        "en": "💶 Joulo paid out {added} — {total} this year",
+        "nl": "💶 Joulo heeft {added} uitbetaald — {total} dit jaar",
+    },
+    "payout_year": {
+        "en": "💶 Joulo paid out {added} — {total} for {year}",
+        "nl": "💶 Joulo heeft {added} uitbetaald — {total} over {year}",
+    },
+    "quarter_final": {
+        "en": "📈 Joulo's price for {quarter} is final: {price} per ERE credit{share}",
+        "nl": "📈 De prijs van Joulo voor {quarter} staat vast: {price} per ERE-credit{share}",
+    },
+    "quarter_share": {
+        "en": "\nYour {credits} credits that quarter: {eur} after Joulo's fee",
+        "nl": "\nJouw {credits} credits dat kwartaal: {eur} na de vergoeding van Joulo",
+    },
     "demo_menu_hint": {
         "en": "(type a number to press that button)",
         "nl": "(typ een nummer om op die knop te drukken)",

@@ -17,6 +17,8 @@ from bot.core.events import (
     JouloRecovered,
     JouloUnreachable,
     MonthlyDigest,
+    PayoutReceived,
+    QuarterFinal,
     SessionCredited,
     SessionFinished,
     SessionStalled,
@@ -25,7 +27,7 @@ from bot.core.events import (
 )
 from bot.core.state import MIN_POWER_WINDOW, ChargerState, estimate_power_kw, plausible_power
 from bot.core.tags import tag_name
-from bot.core.text.catalog import plural, t, tag_note
+from bot.core.text.catalog import euros, plural, t, tag_note
 from bot.core.text.format import (
     Html,
     Language,
@@ -113,6 +115,8 @@ def render_event(
             return t(lang, "joulo_recovered", duration=fmt_duration(event.at - event.since, lang))
         case GroupLost():
             return t(lang, "group_lost", title=event.title or str(event.chat_id))
+        case PayoutReceived() | QuarterFinal():
+            return money_news(event, lang, tz, now)
     if event.while_away:
         text += t(lang, "while_away")
     return text
@@ -204,4 +208,32 @@ def digest(event: MonthlyDigest, lang: Language) -> Html:
         previous_kwh=fmt_number(event.previous_kwh, lang),
         previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),
+    )
+
+
+def money_news(
+    event: PayoutReceived | QuarterFinal, lang: Language, tz: tzinfo, now: datetime
+) -> Html:
+    """A payout ("💶 Joulo paid out €10.00 — €12.48 this year"), or a quarter's final price."""
+    if isinstance(event, PayoutReceived):
+        added, total = euros(event.added_eur, lang), euros(event.total_eur, lang)
+        if event.year is None or event.year == now.astimezone(tz).year:
+            return t(lang, "payout", added=added, total=total)
+        return t(lang, "payout_year", added=added, total=total, year=event.year)
+    share = (
+        t(
+            lang,
+            "quarter_share",
+            credits=fmt_number(event.ere, lang, 2),
+            eur=euros(event.net_eur, lang),
+        )
+        if event.ere is not None and event.net_eur is not None
+        else ""
+    )
+    return t(
+        lang,
+        "quarter_final",
+        quarter=event.quarter,
+        price=euros(event.price_per_ere, lang),
+        share=share,
     )
