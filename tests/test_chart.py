@@ -3,6 +3,7 @@ picture is a real PNG of a phone-friendly size. Pure: figures in, bytes out."""
 
 from __future__ import annotations
 
+from bot.core import chart
 from bot.core.chart import (
     Bar,
     ChartText,
@@ -79,3 +80,24 @@ def test_the_chart_is_a_png_readable_on_a_phone() -> None:
 def test_an_empty_history_still_draws() -> None:
     png = draw_chart(last_months([], "2026-04", "en"), TEXT, "en")
     assert png_size(png) == (1200, 780)
+
+
+def test_a_chart_asked_again_is_not_drawn_again_but_other_figures_are(monkeypatch) -> None:
+    drawn: list[int] = []
+    real = chart._draw
+
+    def counting(bars, text, lang):
+        drawn.append(len(bars))
+        return real(bars, text, lang)
+
+    monkeypatch.setattr(chart, "_draw", counting)
+    chart._drawn.cache_clear()
+    bars = last_months([MonthFigures("2026-04", 30.0, 9.9)], "2026-04", "en")
+    more = last_months([MonthFigures("2026-04", 31.0, 9.9)], "2026-04", "en")
+
+    first = draw_chart(bars, TEXT, "en")
+    assert draw_chart(list(bars), TEXT, "en") == first
+    assert draw_chart(more, TEXT, "en") != first
+    draw_chart(bars, TEXT, "nl")  # Dutch numbers: drawn anew
+
+    assert len(drawn) == 3

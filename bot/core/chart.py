@@ -4,11 +4,14 @@ matplotlib is imported inside `draw_chart`, on first use, with the headless Agg 
 object-oriented API (no pyplot, no global figure state): a bot that never draws a chart never
 pays for the import. The series builders above it are plain arithmetic and need no matplotlib.
 matplotlib is not thread-safe, and charts are drawn in worker threads for /stats and for the
-monthly digest alike: one lock lets one chart be drawn at a time.
+monthly digest alike: one lock lets one chart be drawn at a time. The last few charts are
+kept: a family pressing the period buttons back and forth, or asking /stats twice within the
+ten minutes Joulo's figures are cached, gets the same picture without drawing it again.
 """
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 from collections.abc import Iterable, Sequence
@@ -28,6 +31,8 @@ _ALL_COLOUR: Final = "#a5d6a7"
 _CREDITS_COLOUR: Final = "#ef6c00"
 #: One chart at a time, whichever thread draws it (see the module docstring).
 _DRAWING: Final = threading.Lock()
+#: Charts kept after drawing (about 75 KB each), most recently asked first.
+CHARTS_KEPT: Final = 16
 
 
 @dataclass(frozen=True)
@@ -164,7 +169,15 @@ def all_time(months: Iterable[MonthFigures], this_month: str, lang: Language) ->
 
 
 def draw_chart(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
-    """The chart as PNG bytes: kWh bars on the left axis, credits as a line on the right."""
+    """The chart as PNG bytes: kWh bars on the left axis, credits as a line on the right.
+
+    The same bars and words give the same picture, so a chart asked again is not redrawn.
+    """
+    return _drawn(tuple(bars), text, lang)
+
+
+@functools.lru_cache(maxsize=CHARTS_KEPT)
+def _drawn(bars: tuple[Bar, ...], text: ChartText, lang: Language) -> bytes:
     with _DRAWING:
         return _draw(bars, text, lang)
 
