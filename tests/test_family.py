@@ -356,7 +356,7 @@ async def test_tag_is_for_the_owner_in_private(world: World) -> None:
 # --- start-up stays light -------------------------------------------------------------------
 
 
-def test_an_idle_bot_has_not_imported_matplotlib(tmp_path) -> None:
+def test_an_idle_bot_has_imported_neither_matplotlib_nor_fpdf(tmp_path) -> None:
     script = textwrap.dedent(
         f"""
         import asyncio, sys
@@ -378,7 +378,7 @@ def test_an_idle_bot_has_not_imported_matplotlib(tmp_path) -> None:
             async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as s:
                 build_application(s)
                 await s.poller.run_cycle()
-            print(sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "numpy")))
+            print(sorted(m for m in sys.modules if m.split(".")[0] in ("matplotlib", "numpy", "fpdf")))
 
         asyncio.run(main())
         """

@@ -441,6 +441,64 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     },
     "csv_yes": {"en": "yes", "nl": "ja"},
     "csv_no": {"en": "no", "nl": "nee"},
+    # --- /statement: the chat's messages, then the words on the PDF ---
+    "statement_caption": {
+        "en": "🧾 Charging statement {month}, {name}: {sessions} · {kwh} kWh{cost}",
+        "nl": "🧾 Laadoverzicht {month}, {name}: {sessions} · {kwh} kWh{cost}",
+    },
+    "statement_caption_cost": {"en": " · {eur}", "nl": " · {eur}"},
+    "statement_empty": {
+        "en": "🧾 No finished charging sessions of {names} in {month}, so there is no "
+        "statement to send.",
+        "nl": "🧾 Geen afgeronde laadsessies van {names} in {month}, dus er is geen overzicht "
+        "om te sturen.",
+    },
+    "statement_usage": {
+        "en": "Use /statement (last month) or /statement 2026-10 (a month); not a month that "
+        "has yet to begin.",
+        "nl": "Gebruik /statement (vorige maand) of /statement 2026-10 (een maand); geen maand "
+        "die nog moet beginnen.",
+    },
+    "statement_title": {"en": "Charging statement {month}", "nl": "Laadoverzicht {month}"},
+    "statement_holder": {"en": "Account holder", "nl": "Accounthouder"},
+    "statement_chargers": {"en": "Chargers", "nl": "Laadpalen"},
+    "statement_period": {"en": "Period", "nl": "Periode"},
+    "statement_span": {"en": "{first} – {last}", "nl": "{first} – {last}"},
+    "statement_so_far": {"en": " (month not over yet)", "nl": " (maand nog niet voorbij)"},
+    "statement_columns": {
+        "en": "Date|Charger|Start|End|kWh|MID/ERE|ERE credits|Card",
+        "nl": "Datum|Laadpaal|Begin|Einde|kWh|MID/ERE|ERE-credits|Pas",
+    },
+    "statement_sessions": {"en": "Sessions", "nl": "Sessies"},
+    "statement_kwh": {"en": "Energy charged", "nl": "Geladen energie"},
+    "statement_ere_kwh": {
+        "en": "of which MID/ERE-eligible",
+        "nl": "waarvan MID/ERE-geschikt",
+    },
+    "statement_credits": {"en": "ERE credits", "nl": "ERE-credits"},
+    "statement_value": {
+        "en": "Value of the ERE credits (estimate)",
+        "nl": "Waarde van de ERE-credits (schatting)",
+    },
+    "statement_value_note": {
+        "en": "Estimate at {price} per credit: {source}, as of {date}. Only what Joulo pays "
+        "out is final.",
+        "nl": "Schatting tegen {price} per credit: {source}, stand van {date}. Alleen wat "
+        "Joulo uitbetaalt is definitief.",
+    },
+    "statement_cost": {"en": "Cost at {tariff} per kWh", "nl": "Kosten tegen {tariff} per kWh"},
+    "statement_credits_pending": {
+        "en": "—: Joulo had not yet computed this session's ERE credits.",
+        "nl": "—: Joulo had de ERE-credits van deze sessie nog niet berekend.",
+    },
+    "statement_made": {
+        "en": "Made on {date} at {time} ({zone}) by the Joulo Telegram bot, from the account's "
+        "session data at Joulo (api.joulo.nl). Times are local.",
+        "nl": "Gemaakt op {date} om {time} ({zone}) door de Joulo Telegram-bot, uit de "
+        "sessiegegevens van het account bij Joulo (api.joulo.nl). Tijden zijn lokaal.",
+    },
+    "statement_page": {"en": "Page {page} of {pages}", "nl": "Pagina {page} van {pages}"},
+    "statement_author": {"en": "Joulo Telegram bot", "nl": "Joulo Telegram-bot"},
     # --- /tag ---
     "tag_list_title": {"en": "💳 <b>Charge cards</b>", "nl": "💳 <b>Laadpassen</b>"},
     "tag_list_line": {

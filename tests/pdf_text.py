@@ -1,0 +1,19 @@
+"""Reading a PDF the bot made back as text, the way a person reads the page."""
+
+from __future__ import annotations
+
+import io
+
+from pypdf import PdfReader
+
+
+def pdf_pages(content: bytes) -> list[str]:
+    """Each page's text, runs of whitespace made one space."""
+    assert content.startswith(b"%PDF-")
+    reader = PdfReader(io.BytesIO(content))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def pdf_text(content: bytes) -> str:
+    """The whole document's text, pages one after the other."""
+    return " ".join(pdf_pages(content))
