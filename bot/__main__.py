@@ -1,4 +1,5 @@
-"""Command line: `python -m bot` runs the bot, `demo` runs it offline, `healthcheck` probes it."""
+"""Command line: `python -m bot` runs the bot, `demo` runs it offline, `healthcheck` probes it,
+`backup FILE` copies its database."""
 
 from __future__ import annotations
 
@@ -94,6 +95,10 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "healthcheck", help="exit 0 if the poller completed a cycle recently (for Docker)"
     )
+    backup = commands.add_parser(
+        "backup", help="copy the database to FILE, safely while the bot runs, and check the copy"
+    )
+    backup.add_argument("file", type=Path, metavar="FILE", help="the new file (never replaced)")
     return parser
 
 
@@ -128,6 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.health import check
 
         return check(settings)
+    if command == "backup":
+        from bot.backup import backup
+
+        return backup(settings, args.file)
 
     secrets = (
         [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []

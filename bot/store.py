@@ -1280,3 +1280,25 @@ def read_meta_readonly(path: Path, key: str) -> str | None:
     except sqlite3.Error:
         return None
     return None if row is None else str(row[0])
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """Copy a database the bot may be using into the new file `target`, and check the copy.
+
+    SQLite's online backup API copies every page in one read transaction: a consistent moment,
+    while the bot (in WAL mode) goes on writing. The copy is switched to a rollback journal, so
+    it is one self-contained file. Raises StoreError when the source cannot be read or written
+    from, or the copy fails `PRAGMA integrity_check`.
+    """
+    # mode=rw: never create a database; SQLite falls back to reading a file it may not write.
+    uri = source.resolve().as_uri() + "?mode=rw"
+    with (
+        _sqlite_errors(),
+        contextlib.closing(sqlite3.connect(uri, uri=True, timeout=5)) as live,
+        contextlib.closing(sqlite3.connect(target, isolation_level=None)) as copy,
+    ):
+        live.backup(copy)
+        copy.execute("PRAGMA journal_mode=DELETE")
+        problems = [str(row[0]) for row in copy.execute("PRAGMA integrity_check")]
+    if problems != ["ok"]:
+        raise StoreError(f"the copy failed its integrity check: {'; '.join(problems[:3])}")

@@ -15,7 +15,13 @@ from bot.exits import ExitStatus
 from tests.processes import REPO_ROOT
 
 #: Where the process's exit status is decided.
-DECIDERS = ("bot/__main__.py", "bot/app.py", "bot/health.py", "bot/demo.py")
+DECIDERS = (
+    "bot/__main__.py",
+    "bot/app.py",
+    "bot/health.py",
+    "bot/demo.py",
+    "bot/backup.py",
+)
 
 
 def readme_statuses() -> list[int]:

@@ -1,15 +1,21 @@
-"""Operating a running bot, as processes: one bot per database.
+"""Operating a running bot, as processes: one bot per database, and backups while it runs.
 
 Rules pinned down here, with one real `python -m bot` (against the fake Bot API and the Joulo
 simulator on loopback, an account linked and polled) shared by the tests of this module: a second
 `python -m bot` on the same DATABASE_PATH exits with status 2 and one line that says the bot is
-already running there, with the first one's process id, and changes nothing. That a lock left by a
+already running there, with the first one's process id, and changes nothing; `python -m bot
+backup FILE` while the bot runs and writes makes a checked copy that holds what the bot wrote
+last (it sits in the `-wal` file, which a file copy would miss), says in one line how big it is
+and where, leaves nothing else behind and does not hold the bot up. That a lock left by a
 dead bot (even a SIGKILLed one) is no obstacle is pinned down in tests/test_lock.py, and by
-tests/test_process.py, which kills the bot and starts it again many times.
+tests/test_process.py, which kills the bot and starts it again many times; the backup's
+refusals in tests/test_backup.py.
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +23,8 @@ from pathlib import Path
 import pytest
 
 from bot.clock import SystemClock
+from bot.jobs.housekeeping import HEARTBEAT_KEY
+from bot.store import SCHEMA_VERSION
 from tests.fake_telegram import FakeBotAPI
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator
@@ -93,3 +101,29 @@ def test_a_second_bot_on_the_same_database_exits_2_naming_the_first_ones_process
     assert second.stdout == ""
     assert sorted(p.name for p in folder.iterdir()) == before
     assert running_bot.process.running, running_bot.process.log_tail()
+
+
+def test_a_backup_while_the_bot_polls_is_a_checked_copy_of_what_it_wrote_last(
+    running_bot: RunningBot, tmp_path: Path
+) -> None:
+    target = tmp_path / "backup.sqlite3"
+    polls = running_bot.polls()
+
+    result = run_bot_command(running_bot.env, running_bot.workdir, "backup", str(target))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    (line,) = result.stdout.splitlines()
+    size = target.stat().st_size
+    assert line.startswith(f"backed up {running_bot.database} to {target}: {size:,} bytes (")
+    assert "integrity ok; keep ENCRYPTION_KEY with it" in line
+    assert list(tmp_path.iterdir()) == [target]  # no partial file, no side files
+    with contextlib.closing(sqlite3.connect(f"{target.as_uri()}?mode=ro", uri=True)) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        assert copy.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)
+        assert copy.execute("SELECT count(*) FROM accounts").fetchone() == (1,)
+        assert copy.execute("SELECT count(*) FROM charger_states").fetchone() == (1,)
+        (heartbeat,) = copy.execute("SELECT value FROM meta WHERE key = ?", (HEARTBEAT_KEY,))
+        assert heartbeat[0]
+    process = running_bot.process
+    process.eventually(lambda: running_bot.polls() >= polls + 3, "the bot went on polling")
