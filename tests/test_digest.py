@@ -22,7 +22,7 @@ from tests.story import ANNA, FAMILY, bot_running, next_polls
 #: 1 May 2026, 08:59 in Amsterdam (summer time: UTC+2).
 BEFORE_NINE = datetime(2026, 5, 1, 6, 59, tzinfo=UTC)
 DIGEST = (
-    "📅 April 2026 in short\n"
+    "📅 April 2026 in short · 👤 Anna\n"
     "30.0 kWh (+50%) · 2 sessions (+100%) · 9.90 ERE credits (+50%)\n"
     "March 2026: 20.0 kWh · 1 session · 6.60 ERE credits\n"
     "📊 /stats draws the chart"
@@ -105,7 +105,7 @@ async def test_a_group_that_opted_in_gets_the_digest_at_nine(
         await next_polls(sim, 3)
 
     assert _digests(fake_bot, FAMILY.id) == [
-        "📅 April 2026 in short\n"
+        "📅 April 2026 in short · 👤 Anna\n"
         "0.0 kWh · 0 sessions · 0.00 ERE credits\n"
         "March 2026: 0.0 kWh · 0 sessions · 0.00 ERE credits\n"
         "📊 /stats draws the chart"

@@ -1,9 +1,10 @@
 """Every text about a session names the person, wherever the charge card has a name.
 
 Pins down: once a card is named, the start message, the live card's redraws and its final
-figures, the "finished" message, its late-credits edit and `/status` all say "Anna" (not the
-card's id), as `/sessions` does. Through the real Application, the fake Bot API and the
-simulator; the pure renderers must be given the names (a required argument).
+figures, the "finished" message, its late-credits edit, the "seems to have stopped" notice and
+`/status` all say "Anna" (not the card's id), as `/sessions` does. Through the real
+Application, the fake Bot API and the simulator; the pure renderers must be given the names
+(a required argument).
 """
 
 from __future__ import annotations
@@ -60,6 +61,24 @@ async def test_the_person_stays_named_through_card_edits_late_credits_and_status
     assert len(credited) == 1
     assert credited[0].plain_text.startswith("✅ Anna finished charging at Garage")
     assert "ERE credits" in credited[0].plain_text
+
+
+async def test_a_stalled_session_names_the_person_whose_card_started_it(world: World) -> None:
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, "/tag 04A3B2C1 Anna")
+    world.clock.advance(60)
+    world.sim.start_session(world.garage, id_tag="04A3B2C1", power_kw=7.2)
+    world.clock.advance(30)
+    await _wait_for(world, "🔌 Anna started charging at Garage")
+    world.clock.advance(600)
+    await world.next_polls()
+    world.sim.set_power(world.garage, 0.0)
+    world.clock.advance(31 * 60)
+    await world.next_polls()
+
+    stalled = await _wait_for(world, "⏸ Garage")
+    assert stalled.plain_text.startswith("⏸ Garage · 👤 Anna: charging seems to have stopped")
+    assert "04A3B2C1" not in stalled.plain_text
 
 
 async def _wait_for(world: World, starts: str) -> SentMessage:

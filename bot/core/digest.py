@@ -30,8 +30,8 @@ def digest_due(now: datetime, tz: tzinfo) -> tuple[str, str] | None:
     return last, before
 
 
-def build_digest(energy: Energy, month: str, previous_month: str) -> MonthlyDigest:
-    """The digest of `month` compared with `previous_month`, from Joulo's `/energy` figures."""
+def build_digest(energy: Energy, month: str, previous_month: str, owner: str = "") -> MonthlyDigest:
+    """`owner`'s digest of `month` compared with `previous_month`, from Joulo's `/energy`."""
     last = energy.month(month)
     before = energy.month(previous_month)
     shown = set(month_keys(month, CHART_MONTHS))
@@ -50,4 +50,5 @@ def build_digest(energy: Energy, month: str, previous_month: str) -> MonthlyDige
         previous_sessions=before.sessions if before else 0,
         previous_credits=(before.ere_credits or 0.0) if before else 0.0,
         months=months,
+        owner=owner,
     )

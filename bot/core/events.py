@@ -90,6 +90,8 @@ class SessionStalled(EventBase):
     #: When the energy reading last grew (or the session was first seen).
     since: datetime
     kwh: float
+    #: The card that started it, so the notice names the person (None before it was stored).
+    id_tag: str | None = None
 
 
 class SessionCredited(EventBase):
@@ -136,6 +138,8 @@ class MonthlyDigest(EventBase):
     previous_credits: float
     #: The twelve months up to `month`, for the chart (empty in digests stored before it).
     months: tuple[MonthTotals, ...] = ()
+    #: Whose charging it sums up: the account holder's name (empty in older digests).
+    owner: str = ""
 
 
 class ChargerOffline(EventBase):

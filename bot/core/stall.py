@@ -41,6 +41,7 @@ def stalled_sessions(
                 started_at=session.started_at,
                 since=since,
                 kwh=session.kwh,
+                id_tag=session.id_tag,
             )
         )
     return sorted(found, key=lambda event: event.charger_id)

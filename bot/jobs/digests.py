@@ -116,7 +116,7 @@ class Digests:
                 return
             finally:
                 slots.release()
-            digest = outgoing(build_digest(energy, month, previous))
+            digest = outgoing(build_digest(energy, month, previous, account.owner_name))
             if await self._store.record_digest(account.id, digest, self._clock.now()):
                 recorded += 1
                 self._on_recorded()  # out it goes while the batch goes on

@@ -665,19 +665,19 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "🔌 <b>{charger}</b>: geladen {start}–{end}{tag}\n✅ {kwh} kWh in {duration}",
     },
     "stalled": {
-        "en": "⏸ <b>{charger}</b>: charging seems to have stopped — no energy since {time} "
+        "en": "⏸ <b>{charger}</b>{who}: charging seems to have stopped — no energy since {time} "
         "({kwh} kWh so far). Is the car full, or did something come loose?",
-        "nl": "⏸ <b>{charger}</b>: het laden lijkt gestopt — geen energie sinds {time} "
+        "nl": "⏸ <b>{charger}</b>{who}: het laden lijkt gestopt — geen energie sinds {time} "
         "({kwh} kWh tot nu toe). Is de auto vol, of zit er iets los?",
     },
     "digest": {
-        "en": "📅 <b>{month}</b> in short\n"
+        "en": "📅 <b>{month}</b> in short{who}\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE credits{credits_change}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
         "{previous_credits} ERE credits</i>\n"
         "📊 /stats draws the chart",
-        "nl": "📅 <b>{month}</b> in het kort\n"
+        "nl": "📅 <b>{month}</b> in het kort{who}\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE-credits{credits_change}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "

@@ -27,7 +27,7 @@ from bot.core.events import (
 )
 from bot.core.state import MIN_POWER_WINDOW, ChargerState, estimate_power_kw, plausible_power
 from bot.core.tags import tag_name
-from bot.core.text.catalog import euros, plural, t, tag_note
+from bot.core.text.catalog import euros, plural, t, tag_note, who_note
 from bot.core.text.format import (
     Html,
     Language,
@@ -89,7 +89,7 @@ def render_event(
         case SessionCredited():
             return render_event(event.finished, lang, tz, now, tag_names)
         case SessionStalled():
-            return stalled(event, lang, tz, now)
+            return stalled(event, lang, tz, now, tag_names)
         case MonthlyDigest():
             return digest(event, lang)
         case ChargerOffline():
@@ -173,12 +173,19 @@ def live_card(
     return text
 
 
-def stalled(event: SessionStalled, lang: Language, tz: tzinfo, now: datetime) -> Html:
-    """ "Charging seems to have stopped", with since when and the kWh so far."""
+def stalled(
+    event: SessionStalled,
+    lang: Language,
+    tz: tzinfo,
+    now: datetime,
+    tag_names: Mapping[str, str],
+) -> Html:
+    """ "Charging seems to have stopped", for whom, since when and the kWh so far."""
     return t(
         lang,
         "stalled",
         charger=event.charger_name,
+        who=who_note(event.id_tag, tag_names, lang),
         time=fmt_time(event.since, lang, tz, now),
         kwh=fmt_number(event.kwh, lang, 2),
     )
@@ -198,6 +205,7 @@ def digest(event: MonthlyDigest, lang: Language) -> Html:
         lang,
         "digest",
         month=month_name(event.month, lang),
+        who=t(lang, "sessions_who", who=event.owner) if event.owner else "",
         previous=month_name(event.previous_month, lang),
         kwh=fmt_number(event.kwh, lang),
         kwh_change=_change(event.kwh, event.previous_kwh, lang),
