@@ -50,6 +50,7 @@ from bot.crypto import (
 from bot.exits import ExitStatus
 from bot.jobs.digests import Digests
 from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
+from bot.jobs.money import Money, job_period
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import JouloHttpClient, JouloTransport
 from bot.lock import AlreadyRunning, InstanceLock, LockError
@@ -90,6 +91,7 @@ class Services:
     housekeeping: Housekeeping
     digests: Digests
     wakeup: asyncio.Event
+    money: Money
 
 
 @asynccontextmanager
@@ -158,6 +160,15 @@ async def open_services(
             interval=settings.poll_interval,
             on_recorded=wakeup.set,
         )
+        money = Money(
+            store=store,
+            joulo=joulo,
+            cipher=cipher,
+            clock=clock,
+            interval=settings.money_check_interval,
+            feed_url=settings.ere_price_feed,
+            on_recorded=wakeup.set,
+        )
         yield Services(
             settings,
             clock,
@@ -170,6 +181,7 @@ async def open_services(
             housekeeping,
             digests,
             wakeup,
+            money=money,
         )
     finally:
         await http.aclose()
@@ -276,11 +288,17 @@ def schedule_jobs(job_queue: JobQueue[Any], services: Services) -> list[Job[Any]
     async def digests(_: ContextTypes.DEFAULT_TYPE) -> None:
         await services.digests.run(spread=True)  # wakes the sender for each digest
 
+    async def money(_: ContextTypes.DEFAULT_TYPE) -> None:
+        await services.money.run(spread=True)  # wakes the sender for each announcement
+
+    money_every = job_period(services.settings.money_check_interval)
+
     return [
         job_queue.run_repeating(poll, interval=interval, first=first, name="poll"),
         job_queue.run_repeating(heartbeat, interval=interval, first=first, name="heartbeat"),
         job_queue.run_repeating(prune, interval=PRUNE_CHECK_SECONDS, first=first, name="prune"),
         job_queue.run_repeating(digests, interval=interval, first=first, name="digests"),
+        job_queue.run_repeating(money, interval=money_every, first=first, name="money"),
     ]
 
 
@@ -342,6 +360,7 @@ async def running(
             for job in jobs:
                 job.schedule_removal()  # nothing new starts
             await services.digests.stop()
+            await services.money.stop()
             if not await services.poller.stop(shutdown_grace):
                 log.warning("abandoned the poll cycle in progress (it is safe to redo)")
             await application.stop()  # the jobs have nothing left to wait for

@@ -23,6 +23,7 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 DEFAULT_TELEGRAM_API_URL = "https://api.telegram.org/bot"
 DEFAULT_JOULO_API_URL = "https://api.joulo.nl/functions/v1/api"
+DEFAULT_ERE_PRICE_URL = "https://joulo.nl/api/ere-price"
 #: Below this poll interval the real Joulo API is likely to rate-limit us.
 RECOMMENDED_MIN_POLL_INTERVAL = 30.0
 
@@ -59,10 +60,20 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     default_language: Language = "nl"
     log_level: LogLevel = "INFO"
+    #: Joulo's public ERE price feed; None (set empty) turns it off.
+    ere_price_url: AnyHttpUrl | None = Field(default=AnyHttpUrl(DEFAULT_ERE_PRICE_URL))
+    money_check_interval: PositiveFloat = 3600.0
 
     @field_validator("telegram_bot_token", "encryption_key", "poll_concurrency", mode="before")
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
+        if isinstance(value, str) and not value.strip():
+            return None
+        return value
+
+    @field_validator("ere_price_url", mode="before")
+    @classmethod
+    def _empty_url_is_off(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
             return None
         return value
@@ -153,6 +164,11 @@ class Settings(BaseSettings):
     def joulo_base_url(self) -> str:
         """Joulo API base URL without a trailing slash."""
         return str(self.joulo_api_url).rstrip("/")
+
+    @property
+    def ere_price_feed(self) -> str | None:
+        """The ERE price feed's URL, or None when it is turned off."""
+        return None if self.ere_price_url is None else str(self.ere_price_url)
 
     def warnings(self) -> list[str]:
         """Settings that are valid but probably not what the deployer wants."""

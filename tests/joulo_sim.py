@@ -106,6 +106,7 @@ class JouloSimulator(simulator.JouloSimulator):
         self.lock = threading.RLock()
         self._faults: list[_PendingFault] = []
         self._requests: list[SimRequest] = []
+        self._positions: dict[int, dict[str, Any]] = {}
 
     add_account = _locked(simulator.JouloSimulator.add_account)
     add_charger = _locked(simulator.JouloSimulator.add_charger)
@@ -137,6 +138,21 @@ class JouloSimulator(simulator.JouloSimulator):
             self._token_account[new_token] = account.id
             account.token = new_token
             return new_token
+
+    # ----------------------------------------------------------------- money
+
+    def set_ere_position(self, token: str, body: dict[str, Any] | None) -> None:
+        """Make `/ere-position` answer `body` for the token's account (None: as computed)."""
+        with self.lock:
+            account = self._account_of(token).id
+            if body is None:
+                self._positions.pop(account, None)
+            else:
+                self._positions[account] = body
+
+    def _ere_position_payload(self, account: int) -> dict[str, Any]:
+        """The answer set with `set_ere_position`, else the computed one."""
+        return self._positions.get(account) or super()._ere_position_payload(account)
 
     # ----------------------------------------------------------------- views
 

@@ -176,6 +176,9 @@ INVALID = [
     ("ALLOWED_USERS", "abc"),
     ("JOULO_API_URL", "not a url"),
     ("TELEGRAM_API_URL", "ftp://example.org/bot"),
+    ("MONEY_CHECK_INTERVAL", "0"),
+    ("MONEY_CHECK_INTERVAL", "hourly"),
+    ("ERE_PRICE_URL", "joulo.nl/api/ere-price"),
 ]
 
 
@@ -377,3 +380,13 @@ def test_help_names_the_program_as_it_was_started(monkeypatch, capsys, argv0, pr
     usage = capsys.readouterr().out
     assert usage.startswith(f"usage: {program} demo ")
     assert "--duration SECONDS" in usage
+
+
+def test_an_empty_ere_price_url_turns_the_feed_off(monkeypatch):
+    monkeypatch.setenv("ERE_PRICE_URL", " ")
+
+    assert load_settings(require_bot_token=False).ere_price_feed is None
+    monkeypatch.delenv("ERE_PRICE_URL")
+    assert load_settings(require_bot_token=False).ere_price_feed == (
+        "https://joulo.nl/api/ere-price"
+    )

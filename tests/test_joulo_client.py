@@ -22,6 +22,7 @@ from bot.joulo.client import (
     JouloError,
     JouloRateLimited,
     JouloRejected,
+    JouloScopeMissing,
     JouloTokenRejected,
     JouloTransientError,
     JouloUnavailable,
@@ -426,3 +427,44 @@ async def test_sessions_from_an_offset_ask_only_for_the_count_wanted(joulo, sim,
     assert [s.id for s in past_the_end] == newest_first[245:]
     pages = [(r.params["offset"], r.params["limit"]) for r in sim.requests]
     assert pages == [("95", "100"), ("195", "10"), ("245", "11")]
+
+
+# --- money: the scope of /ere-position and the public ERE price feed ----------------------------
+
+FEED = "https://joulo.nl/api/ere-price"
+
+
+async def test_a_403_naming_a_scope_says_which_scope_is_missing(joulo, sim, token):
+    body = {"error": "Forbidden", "required_scope": "energy:read"}
+    sim.inject_fault(SimFault("status", status=403, path="/ere-position", body=body))
+
+    with pytest.raises(JouloScopeMissing) as caught:
+        await joulo.ere_position(token)
+
+    assert caught.value.scope == "energy:read"
+    assert isinstance(caught.value, JouloTokenRejected)  # elsewhere: as any rejected token
+
+
+async def test_the_price_feed_is_read_without_a_token(joulo, sim):
+    sim.feed_mid_eur = 0.31
+
+    price = await joulo.ere_price(FEED)
+
+    assert price.mid_eur == 0.31
+    assert sim.requests[-1].token is None
+
+
+@pytest.mark.parametrize("kind", ["garbage", "html", "timeout"])
+async def test_a_broken_price_feed_is_unavailable(joulo, sim, kind):
+    sim.inject_fault(SimFault(kind, path="/ere-price"))
+
+    with pytest.raises(JouloUnavailable):
+        await joulo.ere_price(FEED)
+
+
+@pytest.mark.parametrize("body", [{}, {"mid_eur": "cheap"}, {"mid_eur": -1}, {"mid_eur": None}])
+async def test_a_price_feed_without_a_price_is_unavailable(joulo, sim, body):
+    sim.inject_fault(SimFault("wrong_shape", path="/ere-price", body=body))
+
+    with pytest.raises(JouloUnavailable):
+        await joulo.ere_price(FEED)

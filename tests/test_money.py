@@ -267,3 +267,14 @@ def test_a_final_quarter_reads_as_its_price_and_the_households_share() -> None:
         "📈 De prijs van Joulo voor 2026-Q1 staat vast: € 0,33 per ERE-credit\n"
         "Jouw 40,00 credits dat kwartaal: € 11,22 na de vergoeding van Joulo"
     )
+
+
+def test_when_joulo_does_not_answer_the_accounts_last_price_beats_the_feed() -> None:
+    own = CreditPrice(0.30, "account", NOW)
+    feed = CreditPrice(0.31, "feed", NOW, net_of_fee=False)
+
+    kept = choose_price(own=None, feed=feed, previous=own, answered=False, now=NOW)
+    no_own_price = choose_price(own=None, feed=feed, previous=own, answered=True, now=NOW)
+
+    assert kept == own
+    assert no_own_price == feed

@@ -73,16 +73,20 @@ def choose_price(
     own: CreditPrice | None,
     feed: CreditPrice | None,
     previous: CreditPrice | None,
-    denied: bool,
+    answered: bool = True,
+    denied: bool = False,
     now: datetime,
 ) -> CreditPrice | None:
     """The price an account uses after a look at `/ere-position` (and the feed).
 
-    `own` is None when `/ere-position` failed or gave no price: then the feed, else what was
-    known before (a failed look changes nothing), as long as it is not older than MAX_PRICE_AGE.
+    `own` is what `/ere-position` gave (None: no price in it). When it did not answer
+    (`answered` False) the account's own last price stands; a failed look changes nothing.
+    Then the feed, then whatever was known before; none older than MAX_PRICE_AGE.
     """
     if denied:
         return None
+    if not answered and previous is not None and previous.source == "account":
+        own = previous
     for candidate in (own, feed, previous):
         if candidate is not None and now - candidate.as_of <= MAX_PRICE_AGE:
             return candidate

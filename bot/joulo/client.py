@@ -8,6 +8,7 @@ Error tree (every httpx or parsing failure is mapped here, at `_request`):
     │   └── JouloRateLimited       429; `retry_after` seconds until the next request
     └── JouloRejected              the server said no; retrying the same request won't help
         └── JouloTokenRejected     401/403: token missing, rotated or revoked
+            └── JouloScopeMissing  403 with `required_scope`: an OAuth token without that scope
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from bot.joulo.models import (
     ChargerList,
     Energy,
     ErePosition,
+    ErePrice,
     Session,
     SessionPage,
     parse_chargers,
@@ -68,6 +70,14 @@ class JouloTokenRejected(JouloRejected):
     """The token is missing, invalid, rotated or revoked (401/403)."""
 
 
+class JouloScopeMissing(JouloTokenRejected):
+    """A 403 naming a `required_scope`: the token is good, but may not read this endpoint."""
+
+    def __init__(self, status: int, message: str, scope: str) -> None:
+        super().__init__(status, message)
+        self.scope = scope
+
+
 def normalize_token(raw: str) -> str:
     """Strip the spaces and a leading `Bearer ` that users paste along with a token."""
     token = raw.strip()
@@ -96,6 +106,15 @@ def _error_message(response: httpx.Response) -> str:
     return response.reason_phrase or "error"
 
 
+def _required_scope(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    scope = body.get("required_scope") if isinstance(body, dict) else None
+    return scope if isinstance(scope, str) and scope.strip() else None
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -115,17 +134,27 @@ class JouloClient:
         params: dict[str, str] | None = None,
     ) -> _T:
         """GET `path` with `token`; return the JSON as `parse` reads it, or raise a JouloError."""
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        return await self._get(f"{self._base_url}{path}", path, parse, params, headers)
+
+    async def _get(
+        self,
+        url: str,
+        path: str,
+        parse: Callable[[Any], _T],
+        params: dict[str, str] | None,
+        headers: dict[str, str],
+    ) -> _T:
+        """The one choke point: every httpx error and every odd answer becomes a JouloError."""
         try:
-            response = await self._http.get(
-                f"{self._base_url}{path}",
-                params=params,
-                headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
-            )
+            response = await self._http.get(url, params=params, headers=headers)
         except httpx.TimeoutException as err:
             raise JouloUnavailable(f"timeout on {path}") from err
         except httpx.HTTPError as err:
             raise JouloUnavailable(f"{type(err).__name__} on {path}") from err
         status = response.status_code
+        if status == 403 and (scope := _required_scope(response)) is not None:
+            raise JouloScopeMissing(status, _error_message(response), scope)
         if status in (401, 403):
             raise JouloTokenRejected(status, _error_message(response))
         if status == 429:
@@ -209,3 +238,9 @@ class JouloClient:
     async def ere_position(self, token: str) -> ErePosition:
         """What the account's ERE credits are worth: paid so far and Joulo's forecast."""
         return await self._request(token, "/ere-position", ErePosition.model_validate)
+
+    async def ere_price(self, url: str) -> ErePrice:
+        """Joulo's public ERE price feed at `url` (no token): this week's mid price per credit."""
+        return await self._get(
+            url, "the ERE price feed", ErePrice.model_validate, None, {"Accept": "application/json"}
+        )

@@ -29,6 +29,8 @@ __all__ = ["JouloSimulator", "SimulatorError", "bearer_token", "endpoint_of", "e
 
 
 ENDPOINTS: Final = ("/chargers", "/sessions", "/energy", "/ere-position")
+#: Joulo's public ERE price feed (`https://joulo.nl/api/ere-price`): answered without a token.
+FEED_ENDPOINT: Final = "/ere-price"
 CREDITS_PER_KWH: Final = 0.33
 RFID_TAGS: Final = ("04A3B2C1", "04F19A7E", "0488C3D2", "04D2E611")
 ERE_PRICE_EUR: Final = 0.35
@@ -190,6 +192,8 @@ class JouloSimulator:
         self._chargers: dict[str, _Charger] = {}
         self._sessions: list[_Session] = []
         self._plans: dict[str, _AutoPlan] = {}
+        #: The public feed's mid price per credit this week (before Joulo's fee).
+        self.feed_mid_eur = ERE_PRICE_EUR
 
     # ----------------------------------------------------------------- world setup
 
@@ -416,6 +420,11 @@ class JouloSimulator:
             "/energy": lambda account, _: self._energy_payload(account),
             "/ere-position": lambda account, _: self._ere_position_payload(account),
         }
+        if endpoint == FEED_ENDPOINT:
+            if method != "GET":
+                return error_response(405, Allow="GET")
+            week = self._clock.now().isocalendar().week
+            return httpx.Response(200, json={"mid_eur": self.feed_mid_eur, "week_number": week})
         handler = handlers.get(endpoint)
         if handler is None:
             return error_response(404)
@@ -645,6 +654,7 @@ class JouloSimulator:
                     "final": key < this_quarter,
                     "ere": round(ere, 2),
                     "net_eur": round(ere * net_price, 2),
+                    "price_per_ere": ERE_PRICE_EUR if key < this_quarter else None,
                 }
                 for key, ere in sorted(quarters.items(), reverse=True)
             ],
