@@ -133,7 +133,9 @@ class Terminal:
             text += "\n" + labels
         self.show(chat, text)
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
         """The `Messenger` interface: a notification arrives in a chat."""
         lang = self.language(chat_id)
         chat = plain(lang, self.names[chat_id]) if chat_id in self.names else str(chat_id)

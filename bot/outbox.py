@@ -27,16 +27,19 @@ from bot.core.notices import group_lost_notices
 from bot.core.outgoing import outgoing
 from bot.core.policy import chat_language, decide
 from bot.core.state import ChargerState
-from bot.core.text.format import as_lang
+from bot.core.text.catalog import t
+from bot.core.text.format import Language, as_lang
 from bot.core.text.notifications import live_card, render_event
 from bot.poller import ChargerReadings
 from bot.store import Account, Delivery, LiveCard, Store
 from bot.telegram.send import (
+    NETWORK_RETRY_SECONDS,
     ChatMoved,
     ChatUnreachable,
     DeliveryDeferred,
     DeliveryError,
     MessageRejected,
+    TopicGone,
 )
 
 log = logging.getLogger(__name__)
@@ -58,6 +61,8 @@ CAN_WAIT: Final = frozenset({"monthly_digest"})
 #: Of those, at most this many go out per drain (a second of Telegram's 30 messages a second):
 #: a car that starts charging meanwhile waits for a second of digests, not for all of them.
 WAITING_PER_DRAIN: Final = 30
+#: Topics tried for one message before it waits (each found gone sends it to the chat's next).
+_TOPIC_ATTEMPTS: Final = 3
 #: Chats sent to at the same time. Telegram's limits are kept by the rate limiter underneath;
 #: this only keeps the Bot API's round trip from capping the rate (one chat at a time: 1/RTT).
 SEND_CONCURRENCY: Final = 8
@@ -66,8 +71,11 @@ SEND_CONCURRENCY: Final = 8
 class Messenger(Protocol):
     """Something that can put a text in front of a chat (Telegram, or the demo's terminal)."""
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
-        """Send HTML `text` (without a sound if `silent`); return its id, or raise DeliveryError."""
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
+        """Send HTML `text` (without a sound if `silent`; into forum topic `thread` if given);
+        return its id, or raise DeliveryError."""
         ...
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
@@ -186,8 +194,15 @@ class Sender:
     async def _send_chat(
         self, deliveries: list[Delivery], tag_names: dict[int, dict[str, str]]
     ) -> int:
-        """Send one chat's messages in order until one has to wait; returns how many were sent."""
+        """Send one chat's messages in order until one has to wait; returns how many were sent.
+
+        They go to the chat's forum topic, if it has one. When Telegram says that topic is gone
+        (deleted or closed), the chat's topic is forgotten, the message goes to the chat itself
+        (a forum's General) instead, and the chat is told so once, after that message.
+        """
         sent = 0
+        thread = deliveries[0].thread_id if deliveries else None
+        owes_notice = bool(deliveries) and deliveries[0].thread_notice
         for delivery in deliveries:
             if self._finishing:
                 return sent
@@ -221,9 +236,10 @@ class Sender:
             names = tag_names[delivery.account_id]
             text = render_event(delivery.event, lang, self._tz, now, names)
             try:
-                message_id = await self._deliver(
-                    delivery, text, edit_of, silent=decision.action == "silent"
+                message_id, thread, gone = await self._deliver_in_thread(
+                    delivery, text, edit_of, silent=decision.action == "silent", thread=thread
                 )
+                owes_notice = owes_notice or gone
             except DeliveryDeferred as err:
                 await self._deferred(delivery.id, delivery.chat_id, delivery.attempts, err)
                 return sent
@@ -252,7 +268,50 @@ class Sender:
                 card = isinstance(delivery.event, SessionStarted) and delivery.settings.live
                 await self._store.mark_sent(delivery.id, message_id, self._clock.now(), card=card)
                 sent += 1
+                if owes_notice:
+                    owes_notice = not await self._tell_thread_gone(delivery.chat_id, lang)
         return sent
+
+    async def _tell_thread_gone(self, chat_id: int, lang: Language) -> bool:
+        """Tell a chat its notifications come to General now; False: not now (tried again
+        after its next notification)."""
+        try:
+            await self._messenger.send(chat_id, t(lang, "thread_gone"))
+        except DeliveryError as err:
+            log.info("chat %s: could not say its topic is gone: %s", chat_id, err)
+            return False
+        await self._store.thread_notice_sent(chat_id)
+        return True
+
+    async def _deliver_in_thread(
+        self,
+        delivery: Delivery,
+        text: str,
+        edit_of: int | None,
+        *,
+        silent: bool,
+        thread: int | None,
+    ) -> tuple[int | None, int | None, bool]:
+        """`_deliver` into forum topic `thread`, or where the chat's notifications go once
+        Telegram said that topic is gone. Returns the message id, the topic it went to, and
+        whether a topic was found gone (the chat is owed word of it)."""
+        gone = False
+        for _ in range(_TOPIC_ATTEMPTS):
+            try:
+                message_id = await self._deliver(
+                    delivery, text, edit_of, silent=silent, thread=thread
+                )
+            except TopicGone as err:
+                if thread is None:  # not about a topic of ours: Telegram refused the message
+                    raise MessageRejected(str(err)) from err
+                log.info("chat %s: topic %s is gone (%s)", delivery.chat_id, thread, err)
+                await self._store.thread_gone(delivery.chat_id, thread)
+                chat = await self._store.chat(delivery.chat_id)
+                thread = chat.thread_id if chat is not None else None
+                gone = True
+                continue
+            return message_id, thread, gone
+        raise DeliveryDeferred("forum topics keep vanishing", NETWORK_RETRY_SECONDS)
 
     async def _deliver(
         self,
@@ -261,12 +320,14 @@ class Sender:
         edit_of: int | None,
         *,
         silent: bool,
+        thread: int | None,
     ) -> int | None:
-        """Send the message, or edit message `edit_of` (late credits)."""
+        """Send the message (into forum topic `thread`), or edit message `edit_of` (late
+        credits; a message stays in its topic)."""
         if edit_of is not None:
             await self._messenger.edit(delivery.chat_id, edit_of, text)
             return edit_of
-        return await self._messenger.send(delivery.chat_id, text, silent=silent)
+        return await self._messenger.send(delivery.chat_id, text, silent=silent, thread=thread)
 
     async def _refresh_cards(self) -> None:
         """Redraw live session cards: at most once per `CARD_EDIT_INTERVAL` per chat.

@@ -175,6 +175,17 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
         mark         TEXT                          -- MoneyMark as JSON; NULL before a first look
     );
     """,
+    # 9: forum groups and pinned live cards: the topic a group's notifications go to (where
+    # /subscribe was last sent) and whether the group is owed word that it vanished; who
+    # turned /pin on and whether Telegram refused the bot that right; which cards are pinned
+    """
+    ALTER TABLE chats ADD COLUMN thread_id INTEGER;       -- a forum topic; NULL: General
+    ALTER TABLE chats ADD COLUMN thread_name TEXT;
+    ALTER TABLE chats ADD COLUMN thread_notice INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE chats ADD COLUMN pin_by INTEGER;           -- who last switched /pin
+    ALTER TABLE chats ADD COLUMN pin_refused INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE outbox ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -261,6 +272,14 @@ class Chat:
     title: str | None
     language: str
     active: bool
+    #: The forum topic its notifications go to (None: the chat itself, a forum's General).
+    thread_id: int | None = None
+    thread_name: str | None = None
+    #: The chat is owed word that its topic vanished and notifications go to General now.
+    thread_notice: bool = False
+    #: Who last switched pinning on or off here; whether Telegram refused the bot to pin.
+    pin_by: int | None = None
+    pin_refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -277,6 +296,12 @@ class Delivery:
     event: Event
     kind: ChatKind = "private"
     settings: ChatSettings = field(default_factory=ChatSettings)
+    #: The forum topic the chat's notifications go to (None: the chat itself).
+    thread_id: int | None = None
+    #: The chat is owed word that its topic vanished and notifications go to General now.
+    thread_notice: bool = False
+    #: Telegram refused the bot the right to pin here (until the setting is changed).
+    pin_refused: bool = False
 
 
 @dataclass(frozen=True)
@@ -297,6 +322,8 @@ class LiveCard:
     finished: SessionFinished | None
     #: The last edit of any card in this chat (edits are throttled per chat).
     chat_edited_at: datetime | None
+    #: The bot pinned this card (it unpins it when the session ends).
+    pinned: bool = False
 
 
 @dataclass(frozen=True)
@@ -368,6 +395,11 @@ def _chat(row: sqlite3.Row) -> Chat:
         title=row["title"],
         language=row["language"],
         active=bool(row["active"]),
+        thread_id=row["thread_id"],
+        thread_name=row["thread_name"],
+        thread_notice=bool(row["thread_notice"]),
+        pin_by=row["pin_by"],
+        pin_refused=bool(row["pin_refused"]),
     )
 
 
@@ -576,6 +608,39 @@ class Store:
             await db.execute(
                 "UPDATE chats SET active = 1, updated_at = ? WHERE id = ?", (_ts(now), chat_id)
             )
+
+    async def set_thread(self, chat_id: int, thread_id: int | None, name: str | None) -> bool:
+        """Send a chat's notifications to forum topic `thread_id` (None: General).
+
+        Returns whether that moved them. A known name is kept when the topic stays the same.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                """UPDATE chats SET thread_id = ?, thread_name = ?, thread_notice = 0
+                   WHERE id = ? AND thread_id IS NOT ?""",
+                (thread_id, name, chat_id, thread_id),
+            )
+            if cursor.rowcount == 0 and name is not None:
+                await db.execute(
+                    "UPDATE chats SET thread_name = ? WHERE id = ? AND thread_id IS ?",
+                    (name, chat_id, thread_id),
+                )
+            return cursor.rowcount > 0
+
+    async def thread_gone(self, chat_id: int, thread_id: int) -> None:
+        """Telegram refused forum topic `thread_id`: the chat's notifications go to General,
+        and the chat is owed word of it (unless /subscribe moved them elsewhere meanwhile)."""
+        async with self._transaction() as db:
+            await db.execute(
+                """UPDATE chats SET thread_id = NULL, thread_name = NULL, thread_notice = 1
+                   WHERE id = ? AND thread_id = ?""",
+                (chat_id, thread_id),
+            )
+
+    async def thread_notice_sent(self, chat_id: int) -> None:
+        """The chat was told its notifications come to General now."""
+        async with self._transaction() as db:
+            await db.execute("UPDATE chats SET thread_notice = 0 WHERE id = ?", (chat_id,))
 
     # --- accounts -----------------------------------------------------------------------
 
@@ -1018,6 +1083,7 @@ class Store:
         rows = await self._fetchall(
             f"""SELECT outbox.id, outbox.chat_id, outbox.attempts, outbox.next_attempt_at,
                       events.account_id, events.payload, chats.language, chats.kind,
+                      chats.thread_id, chats.thread_notice, chats.pin_refused,
                       chat_settings.data AS settings
                FROM outbox
                JOIN events ON events.id = outbox.event_id
@@ -1041,6 +1107,9 @@ class Store:
                     event=event_from_json(row["payload"]),
                     kind=row["kind"],
                     settings=settings,
+                    thread_id=row["thread_id"],
+                    thread_notice=bool(row["thread_notice"]),
+                    pin_refused=bool(row["pin_refused"]),
                 )
             )
         return deliveries
@@ -1071,7 +1140,8 @@ class Store:
     async def live_cards(self) -> list[LiveCard]:
         """Every "started" message still edited in place, with what is needed to redraw it."""
         rows = await self._fetchall(
-            """SELECT outbox.id, outbox.chat_id, outbox.message_id, events.account_id,
+            """SELECT outbox.id, outbox.chat_id, outbox.message_id, outbox.pinned,
+                      events.account_id,
                       accounts.link_seq, events.payload, chats.language,
                       chat_settings.data AS settings,
                       (SELECT payload FROM events AS fin
@@ -1108,6 +1178,7 @@ class Store:
                     started=started,
                     finished=finished if isinstance(finished, SessionFinished) else None,
                     chat_edited_at=_dt(row["chat_edited_at"]),
+                    pinned=bool(row["pinned"]),
                 )
             )
         return cards

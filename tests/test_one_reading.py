@@ -30,7 +30,9 @@ class Chat:
     def __init__(self) -> None:
         self.texts: dict[int, str] = {}
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
         """Deliver a message; its id is its number."""
         self.texts[len(self.texts) + 1] = text
         return len(self.texts)

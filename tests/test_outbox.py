@@ -34,7 +34,9 @@ class ScriptedMessenger:
         self.tries: list[tuple[int, str]] = []
         self.delivered: list[tuple[int, str]] = []
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
         """Record the try; raise the scripted error or accept."""
         self.tries.append((chat_id, text))
         error = self.script(chat_id, len(self.tries))
@@ -175,11 +177,13 @@ class HeldMessenger(ScriptedMessenger):
         self.asked = asyncio.Event()
         self.release = asyncio.Event()
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
         """Wait for `release`, then accept."""
         self.asked.set()
         await self.release.wait()
-        return await super().send(chat_id, text, silent=silent)
+        return await super().send(chat_id, text, silent=silent, thread=thread)
 
 
 async def test_a_sender_told_to_finish_acknowledges_the_message_in_flight_and_sends_no_more(

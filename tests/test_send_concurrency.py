@@ -26,7 +26,9 @@ class SlowMessenger:
         self.most_in_flight = 0
         self.delivered: list[tuple[int, str]] = []
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
         self.in_flight += 1
         self.most_in_flight = max(self.most_in_flight, self.in_flight)
         try:

@@ -35,7 +35,11 @@ class Place:
     kind: ChatKind
     title: str | None = None
     #: The forum topic (message_thread_id) asked from; None: the chat itself (a forum's General).
-    topic: int | None = None
+    thread: int | None = None
+    #: That topic's name, when Telegram said it.
+    thread_name: str | None = None
+    #: A group with topics (a forum).
+    forum: bool = False
 
     @property
     def is_private(self) -> bool:

@@ -210,8 +210,15 @@ class Linking:
             by_user=person.id,
             now=self._deps.clock.now(),
         )
-        key = "subscribed" if added else "already_subscribed"
-        return Reply(t(lang, key, name=account.owner_name))
+        # Where /subscribe was sent is where the group's notifications go (General or a topic).
+        moved = await self._store.set_thread(place.id, place.thread, place.thread_name)
+        if added:
+            text = t(lang, "subscribed", name=account.owner_name)
+            return Reply(text + t(lang, "subscribed_thread") if place.thread is not None else text)
+        if moved:
+            where = "thread_moved_here" if place.thread is not None else "thread_moved_general"
+            return Reply(t(lang, where))
+        return Reply(t(lang, "already_subscribed", name=account.owner_name))
 
     async def unsubscribe(self, asked: Asked) -> Reply:
         """Stop notifications here: the person's own account, or (admins) every account."""

@@ -19,7 +19,7 @@ from bot.core.policy import ChatSettings, chat_language, parse_mute, parse_quiet
 from bot.core.reply import Reply
 from bot.core.text.catalog import t
 from bot.core.text.format import LANGUAGES, Language, as_lang, fmt_time
-from bot.core.text.settings import settings_menu, settings_notice
+from bot.core.text.settings import ThreadShown, settings_menu, settings_notice
 
 _ON: Final = frozenset({"on", "aan", "1", "yes", "ja"})
 _OFF: Final = frozenset({"off", "uit", "0", "no", "nee"})
@@ -77,6 +77,12 @@ class Settings:
         chargers: list[tuple[str, str]] | None = None,
     ) -> Reply:
         notifications = await self._notification_language(place, current, person.language)
+        chat = await self._store.chat(place.id)
+        thread = None
+        if chat is not None and (place.forum or chat.thread_id is not None):
+            thread = ThreadShown(chat.thread_id, chat.thread_name)
+        elif place.forum:
+            thread = ThreadShown(None)
         return settings_menu(
             current,
             chargers if chargers is not None else await self._chargers(person, place),
@@ -85,6 +91,7 @@ class Settings:
             self._deps.clock.now(),
             private=place.is_private,
             chat_language=notifications,
+            thread=thread,
         )
 
     async def _change(

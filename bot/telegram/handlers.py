@@ -50,15 +50,27 @@ def _place(chat: Chat, message: Message | None = None) -> Place:
         id=chat.id,
         kind=_CHAT_KINDS.get(chat.type, "group"),
         title=chat.title,
-        topic=_topic(message),
+        thread=_thread(message),
+        thread_name=_thread_name(message),
+        forum=bool(chat.is_forum),
     )
 
 
-def _topic(message: Message | None) -> int | None:
+def _thread(message: Message | None) -> int | None:
     """The forum topic a message is in; None for General and for reply threads of non-forums."""
     if message is None or not message.is_topic_message:
         return None
     return message.message_thread_id
+
+
+def _thread_name(message: Message | None) -> str | None:
+    """The topic's name: a message in a topic answers the topic's creation (when not a reply)."""
+    if _thread(message) is None or message is None:
+        return None
+    created = message.reply_to_message.forum_topic_created if message.reply_to_message else None
+    if created is None:
+        created = message.forum_topic_created
+    return created.name if created is not None else None
 
 
 def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
@@ -73,26 +85,26 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
 
 
 async def send_reply(
-    context: Context, chat_id: int, reply: Reply, topic: int | None = None
+    context: Context, chat_id: int, reply: Reply, thread: int | None = None
 ) -> Message:
     """Send a reply as a message, or as a photo or document with the text as its caption.
 
-    `topic`: the forum topic the question came from, where the answer goes too.
+    `thread`: the forum topic the question came from, where the answer goes too.
     """
     markup = _markup(reply)
     attachment = reply.attachment
     if attachment is None:
         # Not reply_text: the message being answered may just have been deleted (a token).
         return await context.bot.send_message(
-            chat_id, reply.text, reply_markup=markup, message_thread_id=topic
+            chat_id, reply.text, reply_markup=markup, message_thread_id=thread
         )
     upload = InputFile(attachment.content, filename=attachment.filename)
     if attachment.kind == "photo":
         return await context.bot.send_photo(
-            chat_id, upload, caption=reply.text, reply_markup=markup, message_thread_id=topic
+            chat_id, upload, caption=reply.text, reply_markup=markup, message_thread_id=thread
         )
     return await context.bot.send_document(
-        chat_id, upload, caption=reply.text, reply_markup=markup, message_thread_id=topic
+        chat_id, upload, caption=reply.text, reply_markup=markup, message_thread_id=thread
     )
 
 
@@ -163,7 +175,7 @@ class TelegramHandlers:
         if spec is not None and spec.secret_args and asked.args:
             asked = replace(asked, deleted=await self._delete(message))
         reply = await self._answers.command(name, asked)
-        await send_reply(context, chat.id, reply, asked.place.topic)
+        await send_reply(context, chat.id, reply, asked.place.thread)
 
     async def pasted_token(self, update: Update, context: Context) -> None:
         """A message that contains a Joulo token: it is deleted, then linked or warned about."""
@@ -175,7 +187,7 @@ class TelegramHandlers:
             return
         asked = replace(self._asked(context, user, message), deleted=await self._delete(message))
         reply = await self._answers.token_message(asked, token)
-        await send_reply(context, chat.id, reply, asked.place.topic)
+        await send_reply(context, chat.id, reply, asked.place.thread)
 
     async def chatter(self, update: Update, context: Context) -> None:
         """Plain text in a private chat."""
@@ -183,7 +195,7 @@ class TelegramHandlers:
             return
         user, chat, message = who
         reply = await self._answers.chatter(self._asked(context, user, message))
-        await send_reply(context, chat.id, reply, _topic(message))
+        await send_reply(context, chat.id, reply, _thread(message))
 
     async def press(self, update: Update, context: Context) -> None:
         """An inline button: the message it belongs to is edited with the answer."""
@@ -302,7 +314,7 @@ class TelegramHandlers:
                 await context.bot.send_message(
                     update.effective_chat.id,
                     self._answers.error_text(lang),
-                    message_thread_id=_topic(update.effective_message),
+                    message_thread_id=_thread(update.effective_message),
                 )
             except TelegramError:
                 log.debug("could not tell the chat about the error")

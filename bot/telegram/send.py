@@ -12,6 +12,8 @@ to it (the outbox decides what each means for the message and the chat):
     DeliveryError
     ├── DeliveryDeferred     try again after `retry_after` seconds (flood control, network)
     ├── MessageRejected      this message can never be sent (bad request); drop it
+    ├── TopicGone            the forum topic was deleted or closed; the chat itself is fine
+    ├── PinRefused           the bot lacks the right to pin messages in this chat
     └── ChatUnreachable      the chat is gone for us (blocked, kicked, not found)
         └── ChatMoved        the group became a supergroup with `new_chat_id`
 """
@@ -45,6 +47,9 @@ log = logging.getLogger(__name__)
 NETWORK_RETRY_SECONDS = 10.0
 _NOT_MODIFIED = "message is not modified"
 _GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
+#: Telegram's words for a forum topic that was deleted, or closed.
+_TOPIC_MARKERS = ("message thread not found", "topic_closed", "topic_deleted")
+_NO_PIN_RIGHT = "not enough rights to manage pinned messages"
 #: Group limiters kept before idle ones are forgotten.
 _MAX_GROUP_LIMITERS: Final = 512
 
@@ -77,6 +82,14 @@ class DeliveryDeferred(DeliveryError):
 
 class MessageRejected(DeliveryError):
     """The message itself was refused and retrying will not help."""
+
+
+class TopicGone(DeliveryError):
+    """The forum topic (message thread) sent to was deleted or closed."""
+
+
+class PinRefused(DeliveryError):
+    """The bot may not pin messages in this chat (no "Pin messages" right)."""
 
 
 class ChatUnreachable(DeliveryError):
@@ -191,17 +204,33 @@ class TelegramMessenger:
     def __init__(self, bot: ExtBot[FloodPolicy]) -> None:
         self._bot = bot
 
-    async def send(self, chat_id: int, text: str, *, silent: bool = False) -> int | None:
-        """Send an HTML message (without a sound if `silent`); map failures to DeliveryErrors."""
+    async def send(
+        self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None
+    ) -> int | None:
+        """Send an HTML message (without a sound if `silent`, into forum topic `thread` if
+        given); map failures to DeliveryErrors."""
         with _delivery_errors():
             message = await self._bot.send_message(
                 chat_id,
                 text,
                 parse_mode=ParseMode.HTML,
                 disable_notification=silent,
+                message_thread_id=thread,
                 rate_limit_args=OUTBOX_SENDS,
             )
         return message.message_id
+
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """Pin a message without notifying anyone; map failures to DeliveryErrors."""
+        with _delivery_errors():
+            await self._bot.pin_chat_message(
+                chat_id, message_id, disable_notification=True, rate_limit_args=OUTBOX_SENDS
+            )
+
+    async def unpin(self, chat_id: int, message_id: int) -> None:
+        """Unpin a message; map failures to DeliveryErrors."""
+        with _delivery_errors():
+            await self._bot.unpin_chat_message(chat_id, message_id, rate_limit_args=OUTBOX_SENDS)
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """Replace a message's HTML text; "not modified" counts as done."""
@@ -231,7 +260,12 @@ def _delivery_errors() -> Iterator[None]:
     except Forbidden as err:
         raise ChatUnreachable(err.message) from err
     except BadRequest as err:  # a NetworkError subclass: must come before it
-        if any(marker in err.message.lower() for marker in _GONE_MARKERS):
+        said = err.message.lower()
+        if any(marker in said for marker in _TOPIC_MARKERS):
+            raise TopicGone(err.message) from err
+        if _NO_PIN_RIGHT in said:
+            raise PinRefused(err.message) from err
+        if any(marker in said for marker in _GONE_MARKERS):
             raise ChatUnreachable(err.message) from err
         raise MessageRejected(err.message) from err
     except TimedOut as err:

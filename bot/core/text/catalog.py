@@ -279,6 +279,26 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "🔔 Deze groep krijgt nu de laadmeldingen van het Joulo-account van {name}. "
         "/status en /stats werken hier ook.",
     },
+    "subscribed_thread": {
+        "en": "\n📍 They come to this topic; /subscribe in another topic moves them there.",
+        "nl": "\n📍 Ze komen in dit onderwerp; /subscribe in een ander onderwerp verhuist ze "
+        "daarheen.",
+    },
+    "thread_moved_here": {
+        "en": "📍 This group's notifications come to this topic from now on.",
+        "nl": "📍 De meldingen van deze groep komen voortaan in dit onderwerp.",
+    },
+    "thread_moved_general": {
+        "en": "📍 This group's notifications come to General from now on.",
+        "nl": "📍 De meldingen van deze groep komen voortaan in Algemeen.",
+    },
+    "thread_gone": {
+        "en": "📍 The topic this group's notifications went to is gone (deleted or closed), so "
+        "they come here, to General, from now on. Send /subscribe in a topic to move them there.",
+        "nl": "📍 Het onderwerp waar de meldingen van deze groep heen gingen is weg (verwijderd "
+        "of gesloten), dus ze komen voortaan hier, in Algemeen. Stuur /subscribe in een "
+        "onderwerp om ze daarheen te verhuizen.",
+    },
     "already_subscribed": {
         "en": "This group already gets the notifications of {name}'s account.",
         "nl": "Deze groep krijgt de meldingen van het account van {name} al.",
@@ -580,6 +600,13 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "settings_live_on": {"en": "Live session card: on", "nl": "Live sessiekaart: aan"},
     "settings_live_off": {"en": "Live session card: off", "nl": "Live sessiekaart: uit"},
     "settings_quiet": {"en": "Quiet hours: {window}", "nl": "Stille uren: {window}"},
+    "settings_thread": {"en": "📍 They go to: {where}", "nl": "📍 Ze gaan naar: {where}"},
+    "settings_thread_named": {"en": "the topic “{name}”", "nl": "het onderwerp “{name}”"},
+    "settings_thread_unnamed": {
+        "en": "the topic where /subscribe was sent",
+        "nl": "het onderwerp waar /subscribe werd gestuurd",
+    },
+    "settings_thread_general": {"en": "General", "nl": "Algemeen"},
     "settings_quiet_none": {"en": "none", "nl": "geen"},
     "settings_muted_until": {"en": "🔇 Muted until {time}", "nl": "🔇 Gedempt tot {time}"},
     "settings_language": {"en": "Language: {language}", "nl": "Taal: {language}"},

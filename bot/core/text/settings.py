@@ -7,6 +7,7 @@ labels and the popup are plain text (`plain()`), which Telegram shows as it is.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, tzinfo
 
 from bot.core import buttons
@@ -17,6 +18,22 @@ from bot.core.text.format import LANGUAGES, Html, Language, fmt_time
 
 #: Quiet-hour windows offered as buttons; `/quiet HH:MM-HH:MM` sets any other.
 QUIET_PRESETS = ("22:00-07:00", "23:00-08:00")
+
+
+@dataclass(frozen=True)
+class ThreadShown:
+    """Where a forum group's notifications go: a topic (maybe with its name), or General."""
+
+    thread_id: int | None
+    name: str | None = None
+
+
+def _thread_label(thread: ThreadShown, lang: Language) -> Html:
+    if thread.thread_id is None:
+        return t(lang, "settings_thread_general")
+    if thread.name is None:
+        return t(lang, "settings_thread_unnamed")
+    return t(lang, "settings_thread_named", name=thread.name)
 
 
 def _on_off(value: bool) -> str:
@@ -32,10 +49,12 @@ def settings_menu(
     *,
     private: bool,
     chat_language: Language,
+    thread: ThreadShown | None = None,
 ) -> Reply:
     """`/settings`: a summary and a keyboard; its buttons' data comes from `bot.core.buttons`.
 
-    `lang` is the reader's language; `chat_language` the one the chat's notifications use.
+    `lang` is the reader's language; `chat_language` the one the chat's notifications use;
+    `thread` where a forum group's notifications go (None: not a forum, nothing to say).
     """
     lines = [t(lang, "settings_title")]
     wanted = [
@@ -44,6 +63,8 @@ def settings_menu(
     lines.append(
         t(lang, "settings_topics", topics=Html(", ").join(wanted) or t(lang, "settings_none"))
     )
+    if thread is not None:
+        lines.append(t(lang, "settings_thread", where=_thread_label(thread, lang)))
     muted = [name for cid, name in chargers if cid in settings.muted_chargers]
     if muted:
         lines.append(t(lang, "settings_muted_chargers", names=", ".join(muted)))
