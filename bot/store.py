@@ -186,6 +186,10 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     ALTER TABLE chats ADD COLUMN pin_refused INTEGER NOT NULL DEFAULT 0;
     ALTER TABLE outbox ADD COLUMN pinned INTEGER NOT NULL DEFAULT 0;
     """,
+    # 10: each chat's tariff, euros per kWh (NULL: none); see bot.core.tariff
+    """
+    ALTER TABLE chats ADD COLUMN tariff REAL;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -280,6 +284,8 @@ class Chat:
     #: Who last switched pinning on or off here; whether Telegram refused the bot to pin.
     pin_by: int | None = None
     pin_refused: bool = False
+    #: The chat's price per kWh in euros (`/tariff`); None: it set none.
+    tariff: float | None = None
 
 
 @dataclass(frozen=True)
@@ -302,6 +308,8 @@ class Delivery:
     thread_notice: bool = False
     #: Telegram refused the bot the right to pin here (until the setting is changed).
     pin_refused: bool = False
+    #: The chat's price per kWh in euros; None: it set none.
+    tariff: float | None = None
 
 
 @dataclass(frozen=True)
@@ -324,6 +332,8 @@ class LiveCard:
     chat_edited_at: datetime | None
     #: The bot pinned this card (it unpins it when the session ends).
     pinned: bool = False
+    #: The chat's price per kWh in euros; None: it set none.
+    tariff: float | None = None
 
 
 @dataclass(frozen=True)
@@ -400,6 +410,7 @@ def _chat(row: sqlite3.Row) -> Chat:
         thread_notice=bool(row["thread_notice"]),
         pin_by=row["pin_by"],
         pin_refused=bool(row["pin_refused"]),
+        tariff=row["tariff"],
     )
 
 
@@ -572,6 +583,10 @@ class Store:
                    ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data""",
                 (new_id, old_id),
             )
+            await db.execute(
+                "UPDATE chats SET tariff = (SELECT tariff FROM chats WHERE id = ?) WHERE id = ?",
+                (old_id, new_id),
+            )
             await db.execute("DELETE FROM chats WHERE id = ?", (old_id,))
 
     async def chat_settings(self, chat_id: int) -> ChatSettings:
@@ -600,6 +615,25 @@ class Store:
                 """INSERT INTO chat_settings (chat_id, data) VALUES (?, ?)
                    ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data""",
                 (chat_id, settings.model_dump_json()),
+            )
+
+    async def set_tariff(
+        self,
+        *,
+        chat_id: int,
+        kind: ChatKind,
+        title: str | None,
+        language: str,
+        tariff: float | None,
+        now: datetime,
+    ) -> None:
+        """Store a chat's price per kWh, None for none (registering the chat if it is new)."""
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO chats (id, kind, title, language, active, updated_at, tariff)
+                   VALUES (?, ?, ?, ?, 1, ?, ?)
+                   ON CONFLICT (id) DO UPDATE SET tariff = excluded.tariff""",
+                (chat_id, kind, title, language, _ts(now), tariff),
             )
 
     async def reactivate_chat(self, chat_id: int, now: datetime) -> None:
@@ -1083,7 +1117,7 @@ class Store:
         rows = await self._fetchall(
             f"""SELECT outbox.id, outbox.chat_id, outbox.attempts, outbox.next_attempt_at,
                       events.account_id, events.payload, chats.language, chats.kind,
-                      chats.thread_id, chats.thread_notice, chats.pin_refused,
+                      chats.thread_id, chats.thread_notice, chats.pin_refused, chats.tariff,
                       chat_settings.data AS settings
                FROM outbox
                JOIN events ON events.id = outbox.event_id
@@ -1110,6 +1144,7 @@ class Store:
                     thread_id=row["thread_id"],
                     thread_notice=bool(row["thread_notice"]),
                     pin_refused=bool(row["pin_refused"]),
+                    tariff=row["tariff"],
                 )
             )
         return deliveries
@@ -1142,7 +1177,7 @@ class Store:
         rows = await self._fetchall(
             """SELECT outbox.id, outbox.chat_id, outbox.message_id, outbox.pinned,
                       events.account_id,
-                      accounts.link_seq, events.payload, chats.language,
+                      accounts.link_seq, events.payload, chats.language, chats.tariff,
                       chat_settings.data AS settings,
                       (SELECT payload FROM events AS fin
                         WHERE fin.account_id = events.account_id
@@ -1179,6 +1214,7 @@ class Store:
                     finished=finished if isinstance(finished, SessionFinished) else None,
                     chat_edited_at=_dt(row["chat_edited_at"]),
                     pinned=bool(row["pinned"]),
+                    tariff=row["tariff"],
                 )
             )
         return cards

@@ -1,4 +1,7 @@
-"""What a chat gets: `/settings` and its buttons, `/language`, `/quiet`, `/live`, `/mute`."""
+"""What a chat gets: `/settings` and its buttons, `/language`, `/quiet`, `/live`, `/mute`…
+
+…and `/tariff`, the chat's price per kWh (stored on the chat; read by every cost shown there).
+"""
 
 from __future__ import annotations
 
@@ -17,7 +20,8 @@ from bot.core.buttons import (
 )
 from bot.core.policy import ChatSettings, chat_language, parse_mute, parse_quiet
 from bot.core.reply import Reply
-from bot.core.text.catalog import t
+from bot.core.tariff import MAX_DECIMALS, MAX_TARIFF, BadTariff, parse_tariff
+from bot.core.text.catalog import euros, per_kwh, t
 from bot.core.text.format import LANGUAGES, Language, as_lang, fmt_time
 from bot.core.text.settings import ThreadShown, settings_menu, settings_notice
 
@@ -47,6 +51,8 @@ class Settings:
                 return await self.live(asked)
             case "language":
                 return await self.set_language(asked)
+            case "tariff":
+                return await self.tariff(asked)
         raise unknown_command(asked.command)
 
     async def _notification_language(
@@ -217,3 +223,43 @@ class Settings:
         if updated is None:
             return Reply(t(lang, "settings_admins_only"))
         return Reply(t(lang, "unmuted"))
+
+    async def tariff(self, asked: Asked) -> Reply:
+        """`/tariff 0.25` (or `0,25`) sets the chat's price per kWh, `/tariff off` clears it.
+
+        Alone it shows the current one. Bad input is answered with what was wrong; nothing is
+        saved. In a group only an admin may change it, as every other setting.
+        """
+        lang, place, text = asked.language, asked.place, " ".join(asked.args).strip()
+        if not text:
+            chat = await self._store.chat(place.id)
+            current = chat.tariff if chat is not None else None
+            if current is None:
+                return Reply(t(lang, "tariff_none"))
+            return Reply(t(lang, "tariff_current", price=per_kwh(current, lang)))
+        try:
+            tariff = parse_tariff(text)
+        except BadTariff as bad:
+            return Reply(
+                t(
+                    lang,
+                    f"tariff_{bad.problem}",
+                    text=text,
+                    decimals=MAX_DECIMALS,
+                    zero=euros(0, lang),
+                    limit=euros(MAX_TARIFF, lang),
+                )
+            )
+        if not place.is_private and not await asked.is_admin():
+            return Reply(t(lang, "settings_admins_only"))
+        await self._store.set_tariff(
+            chat_id=place.id,
+            kind=place.kind,
+            title=place.title,
+            language=asked.person.language,
+            tariff=tariff,
+            now=self._deps.clock.now(),
+        )
+        if tariff is None:
+            return Reply(t(lang, "tariff_off"))
+        return Reply(t(lang, "tariff_set", price=per_kwh(tariff, lang)))

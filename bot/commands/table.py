@@ -52,6 +52,7 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("quiet", "anywhere", True, "settings", _BOTH),
         Command("live", "anywhere", True, "settings", _BOTH),
         Command("language", "anywhere", True, "settings", _BOTH),
+        Command("tariff", "anywhere", True, "settings", _BOTH),
         Command("help", "anywhere", False, "linking", _BOTH),
     )
 }

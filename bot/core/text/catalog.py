@@ -13,6 +13,7 @@ from typing import Final
 
 from bot.core.chart import ChartText
 from bot.core.tags import tag_name
+from bot.core.tariff import tariff_decimals
 from bot.core.text.format import Html, Language, fmt, fmt_number
 
 # One entry per message; keep the two languages side by side so they cannot drift apart.
@@ -130,7 +131,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/mute 2h — nothing here for a while (30m, 2h, 1d; /unmute ends it)\n"
         "/quiet 22:00-07:00 — messages arrive silently then (/quiet off)\n"
         "/live on|off — the started message shows the session live\n"
-        "/language nl|en — the language of this chat's notifications\n\n"
+        "/language nl|en — the language of this chat's notifications\n"
+        "/tariff 0.25 — your price per kWh: what charging cost (/tariff off)\n\n"
         "<b>In a private chat</b>\n"
         "/start — how to get going\n"
         "/link &lt;token&gt; — link your Joulo account (Joulo dashboard → Settings → API)\n"
@@ -151,7 +153,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/mute 2u — hier even niets (30m, 2u, 1d; /unmute stopt het)\n"
         "/quiet 22:00-07:00 — berichten komen dan stil binnen (/quiet off)\n"
         "/live on|off — het startbericht toont de sessie live\n"
-        "/language nl|en — de taal van de meldingen in deze chat\n\n"
+        "/language nl|en — de taal van de meldingen in deze chat\n"
+        "/tariff 0,25 — je prijs per kWh: wat het laden kostte (/tariff off)\n\n"
         "<b>In een privéchat</b>\n"
         "/start — zo begin je\n"
         "/link &lt;token&gt; — koppel je Joulo-account (Joulo-dashboard → Instellingen → API)\n"
@@ -654,6 +657,54 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "zolang die loopt (hooguit eens per minuut bijgewerkt).",
     },
     "live_off": {"en": "📟 Live card off.", "nl": "📟 Live kaart uit."},
+    "tariff_none": {
+        "en": "💶 This chat has no tariff. Set your price per kWh with "
+        "<code>/tariff 0.25</code> (or <code>/tariff 0,25</code>): finished sessions, /stats, "
+        "/export and the monthly digest then say what charging cost.",
+        "nl": "💶 Deze chat heeft geen tarief. Stel je prijs per kWh in met "
+        "<code>/tariff 0,25</code> (of <code>/tariff 0.25</code>): klaar-meldingen, /stats, "
+        "/export en het maandoverzicht zeggen dan wat het laden kostte.",
+    },
+    "tariff_current": {
+        "en": "💶 This chat's tariff: {price} per kWh. Change it with "
+        "<code>/tariff 0.30</code>, clear it with <code>/tariff off</code>.",
+        "nl": "💶 Het tarief van deze chat: {price} per kWh. Wijzig het met "
+        "<code>/tariff 0,30</code>, wis het met <code>/tariff off</code>.",
+    },
+    "tariff_set": {
+        "en": "💶 Tariff set: {price} per kWh. Finished sessions, /stats, /export and the "
+        "monthly digest now say what charging cost in this chat.",
+        "nl": "💶 Tarief ingesteld: {price} per kWh. Klaar-meldingen, /stats, /export en het "
+        "maandoverzicht zeggen nu wat het laden in deze chat kostte.",
+    },
+    "tariff_off": {
+        "en": "💶 Tariff cleared: this chat no longer shows what charging cost.",
+        "nl": "💶 Tarief gewist: deze chat laat niet meer zien wat het laden kostte.",
+    },
+    "tariff_not_a_number": {
+        "en": "“{text}” is not a price. Send your price per kWh in euros, like "
+        "<code>/tariff 0.25</code> or <code>/tariff 0,25</code>. Nothing was saved.",
+        "nl": "“{text}” is geen prijs. Stuur je prijs per kWh in euro's, zoals "
+        "<code>/tariff 0,25</code> of <code>/tariff 0.25</code>. Er is niets opgeslagen.",
+    },
+    "tariff_too_many_decimals": {
+        "en": "“{text}” has too many decimals: at most {decimals}, like "
+        "<code>/tariff 0.27365</code>. Nothing was saved.",
+        "nl": "“{text}” heeft te veel decimalen: hooguit {decimals}, zoals "
+        "<code>/tariff 0,27365</code>. Er is niets opgeslagen.",
+    },
+    "tariff_not_positive": {
+        "en": "A tariff is more than {zero} per kWh; <code>/tariff off</code> clears it. "
+        "Nothing was saved.",
+        "nl": "Een tarief is meer dan {zero} per kWh; <code>/tariff off</code> wist het. "
+        "Er is niets opgeslagen.",
+    },
+    "tariff_too_high": {
+        "en": "“{text}” is more than {limit} per kWh, surely a typo. Send your price per kWh "
+        "in euros, like <code>/tariff 0.25</code>. Nothing was saved.",
+        "nl": "“{text}” is meer dan {limit} per kWh, vast een tikfout. Stuur je prijs per kWh "
+        "in euro's, zoals <code>/tariff 0,25</code>. Er is niets opgeslagen.",
+    },
     "live_usage": {
         "en": "Use <code>/live on</code> or <code>/live off</code>.",
         "nl": "Gebruik <code>/live on</code> of <code>/live off</code>.",
@@ -813,6 +864,7 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "quiet": {"en": "Quiet hours, e.g. 22:00-07:00", "nl": "Stille uren, bv. 22:00-07:00"},
     "live": {"en": "Live session card on/off", "nl": "Live sessiekaart aan/uit"},
     "language": {"en": "Language of this chat (nl/en)", "nl": "Taal van deze chat (nl/en)"},
+    "tariff": {"en": "Price per kWh, e.g. 0.25", "nl": "Prijs per kWh, bv. 0,25"},
 }
 
 
@@ -824,6 +876,11 @@ def t(lang: Language, key: str, **values: object) -> Html:
 def euros(amount: float, lang: Language) -> Html:
     """An amount of money as the family reads it: `€2.50`, in Dutch `€ 2,50`; always 2 decimals."""
     return t(lang, "eur", amount=fmt_number(amount, lang, 2))
+
+
+def per_kwh(tariff: float, lang: Language) -> Html:
+    """A tariff as it was set: `€0.25`, `€0.27365`, in Dutch `€ 0,25` (at least 2 decimals)."""
+    return t(lang, "eur", amount=fmt_number(tariff, lang, tariff_decimals(tariff)))
 
 
 def plain(lang: Language, key: str, **values: object) -> str:
