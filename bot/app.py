@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import resource
 import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -52,11 +53,11 @@ from bot.jobs.digests import Digests
 from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
 from bot.jobs.money import Money, job_period
 from bot.joulo.client import JouloClient
-from bot.joulo.transport import JouloHttpClient, JouloTransport
+from bot.joulo.transport import CONNECT_TIMEOUT, READ_TIMEOUT, AiohttpJoulo, HttpxJoulo, JouloHttp
 from bot.lock import AlreadyRunning, InstanceLock, LockError
 from bot.logs import install_redaction
 from bot.outbox import Sender
-from bot.poller import Poller
+from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY, Poller
 from bot.store import Store, StoreError, check_database_path
 from bot.tasks import cancel_and_wait
 from bot.telegram.handlers import TelegramHandlers
@@ -66,7 +67,10 @@ from bot.telegram.updates import PerChatUpdateProcessor
 log = logging.getLogger(__name__)
 
 USER_AGENT = "joulo-telegram-bot/0.1"
-JOULO_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: Connections to Joulo beyond the poller's: for commands and digests while a cycle runs.
+SPARE_CONNECTIONS = 32
+#: Open files kept for everything but Joulo's connections: SQLite, Telegram, logs, the loop.
+RESERVED_FILES = 64
 #: Updates handled at once (each chat's in order): a slow Joulo answer holds up one chat only.
 CONCURRENT_UPDATES = 32
 #: How long shutdown waits for a running poll cycle (the whole stop must fit in 10 s).
@@ -83,7 +87,7 @@ class Services:
     settings: Settings
     clock: Clock
     store: Store
-    http: httpx.AsyncClient
+    http: JouloHttp
     joulo: JouloClient
     cipher: TokenCipher
     answers: Answers
@@ -92,6 +96,40 @@ class Services:
     digests: Digests
     wakeup: asyncio.Event
     money: Money
+
+
+def open_file_limit(wanted: int, soft: int, hard: int) -> int:
+    """The soft open-file limit to run with: `wanted` if the hard limit allows, else the hard.
+
+    Never lowers the current soft limit. Many systems start processes at a soft limit of 1,024,
+    below what a poller with 1,000 polls in flight needs, with a much higher hard limit.
+    """
+    if soft == resource.RLIM_INFINITY or soft >= wanted:
+        return soft
+    return wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+
+
+def joulo_connections(settings: Settings) -> int:
+    """Connections to Joulo the open-file limit allows, raised first where it can be.
+
+    Each poll in flight holds one; the poller's ceiling follows (`SPARE_CONNECTIONS` fewer).
+    """
+    wanted = max(MAX_CONCURRENCY, settings.poll_concurrency or 0) + SPARE_CONNECTIONS
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    limit = open_file_limit(wanted + RESERVED_FILES, soft, hard)
+    if limit != soft:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+    if limit == resource.RLIM_INFINITY:
+        return wanted
+    allowed = max(limit - RESERVED_FILES, MIN_CONCURRENCY + SPARE_CONNECTIONS)
+    if allowed < wanted:
+        log.warning(
+            "the open-file limit (%d) allows %d polls in flight, fewer than the %d wanted",
+            limit,
+            allowed - SPARE_CONNECTIONS,
+            wanted - SPARE_CONNECTIONS,
+        )
+    return min(wanted, allowed)
 
 
 @asynccontextmanager
@@ -115,12 +153,19 @@ async def open_services(
     except BaseException:
         await store.close()
         raise
-    http = JouloHttpClient(
-        timeout=JOULO_TIMEOUT,
-        headers={"User-Agent": USER_AGENT},
-        transport=joulo_transport or JouloTransport(),
-        follow_redirects=False,
-    )
+    connections = joulo_connections(settings)
+    http: JouloHttp
+    if joulo_transport is None:
+        http = AiohttpJoulo(max_connections=connections, user_agent=USER_AGENT)
+    else:  # tests: Joulo is a function
+        http = HttpxJoulo(
+            httpx.AsyncClient(
+                transport=joulo_transport,
+                timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
+                headers={"User-Agent": USER_AGENT},
+                follow_redirects=False,
+            )
+        )
     poller: Poller | None = None
     try:
         joulo = JouloClient(http, settings.joulo_base_url)
@@ -136,7 +181,12 @@ async def open_services(
             offline_grace=settings.offline_grace,
             stall_after=settings.stall_after,
             after_cycle=wakeup.set,
-            concurrency=settings.poll_concurrency,
+            concurrency=(
+                None
+                if settings.poll_concurrency is None
+                else min(settings.poll_concurrency, connections - SPARE_CONNECTIONS)
+            ),
+            max_concurrency=connections - SPARE_CONNECTIONS,
         )
         answers = Answers(
             store=store,

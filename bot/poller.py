@@ -53,9 +53,12 @@ log = logging.getLogger(__name__)
 #: Accounts' polls are spread evenly over this share of the interval, leaving room to finish.
 SPREAD_SHARE: Final = 0.75
 #: Polls in flight at once: derived from accounts, interval and measured poll time, within these
-#: bounds (the POLL_CONCURRENCY setting overrides it).
+#: bounds (the POLL_CONCURRENCY setting overrides it). 1,000 in flight at Joulo's 200 ms are
+#: 5,000 polls a second: 50,000 households at a 60 s interval need 1,111 a second during the
+#: spread, 444 in flight with the headroom below. The open-file limit may lower the ceiling
+#: (`bot.app`): each poll in flight holds a connection.
 MIN_CONCURRENCY: Final = 4
-MAX_CONCURRENCY: Final = 128
+MAX_CONCURRENCY: Final = 1000
 #: Room above the average need (Little's law) for slow answers and bursts of /sessions calls.
 CONCURRENCY_HEADROOM: Final = 2.0
 #: Assumed time of one account's poll until one has been measured (a slow Joulo, on purpose).
@@ -69,6 +72,20 @@ FINAL_FIGURES_WAIT: Final = timedelta(minutes=10)
 MAX_BACKOFF: Final = timedelta(minutes=15)
 #: A paused account's rejected token is tried again this often (re-linking resumes at once).
 RECHECK_REJECTED: Final = timedelta(hours=1)
+
+
+def derived_concurrency(
+    accounts: int, interval: float, poll_seconds: float, *, ceiling: int = MAX_CONCURRENCY
+) -> int:
+    """Polls in flight that keep `accounts` polled once per `interval` at `poll_seconds` each.
+
+    By Little's law the polls in flight average (accounts per second) x (seconds per poll); the
+    limit is that with headroom, so a slow Joulo slows the cycle, never the schedule, between
+    `MIN_CONCURRENCY` and `ceiling`.
+    """
+    rate = accounts / (interval * SPREAD_SHARE)
+    need = math.ceil(rate * poll_seconds * CONCURRENCY_HEADROOM)
+    return max(MIN_CONCURRENCY, min(ceiling, need))
 
 
 @dataclass
@@ -149,6 +166,7 @@ class Poller:
         stall_after: float = 1800.0,
         after_cycle: Callable[[], None] = lambda: None,
         concurrency: int | None = None,
+        max_concurrency: int = MAX_CONCURRENCY,
         rng: random.Random | None = None,
     ) -> None:
         self._store = store
@@ -160,6 +178,7 @@ class Poller:
         self._stall_after = timedelta(seconds=stall_after)
         self._after_cycle = after_cycle
         self._fixed_concurrency = concurrency
+        self._max_concurrency = max(MIN_CONCURRENCY, max_concurrency)
         self._poll_seconds = INITIAL_POLL_SECONDS
         self._accounts = 0
         self._rng = rng or random.Random()  # noqa: S311  (jitter, not security)
@@ -189,16 +208,12 @@ class Poller:
 
     @property
     def concurrency(self) -> int:
-        """How many accounts may be polled at once now.
-
-        By Little's law the polls in flight average (accounts per second) x (seconds per poll);
-        the limit is that with headroom, so a slow Joulo slows the cycle, never the schedule.
-        """
+        """How many accounts may be polled at once now (`derived_concurrency`, or the setting)."""
         if self._fixed_concurrency is not None:
             return self._fixed_concurrency
-        rate = self._accounts / (self._interval * SPREAD_SHARE)
-        need = math.ceil(rate * self._poll_seconds * CONCURRENCY_HEADROOM)
-        return max(MIN_CONCURRENCY, min(MAX_CONCURRENCY, need))
+        return derived_concurrency(
+            self._accounts, self._interval, self._poll_seconds, ceiling=self._max_concurrency
+        )
 
     async def run_cycle(self, *, spread: bool = False) -> CycleReport | None:
         """Poll every active account once.

@@ -1,8 +1,8 @@
-"""The Joulo client over real loopback HTTP through the aiohttp transport the bot ships with.
+"""The Joulo client over real loopback HTTP through the aiohttp layer the bot ships with.
 
-Pins down: answers arrive as through httpx's own transport, and every network failure (refused
+Pins down: answers arrive as through httpx (the tests' layer), every network failure (refused
 connection, a server that hangs up or stalls, a cut-off body) reaches the poller as a
-`JouloUnavailable`, never as an aiohttp error.
+`JouloUnavailable`, never as an aiohttp error, and no cookie is kept from one request to the next.
 """
 
 from __future__ import annotations
@@ -11,25 +11,24 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
-import httpx
 import pytest
 
 from bot.joulo.client import JouloClient, JouloTokenRejected, JouloUnavailable
-from bot.joulo.transport import JouloHttpClient, JouloTransport
+from bot.joulo.transport import AiohttpJoulo
 from tests.clock import ManualClock
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator, SimFault
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[httpx.AsyncClient]:
-    client = httpx.AsyncClient(transport=JouloTransport(), timeout=httpx.Timeout(1.0))
+async def http() -> AsyncIterator[AiohttpJoulo]:
+    client = AiohttpJoulo(max_connections=4, user_agent="test", read_timeout=1.0)
     yield client
     await client.aclose()
 
 
 async def _asks_for_chargers(
-    http: httpx.AsyncClient,
+    http: AiohttpJoulo,
     answer: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
 ) -> None:
     """Ask a loopback server that answers with `answer` for the chargers: Joulo is unavailable."""
@@ -41,7 +40,7 @@ async def _asks_for_chargers(
 
 
 async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
-    http: httpx.AsyncClient, sim: JouloSimulator
+    http: AiohttpJoulo, sim: JouloSimulator
 ) -> None:
     token = sim.add_account()
     sim.add_charger(token, "Garage")
@@ -54,7 +53,7 @@ async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
 
 
 async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(
-    http: httpx.AsyncClient, clock: ManualClock
+    http: AiohttpJoulo, clock: ManualClock
 ) -> None:
     sim = JouloSimulator(clock)
     token = sim.add_account()
@@ -66,7 +65,7 @@ async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(
         await JouloClient(http, server.base_url).chargers(token)
 
 
-async def test_a_refused_connection_is_unavailable(http: httpx.AsyncClient) -> None:
+async def test_a_refused_connection_is_unavailable(http: AiohttpJoulo) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -74,7 +73,7 @@ async def test_a_refused_connection_is_unavailable(http: httpx.AsyncClient) -> N
         await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
 
 
-async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: httpx.AsyncClient) -> None:
+async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: AiohttpJoulo) -> None:
     async def half_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
@@ -85,7 +84,7 @@ async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: httpx.Asyn
     await _asks_for_chargers(http, half_answer)
 
 
-async def test_a_server_that_does_not_speak_http_is_unavailable(http: httpx.AsyncClient) -> None:
+async def test_a_server_that_does_not_speak_http_is_unavailable(http: AiohttpJoulo) -> None:
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
@@ -95,17 +94,32 @@ async def test_a_server_that_does_not_speak_http_is_unavailable(http: httpx.Asyn
     await _asks_for_chargers(http, garbage)
 
 
-async def test_a_cookie_one_account_is_given_never_reaches_another_account() -> None:
-    seen: list[str | None] = []
+async def test_a_cookie_one_account_is_given_never_reaches_another_account(
+    http: AiohttpJoulo,
+) -> None:
+    seen: list[bytes] = []
 
-    def joulo(request: httpx.Request) -> httpx.Response:
-        seen.append(request.headers.get("cookie"))
-        return httpx.Response(
-            200, json={"chargers": []}, headers={"Set-Cookie": "session=anna; Path=/"}
-        )
+    async def joulo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                head = await reader.readuntil(b"\r\n\r\n")
+            except asyncio.IncompleteReadError:
+                return  # the client closed the connection
+            seen.append(head)
+            body = b'{"chargers": []}'
+            writer.write(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                b"Set-Cookie: session=anna; Path=/\r\n"
+                b"Content-Length: %d\r\n\r\n%s" % (len(body), body)
+            )
+            await writer.drain()
 
-    async with JouloHttpClient(transport=httpx.MockTransport(joulo)) as shared:
-        client = JouloClient(shared, "https://joulo.test/api")
+    server = await asyncio.start_server(joulo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        # by name: aiohttp's default jar would ignore cookies from a bare IP address anyway
+        client = JouloClient(http, f"http://localhost:{port}/api")
         await client.chargers("joulo_anna")
         await client.chargers("joulo_bert")
-    assert seen == [None, None]
+    assert len(seen) == 2
+    assert [b"cookie" in head.lower() for head in seen] == [False, False]

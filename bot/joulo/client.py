@@ -1,14 +1,8 @@
-"""The Joulo API client: the only module that speaks HTTP to Joulo.
+"""The Joulo API client: the only module that decides what Joulo's answers mean.
 
-Error tree (every httpx or parsing failure is mapped here, at `_request`):
-
-    JouloError
-    ├── JouloTransientError        try again later; the account's data is just stale
-    │   ├── JouloUnavailable       timeout, connection failure, 5xx, HTML or garbled body
-    │   └── JouloRateLimited       429; `retry_after` seconds until the next request
-    └── JouloRejected              the server said no; retrying the same request won't help
-        └── JouloTokenRejected     401/403: token missing, rotated or revoked
-            └── JouloScopeMissing  403 with `required_scope`: an OAuth token without that scope
+Its errors are the tree in `bot.joulo.errors` (re-exported here): the HTTP layer under it
+(`bot.joulo.transport`) raises `JouloUnavailable` when no answer came; every status and body is
+mapped here, at `_get`.
 """
 
 from __future__ import annotations
@@ -17,9 +11,19 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
+from urllib.parse import urlencode
 
 import httpx
 
+from bot.joulo.errors import (
+    JouloError,
+    JouloRateLimited,
+    JouloRejected,
+    JouloScopeMissing,
+    JouloTokenRejected,
+    JouloTransientError,
+    JouloUnavailable,
+)
 from bot.joulo.models import (
     ChargerList,
     Energy,
@@ -29,6 +33,22 @@ from bot.joulo.models import (
     SessionPage,
     parse_chargers,
 )
+from bot.joulo.transport import Answer, HttpxJoulo, JouloHttp
+
+__all__ = [
+    "DEFAULT_RETRY_AFTER",
+    "MAX_SESSION_PAGES",
+    "SESSIONS_PAGE_LIMIT",
+    "JouloClient",
+    "JouloError",
+    "JouloRateLimited",
+    "JouloRejected",
+    "JouloScopeMissing",
+    "JouloTokenRejected",
+    "JouloTransientError",
+    "JouloUnavailable",
+    "normalize_token",
+]
 
 SESSIONS_PAGE_LIMIT: Final = 100
 #: Cap on pages fetched for one `/sessions` query, so a bad server cannot keep us paging forever.
@@ -36,46 +56,6 @@ MAX_SESSION_PAGES: Final = 20
 DEFAULT_RETRY_AFTER: Final = 60.0
 
 _T = TypeVar("_T")
-
-
-class JouloError(Exception):
-    """Base class of every error the Joulo client raises."""
-
-
-class JouloTransientError(JouloError):
-    """The request failed for a reason that may go away by itself."""
-
-
-class JouloUnavailable(JouloTransientError):
-    """Joulo could not be reached or answered with a server error or an unreadable body."""
-
-
-class JouloRateLimited(JouloTransientError):
-    """Joulo asked us to slow down for this token."""
-
-    def __init__(self, retry_after: float) -> None:
-        super().__init__(f"rate limited; retry after {retry_after:g} s")
-        self.retry_after = retry_after
-
-
-class JouloRejected(JouloError):
-    """Joulo refused the request itself (4xx other than 429)."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(f"HTTP {status}: {message}")
-        self.status = status
-
-
-class JouloTokenRejected(JouloRejected):
-    """The token is missing, invalid, rotated or revoked (401/403)."""
-
-
-class JouloScopeMissing(JouloTokenRejected):
-    """A 403 naming a `required_scope`: the token is good, but may not read this endpoint."""
-
-    def __init__(self, status: int, message: str, scope: str) -> None:
-        super().__init__(status, message)
-        self.scope = scope
 
 
 def normalize_token(raw: str) -> str:
@@ -86,8 +66,8 @@ def normalize_token(raw: str) -> str:
     return token
 
 
-def _retry_after(response: httpx.Response) -> float:
-    value = response.headers.get("retry-after", "")
+def _retry_after(answer: Answer) -> float:
+    value = answer.retry_after or ""
     try:
         seconds = float(value)
     except ValueError:
@@ -95,20 +75,20 @@ def _retry_after(response: httpx.Response) -> float:
     return min(max(seconds, 1.0), 3600.0)
 
 
-def _error_message(response: httpx.Response) -> str:
+def _error_message(answer: Answer) -> str:
     try:
-        body = response.json()
+        body = json.loads(answer.body)
     except ValueError:
-        return response.reason_phrase or "error"
+        return answer.reason or "error"
     error = body.get("error") if isinstance(body, dict) else None
     if isinstance(error, str):
         return error[:200]
-    return response.reason_phrase or "error"
+    return answer.reason or "error"
 
 
-def _required_scope(response: httpx.Response) -> str | None:
+def _required_scope(answer: Answer) -> str | None:
     try:
-        body = response.json()
+        body = json.loads(answer.body)
     except ValueError:
         return None
     scope = body.get("required_scope") if isinstance(body, dict) else None
@@ -120,10 +100,14 @@ def _iso(moment: datetime) -> str:
 
 
 class JouloClient:
-    """A thin async client; one instance serves every account (the token is per call)."""
+    """A thin async client; one instance serves every account (the token is per call).
 
-    def __init__(self, http: httpx.AsyncClient, base_url: str) -> None:
-        self._http = http
+    `http` is the bot's `JouloHttp` (`AiohttpJoulo`), or any `httpx.AsyncClient` (tests give
+    one whose transport is the simulator).
+    """
+
+    def __init__(self, http: JouloHttp | httpx.AsyncClient, base_url: str) -> None:
+        self._http = HttpxJoulo(http) if isinstance(http, httpx.AsyncClient) else http
         self._base_url = base_url.rstrip("/")
 
     async def _request(
@@ -145,27 +129,24 @@ class JouloClient:
         params: dict[str, str] | None,
         headers: dict[str, str],
     ) -> _T:
-        """The one choke point: every httpx error and every odd answer becomes a JouloError."""
-        try:
-            response = await self._http.get(url, params=params, headers=headers)
-        except httpx.TimeoutException as err:
-            raise JouloUnavailable(f"timeout on {path}") from err
-        except httpx.HTTPError as err:
-            raise JouloUnavailable(f"{type(err).__name__} on {path}") from err
-        status = response.status_code
-        if status == 403 and (scope := _required_scope(response)) is not None:
-            raise JouloScopeMissing(status, _error_message(response), scope)
+        """The one choke point: every odd answer becomes a JouloError (no answer already is)."""
+        if params:
+            url = f"{url}?{urlencode(params)}"
+        answer = await self._http.get(url, headers, label=path)
+        status = answer.status
+        if status == 403 and (scope := _required_scope(answer)) is not None:
+            raise JouloScopeMissing(status, _error_message(answer), scope)
         if status in (401, 403):
-            raise JouloTokenRejected(status, _error_message(response))
+            raise JouloTokenRejected(status, _error_message(answer))
         if status == 429:
-            raise JouloRateLimited(_retry_after(response))
+            raise JouloRateLimited(_retry_after(answer))
         if status >= 500:
             raise JouloUnavailable(f"HTTP {status} on {path}")
         if status >= 400:
-            raise JouloRejected(status, _error_message(response))
+            raise JouloRejected(status, _error_message(answer))
         try:
-            body = response.json()
-        except (ValueError, json.JSONDecodeError) as err:
+            body = json.loads(answer.body)
+        except ValueError as err:  # a JSONDecodeError, or bytes that are no text at all
             raise JouloUnavailable(f"unreadable body on {path}") from err
         try:
             return parse(body)

@@ -1,96 +1,127 @@
-"""The HTTP client under the Joulo client: httpx's API over aiohttp's transport, no cookies.
+"""The HTTP layer under the Joulo client: one GET in, status and body out, no cookies.
 
-httpx's own transport costs several times aiohttp's CPU per request (see
-docs/performance-history.md); `httpx-aiohttp` lets the client keep httpx's API, and tests keep
-swapping in `httpx.MockTransport`. aiohttp's errors are turned into httpx's here, so the Joulo
-client's one choke point (`JouloClient._request`) still sees only httpx errors.
+The bot ships with `AiohttpJoulo`: aiohttp directly, with nothing between the client and the
+socket. httpx's client in front of the same aiohttp transport cost about as much CPU per
+request again as aiohttp itself (building the request and its URL, its streams, its hooks;
+see docs/performance-history.md), and at 50,000 households that is the difference between
+keeping up and not. Tests keep httpx's `MockTransport`: `HttpxJoulo` runs the same client on
+any `httpx.AsyncClient`.
 
-One client serves every account, so it keeps no cookies: a cookie set in one account's answer
-must never ride along on another account's request (and httpx's cookie bookkeeping costs a
-good share of its CPU per request).
+Each implementation translates its own library's failures into `JouloUnavailable`, so the
+client above sees one error tree whichever library carried the request.
+
+One connection pool serves every account, so nothing keeps cookies: a cookie set in one
+account's answer must never ride along on another account's request.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Protocol
 
 import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
-#: Connections kept to Joulo: enough for the poller's highest concurrency plus commands.
-MAX_CONNECTIONS = 160
+from bot.joulo.errors import JouloUnavailable
 
+#: Seconds to wait for a connection (from the pool, or a new one), and for each read.
+CONNECT_TIMEOUT = 5.0
+READ_TIMEOUT = 10.0
+#: How long an idle connection to Joulo is kept for the next poll.
+KEEPALIVE_SECONDS = 30.0
 
 _AIOHTTP_ERRORS = (aiohttp.ClientError, OSError, asyncio.IncompleteReadError)
 
 
-class _Body(httpx.AsyncByteStream):
-    """A response body whose read errors arrive as httpx errors too."""
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """What Joulo answered: all the client reads of an HTTP response."""
 
-    def __init__(self, stream: httpx.AsyncByteStream, request: httpx.Request) -> None:
-        self._stream = stream
-        self._request = request
+    status: int
+    reason: str
+    #: The `Retry-After` header, as sent (None when absent).
+    retry_after: str | None
+    body: bytes
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        try:
-            async for chunk in self._stream:
-                yield chunk
-        except httpx.HTTPError:
-            raise
-        except TimeoutError as err:
-            raise httpx.ReadTimeout(str(err) or "timed out", request=self._request) from err
-        except _AIOHTTP_ERRORS as err:
-            raise httpx.ReadError(f"{type(err).__name__}: {err}", request=self._request) from err
+
+class JouloHttp(Protocol):
+    """How the Joulo client sends a GET: any failure to get an answer is `JouloUnavailable`."""
+
+    async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
+        """GET `url`; `label` names the request in an error (e.g. "/chargers")."""
+        ...
 
     async def aclose(self) -> None:
-        await self._stream.aclose()
+        """Close the connections."""
+        ...
 
 
-class JouloTransport(AiohttpTransport):
-    """`AiohttpTransport` that lets no aiohttp or timeout error escape as itself."""
+class AiohttpJoulo:
+    """The bot's HTTP layer: one aiohttp session for every account, no cookie jar."""
 
-    def __init__(self) -> None:
-        super().__init__(
-            limits=httpx.Limits(max_connections=MAX_CONNECTIONS, keepalive_expiry=30.0)
+    def __init__(
+        self, *, max_connections: int, user_agent: str, read_timeout: float = READ_TIMEOUT
+    ) -> None:
+        self._session = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(
+                limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS
+            ),
+            cookie_jar=aiohttp.DummyCookieJar(),
+            headers={"User-Agent": user_agent},
+            timeout=aiohttp.ClientTimeout(
+                total=None,
+                connect=CONNECT_TIMEOUT + read_timeout,  # waiting for the pool, then connecting
+                sock_connect=CONNECT_TIMEOUT,
+                sock_read=read_timeout,
+            ),
+            auto_decompress=True,
         )
 
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send one request; an aiohttp failure becomes the matching httpx error."""
+    async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
+        """GET `url` (no redirects followed); an aiohttp failure becomes `JouloUnavailable`."""
         try:
-            response = await super().handle_async_request(request)
-        except httpx.HTTPError:
-            raise
-        except TimeoutError as err:  # aiohttp's timeouts are asyncio.TimeoutError
-            raise httpx.ReadTimeout(str(err) or "timed out", request=request) from err
+            async with self._session.get(url, headers=headers, allow_redirects=False) as response:
+                return Answer(
+                    status=response.status,
+                    reason=response.reason or "",
+                    retry_after=response.headers.get("Retry-After"),
+                    body=await response.read(),
+                )
+        except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors
+            raise JouloUnavailable(f"timeout on {label}") from err
         except _AIOHTTP_ERRORS as err:
-            raise httpx.ConnectError(f"{type(err).__name__}: {err}", request=request) from err
-        assert isinstance(response.stream, httpx.AsyncByteStream)  # noqa: S101
-        response.stream = _Body(response.stream, request)
-        return response
+            raise JouloUnavailable(f"{type(err).__name__} on {label}") from err
+
+    async def aclose(self) -> None:
+        """Close the session and its connections."""
+        await self._session.close()
 
 
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing it is given."""
+class HttpxJoulo:
+    """The same GET over an `httpx.AsyncClient` (tests swap its transport for a function)."""
 
-    def extract_cookies(self, response: httpx.Response) -> None:
-        """Ignore the response's cookies."""
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self._client = client
 
-    def set(self, name: str, value: str, domain: str = "", path: str = "/") -> None:
-        """Ignore a cookie set by hand."""
+    async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
+        """GET `url`; an httpx failure becomes `JouloUnavailable`."""
+        try:
+            response = await self._client.get(url, headers=dict(headers))
+        except httpx.TimeoutException as err:
+            raise JouloUnavailable(f"timeout on {label}") from err
+        except httpx.HTTPError as err:
+            raise JouloUnavailable(f"{type(err).__name__} on {label}") from err
+        finally:
+            self._client.cookies.clear()  # one client serves every account: keep none
+        return Answer(
+            status=response.status_code,
+            reason=response.reason_phrase,
+            retry_after=response.headers.get("retry-after"),
+            body=response.content,
+        )
 
-
-class JouloHttpClient(httpx.AsyncClient):
-    """`httpx.AsyncClient` that never stores or sends cookies."""
-
-    _jar = _NoCookies()
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        """Always empty."""
-        return self._jar
-
-    @cookies.setter
-    def cookies(self, _: object) -> None:
-        pass
+    async def aclose(self) -> None:
+        """Close the httpx client."""
+        await self._client.aclose()
