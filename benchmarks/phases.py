@@ -18,7 +18,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,11 +25,13 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from benchmarks.progress import EVERY, report
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
-# The bot is imported by the phases that run it, not here: the bare loops measure the RSS and
-# start-up of an interpreter with their HTTP client only.
+# The bot is imported by the phases that run it, not here: the bare loop measures the RSS and
+# start-up of an interpreter with its HTTP client only.
 
 BOT_TOKEN = "123456789:AAF-fake-token-for-benchmarks-xxxxxx"  # noqa: S105  (fake)
 #: Telegram user ids of the benchmark's households (owner of account i: FIRST_OWNER + i).
@@ -77,7 +78,39 @@ def _thread_cpu(thread_ident: int | None) -> float:
         return 0.0
 
 
-async def _seed(services: Any, base: str, accounts: int) -> None:
+class _Ticker:
+    """Reports a phase's progress to the parent every `EVERY` seconds while it runs."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.stage = "starting"
+        self.done = 0
+        self.of = 0
+        self._task: asyncio.Task[None] | None = None
+
+    def at(self, stage: str, of: int) -> None:
+        """A new stage begins: `of` things to do in it."""
+        self.stage, self.done, self.of = stage, 0, of
+
+    async def __aenter__(self) -> _Ticker:
+        if self.enabled:
+            self._task = asyncio.create_task(self._run())
+        return self
+
+    async def __aexit__(self, *_: object) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        while True:
+            counted = f": {self.done:,} of {self.of:,}" if self.of else ""
+            report(True, f"{self.stage}{counted}")
+            await asyncio.sleep(EVERY)
+
+
+async def _seed(services: Any, base: str, accounts: int, ticker: _Ticker) -> None:
     """Link every household the way /link does: a validated token and its baseline."""
     from bot.crypto import token_fingerprint
     from bot.joulo.models import parse_chargers
@@ -85,7 +118,9 @@ async def _seed(services: Any, base: str, accounts: int) -> None:
     async with httpx.AsyncClient(timeout=120) as client:
         everything = (await client.get(f"{base}/_bench/all_chargers")).json()
     now = datetime.now(UTC)
+    ticker.at("linking households", accounts)
     for index in range(accounts):
+        ticker.done = index
         token = token_of(index)
         found = parse_chargers(everything[token])
         linked = await services.store.link_account(
@@ -145,8 +180,8 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
     )
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(base, Path(tmp) / "bot.sqlite3", interval)
-        async with open_services(settings) as services:
-            await _seed(services, base, accounts)
+        async with open_services(settings) as services, _Ticker(args["progress"]) as ticker:
+            await _seed(services, base, accounts, ticker)
             poller, store, joulo = services.poller, services.store, services.joulo
 
             # Measuring hooks: when Joulo's last answer for a poll arrived (/chargers, or
@@ -158,6 +193,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
             async def timed_chargers(token: str) -> Any:
                 found = await chargers(token)
                 _responded_at.set(time.perf_counter())
+                ticker.done += 1
                 return found
 
             async def timed_sessions(token: str, **kw: Any) -> Any:
@@ -190,6 +226,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
                 )
                 sender_task = asyncio.create_task(sender.run())
                 try:
+                    ticker.at("warm-up cycle: accounts polled", accounts)
                     await poller.run_cycle(spread=True)  # warm-up: connections, caches
                     await _wait_drained(services, 60)
                     await _reset(base)
@@ -200,6 +237,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
                     cpu0 = time.process_time()
                     start = time.monotonic()
                     for k in range(cycles):
+                        ticker.at(f"cycle {k + 1} of {cycles}: accounts polled", accounts)
                         await asyncio.sleep(max(0.0, start + k * interval - time.monotonic()))
                         sql0 = _thread_cpu(db_ident)
                         began = time.monotonic()
@@ -208,6 +246,7 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
                         sql_per_cycle.append(_thread_cpu(db_ident) - sql0)
                         if report is not None:
                             reports.append(report)
+                    ticker.at("rest of the last interval", 0)
                     await asyncio.sleep(max(0.0, start + cycles * interval - time.monotonic()))
                     cpu = time.process_time() - cpu0
                     wall = time.monotonic() - start
@@ -241,53 +280,35 @@ async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
             }
 
 
-async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any]:
-    """A minimal loop: one pass of GET /chargers for every account and its JSON, nothing else.
+async def bare_phase(args: dict[str, Any]) -> dict[str, Any]:
+    """A minimal raw aiohttp loop: one pass of GET /chargers for every account and its JSON.
 
-    The GETs start evenly over `SPREAD_SHARE` of one interval, as the poller's do, with at most
-    `concurrency` (the bot's, at the end of its run) in flight, so the CPU per request compares
-    like with like. The pass ends with its last answer: its rate is over that stretch, not over
-    the whole interval as the bot's is. `client_kind`: "aiohttp" (raw), "httpx" (httpx's own
-    transport) or "httpx-aiohttp" (httpx over the bot's aiohttp transport).
+    Nothing else: no /sessions, no diff, no store, no sending. The GETs start evenly over
+    `SPREAD_SHARE` of one interval, as the poller's do, with at most `concurrency` (the bot's,
+    at the end of its run) in flight, so the CPU per request compares like with like. The pass
+    ends with its last answer: its rate is over that stretch, not over the whole interval as
+    the bot's is.
     """
+    import aiohttp
+
     base, accounts, concurrency = args["base"], args["accounts"], args["concurrency"]
     spread = args["interval"] * args["spread_share"]
     url = f"{base}/api/chargers"
     gate = asyncio.Semaphore(concurrency)
     step = spread / max(accounts, 1)
     tokens = [token_of(i) for i in range(accounts)]
-    get: Callable[[str], Awaitable[Any]]
-    if client_kind == "aiohttp":
-        import aiohttp
+    session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
 
-        session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency))
-
-        async def aiohttp_get(token: str) -> Any:
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-            async with session.get(url, headers=headers) as response:
-                return await response.json()
-
-        get, close = aiohttp_get, session.close
-    else:
-        if client_kind == "httpx-aiohttp":
-            from bot.joulo.transport import JouloTransport
-
-            client = httpx.AsyncClient(transport=JouloTransport())
-        else:
-            client = httpx.AsyncClient(
-                limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=None)
-            )
-
-        async def httpx_get(token: str) -> Any:
-            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-            return (await client.get(url, headers=headers)).json()
-
-        get, close = httpx_get, client.aclose
+    async def get(token: str) -> Any:
+        headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+        async with session.get(url, headers=headers) as response:
+            return await response.json()
 
     async def one(index: int) -> bool:
         await asyncio.sleep(index * step)
         async with gate:
             body = await get(tokens[index])
+            ticker.done += 1
             return isinstance(body, dict) and "chargers" in body
 
     async def run_pass() -> int:
@@ -301,12 +322,14 @@ async def bare_phase(args: dict[str, Any], *, client_kind: str) -> dict[str, Any
         await asyncio.gather(*(bare(i) for i in range(min(accounts, 4 * concurrency))))
 
     try:
-        await warm_up()
-        cpu0, start = time.process_time(), time.monotonic()
-        ok = await run_pass()
-        cpu, wall = time.process_time() - cpu0, time.monotonic() - start
+        async with _Ticker(args["progress"]) as ticker:
+            await warm_up()
+            ticker.at("one pass: accounts fetched", accounts)
+            cpu0, start = time.process_time(), time.monotonic()
+            ok = await run_pass()
+            cpu, wall = time.process_time() - cpu0, time.monotonic() - start
     finally:
-        await close()
+        await session.close()
     return {"polled": ok, "cpu": cpu, "wall": wall, "peak_rss_mb": _peak_rss_mb()}
 
 
@@ -322,8 +345,8 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
     base, burst = args["base"], args["burst"]
     with tempfile.TemporaryDirectory() as tmp:
         settings = _settings(base, Path(tmp) / "bot.sqlite3", 60.0)
-        async with open_services(settings) as services:
-            await _seed(services, base, burst)
+        async with open_services(settings) as services, _Ticker(args["progress"]) as ticker:
+            await _seed(services, base, burst, ticker)
             now = datetime.now(UTC)
             for account in range(1, burst + 1):  # one charging start per household
                 await services.store.record_poll(
@@ -355,11 +378,14 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
                     wakeup=services.wakeup,
                 )
                 await _reset(base)
+                ticker.at("notifications sent", burst)
                 cpu0, start = time.process_time(), time.monotonic()
                 deadline = start + max(60.0, 5 * burst / 30)
                 while time.monotonic() < deadline:
                     await sender.drain()
-                    if await _pending(services) == 0:
+                    left = await _pending(services)
+                    ticker.done = burst - left
+                    if left == 0:
                         break
                     await asyncio.sleep(0.05)
                 elapsed, cpu = time.monotonic() - start, time.process_time() - cpu0
@@ -434,8 +460,8 @@ def main() -> None:
     result: dict[str, Any]
     if phase == "bot":
         result = asyncio.run(bot_phase(args))
-    elif phase in ("aiohttp", "httpx", "httpx-aiohttp"):
-        result = asyncio.run(bare_phase(args, client_kind=phase))
+    elif phase == "aiohttp":
+        result = asyncio.run(bare_phase(args))
     elif phase == "burst":
         result = asyncio.run(burst_phase(args))
     elif phase == "idle":

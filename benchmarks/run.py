@@ -8,13 +8,12 @@ runs, each in a fresh interpreter:
 - the bot: its real poller, diff, store and outbox (which sends the notifications its events
   cause) for `--cycles` poll cycles after one warm-up cycle; its account-polls/s are over
   whole intervals (cycles x interval);
-- three bare loops (raw aiohttp, bare httpx, httpx over the bot's aiohttp transport): ONE
-  pass of `GET /chargers` + JSON parse per account, nothing else (no /sessions, no diff, no
-  store, no sending). The GETs start evenly over the first 75 % of one interval (the
-  poller's SPREAD_SHARE), as the poller's do, with at most the bot's final poll concurrency
-  in flight. The pass ends with its last answer, so its account-polls/s are over ~0.75 of an
-  interval: about 1.33x what the bot needs, by construction, not because the loop is faster.
-  Their CPU per 1,000 polls is the yardstick;
+- a bare raw-aiohttp loop: ONE pass of `GET /chargers` + JSON parse per account, nothing
+  else (no /sessions, no diff, no store, no sending). The GETs start evenly over the first
+  75 % of one interval (the poller's SPREAD_SHARE), as the poller's do, with at most the
+  bot's final poll concurrency in flight. The pass ends with its last answer, so its
+  account-polls/s are over ~0.75 of an interval: about 1.33x what the bot needs, by
+  construction, not because the loop is faster. Its CPU per 1,000 polls is the yardstick;
 - a burst of `--burst` notifications to distinct chats through the real sender;
 - an idle `python -m bot` with no accounts (start-up time and memory).
 
@@ -29,19 +28,22 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
+from benchmarks.progress import PREFIX, Progress
 from bot.poller import SPREAD_SHARE
 
 REPO = Path(__file__).resolve().parent.parent
 #: Telegram's overall limit: messages per second (the burst's floor follows from it).
 TELEGRAM_RATE = 30.0
-#: The bare loops: raw aiohttp, httpx's own transport, httpx over the bot's aiohttp transport.
-BASELINES = ("aiohttp", "httpx", "httpx-aiohttp")
+#: The bare loops the bot is compared with: raw aiohttp.
+BASELINES = ("aiohttp",)
 
 
 def _child_env() -> dict[str, str]:
@@ -50,19 +52,43 @@ def _child_env() -> dict[str, str]:
     return env
 
 
-def _phase(name: str, args: dict[str, Any], timeout: float) -> dict[str, Any]:
-    done = subprocess.run(  # noqa: S603
-        [sys.executable, "-m", "benchmarks.phases", name, json.dumps(args)],
-        cwd=REPO,
-        env=_child_env(),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise RuntimeError(f"phase {name} failed ({done.returncode}):\n{done.stderr[-4000:]}")
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+def _phase(name: str, args: dict[str, Any], timeout: float, progress: Progress) -> dict[str, Any]:
+    """Run one phase in a fresh interpreter; relay its progress; return its figures."""
+    began = time.monotonic()
+    progress.show(f"{name}: starting")
+    with tempfile.TemporaryFile("w+") as out:
+        child = subprocess.Popen(  # noqa: S603
+            [
+                sys.executable,
+                "-m",
+                "benchmarks.phases",
+                name,
+                json.dumps({**args, "progress": progress.enabled}),
+            ],
+            cwd=REPO,
+            env=_child_env(),
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        watchdog = threading.Timer(timeout, child.kill)
+        watchdog.start()
+        errors: list[str] = []
+        try:
+            assert child.stderr is not None  # noqa: S101
+            for line in child.stderr:
+                if line.startswith(PREFIX):
+                    progress.show(f"{name}: {line[len(PREFIX) :].rstrip()}")
+                else:
+                    errors = [*errors[-200:], line]
+            returncode = child.wait()
+        finally:
+            watchdog.cancel()
+        if returncode != 0:
+            raise RuntimeError(f"phase {name} failed ({returncode}):\n{''.join(errors)[-4000:]}")
+        out.seek(0)
+        result: dict[str, Any] = json.loads(out.read().strip().splitlines()[-1])
+    progress.done(f"{name}: done in {time.monotonic() - began:.0f} s")
     return result
 
 
@@ -105,14 +131,17 @@ class FarSide:
             self._process.wait()
 
 
-def measure(args: argparse.Namespace) -> dict[str, Any]:
-    """Run every phase and return their figures."""
+def measure(args: argparse.Namespace, progress: Progress | None = None) -> dict[str, Any]:
+    """Run every phase and return their figures (progress on a terminal, if given one)."""
+    progress = progress or Progress()
+    progress.show(f"far side: simulating {max(args.accounts, args.burst):,} households")
     far = FarSide(args)
+    progress.done("far side: ready")
     try:
         common = {"base": far.base, "accounts": args.accounts, "interval": args.interval}
         phase_timeout = 120 + args.interval * (args.cycles + 3) + args.accounts / 50
         results: dict[str, Any] = {}
-        results["bot"] = _phase("bot", {**common, "cycles": args.cycles}, phase_timeout)
+        results["bot"] = _phase("bot", {**common, "cycles": args.cycles}, phase_timeout, progress)
         concurrency = results["bot"]["concurrency"]
         for name in BASELINES:
             paced = {
@@ -120,13 +149,15 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
                 "concurrency": concurrency,
                 "spread_share": results["bot"]["spread_share"],
             }
-            results[name] = _phase(name, paced, phase_timeout)
+            results[name] = _phase(name, paced, phase_timeout, progress)
         if args.burst:
             results["burst"] = _phase(
-                "burst", {"base": far.base, "burst": args.burst}, 120 + args.burst / 5
+                "burst", {"base": far.base, "burst": args.burst}, 120 + args.burst / 5, progress
             )
         if not args.skip_idle:
-            results["idle"] = _phase("idle", {"base": far.base, "settle": args.idle_settle}, 120)
+            results["idle"] = _phase(
+                "idle", {"base": far.base, "settle": args.idle_settle}, 120, progress
+            )
     finally:
         far.close()
     return results
@@ -173,7 +204,7 @@ def report(args: argparse.Namespace, results: dict[str, Any]) -> str:
     )
     row("peak RSS, MB", f"{bot['peak_rss_mb']:.0f}", [f"{r['peak_rss_mb']:.0f}" for r in columns])
     lines += [
-        f"(the bot's rate is over {args.cycles} whole intervals; each bare loop's is over its one "
+        f"(the bot's rate is over {args.cycles} whole intervals; the bare loop's is over its one "
         f"pass, spread over {100 * SPREAD_SHARE:.0f} % of an interval: about "
         f"{1 / SPREAD_SHARE:.2f}x needed by construction)",
         "",
