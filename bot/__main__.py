@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import math
 import os
 import sys
@@ -107,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     command = args.command or "run"
 
-    from bot.config import ConfigError, load_settings
+    from bot.config import ConfigError, load_settings, read_log_format
     from bot.logs import setup_logging
 
     overrides: dict[str, object] = {}
@@ -118,6 +119,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = load_settings(require_bot_token=command == "run", **overrides)
     except ConfigError as err:
+        if command == "run" and read_log_format() == "json":
+            setup_logging("INFO", log_format="json")  # a log collector reads these lines too
+            for line in err.problems:
+                logging.getLogger("bot.config").error(
+                    "configuration problem (environment or .env): %s", line
+                )
+            return ExitStatus.CANNOT_WORK
         print("Configuration problem (environment or .env):", file=sys.stderr)
         for line in err.problems:
             print(f"  {line}", file=sys.stderr)
@@ -141,9 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     secrets = (
         [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
     )
-    setup_logging(settings.log_level, secrets)
-    import logging
-
+    setup_logging(settings.log_level, secrets, settings.log_format)
     for warning in settings.warnings():
         logging.getLogger("bot").warning("%s", warning)
     from bot.app import run

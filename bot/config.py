@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from bot.core.text.format import Language
+from bot.logs import LogFormat
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -60,6 +61,7 @@ class Settings(BaseSettings):
     timezone: str = "Europe/Amsterdam"
     default_language: Language = "nl"
     log_level: LogLevel = "INFO"
+    log_format: LogFormat = "text"
     #: Joulo's public ERE price feed; None (set empty) turns it off.
     ere_price_url: AnyHttpUrl | None = Field(default=AnyHttpUrl(DEFAULT_ERE_PRICE_URL))
     money_check_interval: PositiveFloat = 3600.0
@@ -140,7 +142,7 @@ class Settings(BaseSettings):
             raise ValueError("unknown time zone (use a name like Europe/Amsterdam)") from None
         return value
 
-    @field_validator("default_language", mode="before")
+    @field_validator("default_language", "log_format", mode="before")
     @classmethod
     def _lower_language(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -211,6 +213,26 @@ class RunSettings(Settings):
         if value is None:
             raise ValueError("required; create a bot with @BotFather and put its token here")
         return value
+
+
+class _LogFormatOnly(BaseSettings):
+    """LOG_FORMAT on its own, read where the other settings could not be."""
+
+    model_config = Settings.model_config
+    log_format: LogFormat = "text"
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+
+def read_log_format() -> LogFormat:
+    """LOG_FORMAT, for telling the other settings' problems in it; `text` when it is bad too."""
+    try:
+        return _LogFormatOnly().log_format
+    except ValidationError:
+        return "text"
 
 
 def load_settings(*, require_bot_token: bool, **overrides: object) -> Settings:

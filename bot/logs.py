@@ -2,16 +2,27 @@
 
 The bot never logs a token on purpose. As a safety net, every record is redacted when it is
 created (so every handler, including test capture, sees the redacted text) and every formatted
-line, tracebacks included, is redacted again.
+line, tracebacks included, is redacted again: in JSON, each field before it is encoded (redacting
+the encoded line could cut through an escaped quote and break the JSON).
+
+`LOG_FORMAT=json` writes one JSON object per line and routes what Python would otherwise print
+on its own (warnings, an uncaught exception in the main thread or another thread) through the
+same handler, so stderr holds nothing else.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 import sys
+import threading
 from collections.abc import Iterable
-from typing import Any, Final
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Any, Final, Literal
+
+LogFormat = Literal["text", "json"]
 
 #: Joulo personal tokens and Telegram bot tokens, wherever they appear.
 _SECRET_PATTERNS: Final = (
@@ -64,6 +75,27 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: `time`, `level`, `logger`, `message` and, when there is one,
+    the traceback as `exception` (and a stack as `stack`), each field redacted."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The record as one line of JSON (newlines in the fields are escaped)."""
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        if record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        elif record.exc_text:
+            entry["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(entry)
+
+
 def install_redaction(secrets: Iterable[str] = ()) -> None:
     """Redact secrets from every log record from now on (idempotent)."""
     for secret in secrets:
@@ -71,11 +103,15 @@ def install_redaction(secrets: Iterable[str] = ()) -> None:
     logging.setLogRecordFactory(_redacting_factory)
 
 
-def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
+def setup_logging(level: str, secrets: Iterable[str] = (), log_format: LogFormat = "text") -> None:
     """Send logs to stderr, redacted; URL-logging libraries speak only at DEBUG."""
     install_redaction(secrets)
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+        _route_python_output_to_logging()
+    else:
+        handler.setFormatter(RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
@@ -85,3 +121,27 @@ def setup_logging(level: str, secrets: Iterable[str] = ()) -> None:
     quiet = logging.DEBUG if level == "DEBUG" else logging.WARNING
     for name in _CHATTY_LOGGERS:
         logging.getLogger(name).setLevel(quiet)
+
+
+def _route_python_output_to_logging() -> None:
+    """Warnings and uncaught exceptions become log records instead of text on stderr."""
+    logging.captureWarnings(True)  # as WARNING records of the logger `py.warnings`
+    crashes = logging.getLogger("bot.crash")
+
+    def uncaught(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        crashes.critical("uncaught %s: %s", kind.__name__, error, exc_info=(kind, error, tb))
+
+    def uncaught_in_thread(args: threading.ExceptHookArgs) -> None:
+        if args.exc_value is None or issubclass(args.exc_type, SystemExit):
+            return
+        name = args.thread.name if args.thread is not None else "?"
+        crashes.critical(
+            "uncaught %s in thread %s: %s",
+            args.exc_type.__name__,
+            name,
+            args.exc_value,
+            exc_info=(args.exc_type, args.exc_value, args.exc_traceback),
+        )
+
+    sys.excepthook = uncaught
+    threading.excepthook = uncaught_in_thread

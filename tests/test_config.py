@@ -49,6 +49,7 @@ def test_every_setting_has_the_documented_default():
     assert str(settings.tz) == "Europe/Amsterdam"
     assert settings.default_language == "nl"
     assert settings.log_level == "INFO"
+    assert settings.log_format == "text"
     assert settings.database_path == Path("data/bot.sqlite3")
     assert settings.telegram_base_url == "https://api.telegram.org/bot"
     assert settings.joulo_base_url == "https://api.joulo.nl/functions/v1/api"
@@ -170,6 +171,7 @@ INVALID = [
     ("TIMEZONE", "Mars/Base"),
     ("DEFAULT_LANGUAGE", "fr"),
     ("LOG_LEVEL", "LOUD"),
+    ("LOG_FORMAT", "yaml"),
     ("ENCRYPTION_KEY", "short"),
     ("TELEGRAM_BOT_TOKEN", "nonsense"),
     ("TELEGRAM_BOT_TOKEN", "123:too-short"),

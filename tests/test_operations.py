@@ -1,4 +1,4 @@
-"""Operating a running bot, as processes: one bot per database, and backups while it runs.
+"""Operating a running bot, as processes: one bot per database, backups while it runs, JSON logs.
 
 Rules pinned down here, with one real `python -m bot` (against the fake Bot API and the Joulo
 simulator on loopback, an account linked and polled) shared by the tests of this module: a second
@@ -6,7 +6,10 @@ simulator on loopback, an account linked and polled) shared by the tests of this
 already running there, with the first one's process id, and changes nothing; `python -m bot
 backup FILE` while the bot runs and writes makes a checked copy that holds what the bot wrote
 last (it sits in the `-wal` file, which a file copy would miss), says in one line how big it is
-and where, leaves nothing else behind and does not hold the bot up. That a lock left by a
+and where, leaves nothing else behind and does not hold the bot up; with LOG_FORMAT=json
+everything the bot writes to stderr (python-telegram-bot's, httpx's and aiosqlite's lines at
+DEBUG included) is one JSON object per line, with the bot token redacted, and nothing goes to
+stdout. That a lock left by a
 dead bot (even a SIGKILLed one) is no obstacle is pinned down in tests/test_lock.py, and by
 tests/test_process.py, which kills the bot and starts it again many times; the backup's
 refusals in tests/test_backup.py.
@@ -15,6 +18,7 @@ refusals in tests/test_backup.py.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +29,7 @@ import pytest
 from bot.clock import SystemClock
 from bot.jobs.housekeeping import HEARTBEAT_KEY
 from bot.store import SCHEMA_VERSION
-from tests.fake_telegram import FakeBotAPI
+from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator
 from tests.processes import BotProcess, bot_environment, run_bot_command
@@ -68,6 +72,7 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
             database=database,
             poll_interval=POLL_INTERVAL,
         )
+        env["LOG_FORMAT"] = "json"
         process = BotProcess(env, workdir)
         bot = RunningBot(process, env, workdir, database, sim)
         try:
@@ -88,7 +93,7 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
 def test_a_second_bot_on_the_same_database_exits_2_naming_the_first_ones_process(
     running_bot: RunningBot,
 ) -> None:
-    env = dict(running_bot.env, LOG_LEVEL="WARNING")
+    env = dict(running_bot.env, LOG_LEVEL="WARNING", LOG_FORMAT="text")
     folder = running_bot.database.parent
     before = sorted(p.name for p in folder.iterdir())
 
@@ -127,3 +132,21 @@ def test_a_backup_while_the_bot_polls_is_a_checked_copy_of_what_it_wrote_last(
         assert heartbeat[0]
     process = running_bot.process
     process.eventually(lambda: running_bot.polls() >= polls + 3, "the bot went on polling")
+
+
+def test_with_log_format_json_every_line_the_bot_writes_is_one_json_object(
+    running_bot: RunningBot,
+) -> None:
+    process = running_bot.process
+
+    lines = process.run_stderr().splitlines()
+    stdout = process.stdout_path.read_text(encoding="utf-8")
+
+    assert stdout == ""
+    assert len(lines) > 20, process.log_tail()  # DEBUG: the libraries speak too
+    entries = [json.loads(line) for line in lines]
+    assert all({"time", "level", "logger", "message"} <= set(entry) for entry in entries)
+    assert any(entry["message"] == "bot @joulo_test_bot is running" for entry in entries)
+    assert {"httpx", "aiosqlite", "bot.app"} <= {entry["logger"] for entry in entries}
+    assert BOT_TOKEN not in process.run_stderr()
+    assert any("/bot[redacted]/getUpdates" in entry["message"] for entry in entries)
