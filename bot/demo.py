@@ -418,6 +418,7 @@ async def _play(
                 if not script:
                     sim.autopilot(rng)
                 await services.poller.run_cycle()  # raises CancelledError when we are ended
+                await services.money.run()  # the price per credit and payouts, hourly
                 await sender.drain()
                 await asyncio.sleep(DEMO_POLL_SECONDS)
 

@@ -22,7 +22,13 @@ from datetime import datetime, timedelta, tzinfo
 from typing import Final, Protocol
 
 from bot.clock import Clock
-from bot.core.events import SessionCredited, SessionStarted
+from bot.core.events import (
+    MonthlyDigest,
+    SessionCredited,
+    SessionFinished,
+    SessionStarted,
+)
+from bot.core.money import CreditPrice
 from bot.core.notices import group_lost_notices
 from bot.core.outgoing import outgoing
 from bot.core.policy import chat_language, decide
@@ -56,6 +62,8 @@ MAX_RETRY_DELAY: Final = 600.0
 CARD_EDIT_INTERVAL: Final = timedelta(seconds=60)
 #: A card whose session vanished without a "finished" (the charger was removed) stops here.
 CARD_GIVE_UP: Final = timedelta(days=2)
+#: Notifications that show ERE credits, and so their value at the account's price per credit.
+VALUED: Final = (SessionFinished, SessionCredited, MonthlyDigest)
 #: Kinds of notification that can wait: they go out after everything else that is due.
 CAN_WAIT: Final = frozenset({"monthly_digest"})
 #: Of those, at most this many go out per drain (a second of Telegram's 30 messages a second):
@@ -178,12 +186,13 @@ class Sender:
         queue = list(by_chat.values())
         queue.reverse()  # pop() from the end: the chat with the oldest message goes first
         tag_names: dict[int, dict[str, str]] = {}  # per account, read once per drain
+        prices: dict[int, CreditPrice | None] = {}  # likewise
         sent = 0
 
         async def worker() -> None:
             nonlocal sent
             while queue and not self._finishing:
-                count = await self._send_chat(queue.pop(), tag_names)
+                count = await self._send_chat(queue.pop(), tag_names, prices)
                 sent += count  # not `sent += await ...`: that reads `sent` before the await
 
         async with asyncio.TaskGroup() as group:
@@ -192,7 +201,10 @@ class Sender:
         return sent
 
     async def _send_chat(
-        self, deliveries: list[Delivery], tag_names: dict[int, dict[str, str]]
+        self,
+        deliveries: list[Delivery],
+        tag_names: dict[int, dict[str, str]],
+        prices: dict[int, CreditPrice | None],
     ) -> int:
         """Send one chat's messages in order until one has to wait; returns how many were sent.
 
@@ -234,7 +246,14 @@ class Sender:
             if delivery.account_id not in tag_names:
                 tag_names[delivery.account_id] = await self._store.tag_names(delivery.account_id)
             names = tag_names[delivery.account_id]
-            text = render_event(delivery.event, lang, self._tz, now, names)
+            price = None
+            if isinstance(delivery.event, VALUED):  # what shows ERE credits, with their value
+                if delivery.account_id not in prices:
+                    prices[delivery.account_id] = await self._store.credit_price(
+                        delivery.account_id
+                    )
+                price = prices[delivery.account_id]
+            text = render_event(delivery.event, lang, self._tz, now, names, price=price)
             try:
                 message_id, thread, gone = await self._deliver_in_thread(
                     delivery, text, edit_of, silent=decision.action == "silent", thread=thread
@@ -342,6 +361,7 @@ class Sender:
         """
         edited: set[int] = set()
         tag_names: dict[int, dict[str, str]] = {}  # per account, read once per refresh
+        prices: dict[int, CreditPrice | None] = {}  # likewise
         for card in await self._store.live_cards():
             paused = self._cards_paused.get(card.chat_id)
             if paused is not None:
@@ -366,6 +386,8 @@ class Sender:
                 continue
             if card.account_id not in tag_names:
                 tag_names[card.account_id] = await self._store.tag_names(card.account_id)
+            if card.finished is not None and card.account_id not in prices:
+                prices[card.account_id] = await self._store.credit_price(card.account_id)
             text = live_card(
                 card.started,
                 state,
@@ -374,6 +396,7 @@ class Sender:
                 lang=chat_language(card.settings.language, as_lang(card.language)),
                 tz=self._tz,
                 now=now,
+                price=prices.get(card.account_id),
             )
             try:
                 await self._messenger.edit(card.chat_id, card.message_id, text)

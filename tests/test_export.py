@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.export import SessionView, parse_period, sessions_csv
+from bot.core.money import CreditPrice
 from bot.joulo.models import Session
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
@@ -62,6 +63,9 @@ def _session(start: datetime, minutes: int | None, kwh: float, credits: float | 
     )
 
 
+#: The account's price per ERE credit, as the money job stored it.
+PRICE = CreditPrice(0.2475, "account", NOW)
+
 ROWS = [
     SessionView(
         _session(
@@ -74,6 +78,7 @@ ROWS = [
         ),
         "Garage",
         "Anna",
+        PRICE,
     ),
     SessionView(
         _session(datetime(2026, 3, 2, 7, 0, tzinfo=UTC), 45, 1234.5, None, counts_for_ere=False),
@@ -94,23 +99,31 @@ def _parse(data: bytes, delimiter: str) -> list[list[str]]:
 def test_an_english_csv_uses_commas_points_and_local_times_oldest_first() -> None:
     table = _parse(sessions_csv(ROWS, "en", AMSTERDAM), ",")
     assert table[0] == [
-        "Start", "End", "Charger", "kWh", "Duration (min)", "ERE credits", "Counts for ERE",
-        "Tag", "Tag name",
+        "Start", "End", "Charger", "kWh", "Duration (min)", "ERE credits",
+        "Est. ERE value (EUR)", "Counts for ERE", "Tag", "Tag name",
     ]  # fmt: skip
     assert table[1] == [
-        "2026-03-02 08:00", "2026-03-02 08:45", "'=Oprit", "1234.50", "45", "", "no", "", "",
+        "2026-03-02 08:00", "2026-03-02 08:45", "'=Oprit", "1234.50", "45", "", "", "no", "", "",
     ]  # fmt: skip
     assert table[2] == [
-        "2026-03-20 18:05", "2026-03-20 19:38", "Garage", "17.03", "93", "5.62", "yes",
+        "2026-03-20 18:05", "2026-03-20 19:38", "Garage", "17.03", "93", "5.62", "1.39", "yes",
         "04A3B2C1", "Anna",
     ]  # fmt: skip
-    assert table[3] == ["2026-03-31 23:00", "", "Garage", "3.10", "", "", "", "", ""]
+    assert table[3] == ["2026-03-31 23:00", "", "Garage", "3.10", "", "", "", "", "", ""]
     assert len(table) == 4
 
 
 def test_a_dutch_csv_uses_semicolons_and_decimal_commas() -> None:
     table = _parse(sessions_csv(ROWS, "nl", AMSTERDAM), ";")
     assert table[0][:3] == ["Begin", "Einde", "Laadpaal"]
-    assert table[2][3:7] == ["17,03", "93", "5,62", "ja"]
+    assert table[2][3:8] == ["17,03", "93", "5,62", "1,39", "ja"]
     assert table[1][3] == "1234,50"
-    assert all(len(row) == 9 for row in table)
+    assert all(len(row) == 10 for row in table)
+
+
+def test_without_a_price_the_value_column_stays_empty() -> None:
+    unpriced = [SessionView(ROWS[0].session, "Garage", "Anna")]
+
+    table = _parse(sessions_csv(unpriced, "en", AMSTERDAM), ",")
+
+    assert table[1][5:7] == ["5.62", ""]

@@ -4,7 +4,9 @@ Pins down: the account's own price first, net of Joulo's fee, else the public fe
 no price (or one too old, or a token without the scope) means no euros, never a made-up one;
 the value of N credits; `/ere-position` parsed leniently (a field of the wrong type reads as
 missing); the first look at an account announces nothing; `paid` growing is one payout; a
-quarter turning final is told once, with its price.
+quarter turning final is told once, with its price; the credits' estimated value ("≈ €0.74")
+beside them in the "finished" message, its late-credit edit, /sessions and the digest, in both
+languages, and nothing of it without a price.
 """
 
 from __future__ import annotations
@@ -14,7 +16,14 @@ from typing import Any
 
 import pytest
 
-from bot.core.events import PayoutReceived, QuarterFinal
+from bot.core.events import (
+    MonthlyDigest,
+    PayoutReceived,
+    QuarterFinal,
+    SessionCredited,
+    SessionFinished,
+)
+from bot.core.export import SessionView
 from bot.core.money import (
     MAX_PRICE_AGE,
     CreditPrice,
@@ -26,7 +35,8 @@ from bot.core.money import (
     money_news,
 )
 from bot.core.text.notifications import render_event
-from bot.joulo.models import ErePosition, ErePrice
+from bot.core.text.replies import render_session_line
+from bot.joulo.models import ErePosition, ErePrice, Session
 
 NOW = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 AMSTERDAM = UTC
@@ -278,3 +288,89 @@ def test_when_joulo_does_not_answer_the_accounts_last_price_beats_the_feed() -> 
 
     assert kept == own
     assert no_own_price == feed
+
+
+# --- euros beside credits ----------------------------------------------------------------------
+
+GARAGE = "a1b2c3d4-e5f6-7890-abcd-ef1234567890"
+PRICE = CreditPrice(0.2475, "account", NOW)
+
+
+def finished(credits: float | None = 3.0) -> SessionFinished:
+    """Anna's car done at the garage: 10 kWh in 2 hours."""
+    return SessionFinished(
+        charger_id=GARAGE,
+        charger_name="Garage",
+        session_id="s1",
+        started_at=NOW - timedelta(hours=2),
+        ended_at=NOW,
+        kwh=10.0,
+        ere_credits=credits,
+    )
+
+
+@pytest.mark.parametrize(
+    ("lang", "line"),
+    [("en", "ERE credits: 3.00 · ≈ €0.74"), ("nl", "ERE-credits: 3,00 · ≈ € 0,74")],
+)
+def test_the_finished_message_gives_the_credits_estimated_value(lang: str, line: str) -> None:
+    text = render_event(finished(), lang, AMSTERDAM, NOW, {}, price=PRICE)  # type: ignore[arg-type]
+
+    assert text.splitlines()[-1] == line
+
+
+def test_without_a_price_the_finished_message_shows_credits_only() -> None:
+    text = render_event(finished(), "en", AMSTERDAM, NOW, {})
+
+    assert text.splitlines()[-1] == "ERE credits: 3.00"
+
+
+def test_without_credits_there_are_no_euros_either() -> None:
+    text = render_event(finished(None), "en", AMSTERDAM, NOW, {}, price=PRICE)
+
+    assert "€" not in text
+    assert "ERE" not in text
+
+
+def test_the_late_credit_edit_gives_the_value_too() -> None:
+    credited = SessionCredited(charger_id=GARAGE, session_id="s1", finished=finished(4.0))
+
+    text = render_event(credited, "en", AMSTERDAM, NOW, {}, price=PRICE)
+
+    assert text.splitlines()[-1] == "ERE credits: 4.00 · ≈ €0.99"
+
+
+def test_the_digest_gives_the_months_credits_value() -> None:
+    digest = MonthlyDigest(
+        month="2026-03",
+        previous_month="2026-02",
+        kwh=120.0,
+        sessions=10,
+        credits=40.0,
+        previous_kwh=100.0,
+        previous_sessions=8,
+        previous_credits=33.0,
+    )
+
+    text = render_event(digest, "nl", AMSTERDAM, NOW, {}, price=PRICE)
+    bare = render_event(digest, "nl", AMSTERDAM, NOW, {})
+
+    assert "40,00 ERE-credits (+21%) · ≈ € 9,90\n" in text
+    assert "€" not in bare
+
+
+def test_a_sessions_line_gives_the_value_beside_the_credits() -> None:
+    session = Session(
+        id="s1",
+        charger_id=GARAGE,
+        started_at=NOW - timedelta(hours=2),
+        ended_at=NOW,
+        kwh=10.0,
+        ere_credits=3.0,
+    )
+
+    line = render_session_line(SessionView(session, "Garage", None, PRICE), "en", AMSTERDAM, NOW)
+    bare = render_session_line(SessionView(session, "Garage", None), "en", AMSTERDAM, NOW)
+
+    assert line.endswith("10.00 kWh · 2 h · 3.00 ERE credits ≈ €0.74")
+    assert bare.endswith("10.00 kWh · 2 h · 3.00 ERE credits")

@@ -29,7 +29,7 @@ from tests.clock import ManualClock
 from tests.conftest import START, link_garage
 from tests.fake_telegram import FakeBotAPI
 from tests.joulo_sim import JouloSimulator, SimFault
-from tests.story import ANNA, FAMILY, bot_running
+from tests.story import ANNA, FAMILY, World, bot_running
 
 HOUR = 3600.0
 ANNE = Person(id=ANNA.id, name="Anna", language="en")
@@ -280,3 +280,25 @@ async def test_a_restart_between_two_looks_neither_repeats_nor_loses_a_payout(
     assert (first, second) == (1, 0)
     assert news == [(ANNA.id, "payout_received")]
     assert clock.now() - START == timedelta(hours=2)
+
+
+async def test_the_finished_message_gives_euros_at_the_stored_price_in_each_chat(
+    world: World,
+) -> None:
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    world.telegram.add_bot_to_group(FAMILY, by=ANNA)
+    await world.messages(FAMILY.id, 1)
+    await world.say(FAMILY, ANNA, "/subscribe")
+    await world.bot.services.money.run()  # Joulo's 0.35 per credit less its 15% fee
+    world.sim.start_session(world.garage, power_kw=11.0)
+    world.clock.advance(60)
+    await world.messages(FAMILY.id, 3)
+    world.clock.advance(3600)
+    world.sim.finish_session(world.garage)
+    world.clock.advance(30)
+
+    family = await world.messages(FAMILY.id, 4)
+    private = await world.messages(ANNA.id, 3)
+
+    assert family[-1].splitlines()[-1] == "ERE credits: 3.69 · ≈ €1.10"
+    assert private[-1].splitlines()[-1] == "ERE credits: 3.69 · ≈ €1.10"

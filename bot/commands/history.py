@@ -17,6 +17,7 @@ from bot.commands.asked import (
 )
 from bot.core import buttons
 from bot.core.export import SessionView, parse_period, sessions_csv
+from bot.core.money import CreditPrice
 from bot.core.reply import Attachment, Button, Reply
 from bot.core.state import ChargerState
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
@@ -33,8 +34,8 @@ MAX_SESSIONS_OFFSET: Final = 1000
 #: Cap on /sessions pages read for one /export (100 sessions each).
 EXPORT_MAX_PAGES: Final = 50
 
-#: An account's tag names and charger states, read once per reply.
-_Lookup = tuple[dict[str, str], dict[str, ChargerState]]
+#: An account's tag names, charger states and price per ERE credit, read once per reply.
+_Lookup = tuple[dict[str, str], dict[str, ChargerState], CreditPrice | None]
 
 
 class History:
@@ -138,13 +139,14 @@ class History:
             lookups[account.id] = (
                 await self._store.tag_names(account.id),
                 await self._deps.readings.charger_states(account.id, account.link_seq),
+                await self._store.credit_price(account.id),
             )
-        names, states = lookups[account.id]
+        names, states, price = lookups[account.id]
         state = states.get(session.charger_id)
         charger = (session.charger_nickname or "").strip() or (
             state.name if state else session.charger_id
         )
-        return SessionView(session, charger, tag_name(names, session.id_tag))
+        return SessionView(session, charger, tag_name(names, session.id_tag), price)
 
     @staticmethod
     def _paging(

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, tzinfo
 from typing import Final
 
+from bot.core.money import CreditPrice, credits_value
 from bot.core.text.catalog import plain
 from bot.core.text.format import Language
 from bot.joulo.models import Session
@@ -53,6 +54,13 @@ class SessionView:
     session: Session
     charger: str
     tag_name: str | None
+    #: The account's price per ERE credit (`Store.credit_price`): the credits' value beside them.
+    price: CreditPrice | None = None
+
+    @property
+    def credits_eur(self) -> float | None:
+        """The estimated value of the session's ERE credits; None without credits or price."""
+        return credits_value(self.session.ere_credits, self.price)
 
 
 def _month(year: int, month: int, tz: tzinfo) -> Period:
@@ -108,6 +116,7 @@ def sessions_csv(rows: Sequence[SessionView], lang: Language, tz: tzinfo) -> byt
                 _number(session.kwh, lang, 2),
                 str(minutes) if minutes is not None else "",
                 _number(session.ere_credits, lang, 2) if session.ere_credits is not None else "",
+                _number(row.credits_eur, lang, 2) if row.credits_eur is not None else "",
                 "" if counts is None else plain(lang, "csv_yes" if counts else "csv_no"),
                 _cell(session.id_tag or ""),
                 _cell(row.tag_name or ""),

@@ -418,6 +418,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "<b>{when}</b> · {charger}\n   {kwh} kWh · {duration}{credits}{who}",
     },
     "sessions_credits": {"en": " · {credits} ERE credits", "nl": " · {credits} ERE-credits"},
+    "sessions_credits_value": {
+        "en": " · {credits} ERE credits ≈ {value}",
+        "nl": " · {credits} ERE-credits ≈ {value}",
+    },
     "sessions_who": {"en": " · 👤 {who}", "nl": " · 👤 {who}"},
     "sessions_tag": {"en": " · 💳 {tag}", "nl": " · 💳 {tag}"},
     "sessions_active": {"en": "charging now", "nl": "laadt nu"},
@@ -459,8 +463,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "(een jaar); geen periode die nog moet beginnen.",
     },
     "csv_columns": {
-        "en": "Start|End|Charger|kWh|Duration (min)|ERE credits|Counts for ERE|Tag|Tag name",
-        "nl": "Begin|Einde|Laadpaal|kWh|Duur (min)|ERE-credits|Telt voor ERE|Pas|Naam pas",
+        "en": "Start|End|Charger|kWh|Duration (min)|ERE credits|Est. ERE value (EUR)|"
+        "Counts for ERE|Tag|Tag name",
+        "nl": "Begin|Einde|Laadpaal|kWh|Duur (min)|ERE-credits|Geschatte ERE-waarde (EUR)|"
+        "Telt voor ERE|Pas|Naam pas",
     },
     "csv_yes": {"en": "yes", "nl": "ja"},
     "csv_no": {"en": "no", "nl": "nee"},
@@ -751,19 +757,20 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "digest": {
         "en": "📅 <b>{month}</b> in short{who}\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
-        "{credits} ERE credits{credits_change}\n"
+        "{credits} ERE credits{credits_change}{value}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
         "{previous_credits} ERE credits</i>\n"
         "📊 /stats draws the chart",
         "nl": "📅 <b>{month}</b> in het kort{who}\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
-        "{credits} ERE-credits{credits_change}\n"
+        "{credits} ERE-credits{credits_change}{value}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
         "{previous_credits} ERE-credits</i>\n"
         "📊 /stats tekent de grafiek",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},
     # --- money (bot.core.money, bot.jobs.money) ---
+    "value_estimate": {"en": " · ≈ {value}", "nl": " · ≈ {value}"},
     "credits_value": {
         "en": "\nERE credits: {credits} · ≈ {value}",
         "nl": "\nERE-credits: {credits} · ≈ {value}",

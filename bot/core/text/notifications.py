@@ -25,6 +25,7 @@ from bot.core.events import (
     SessionStarted,
     TokenRejected,
 )
+from bot.core.money import CreditPrice, credits_value
 from bot.core.state import MIN_POWER_WINDOW, ChargerState, estimate_power_kw, plausible_power
 from bot.core.tags import tag_name
 from bot.core.text.catalog import euros, plural, t, tag_note, who_note
@@ -44,12 +45,15 @@ def render_event(
     tz: tzinfo,
     now: datetime,
     tag_names: Mapping[str, str],
+    *,
+    price: CreditPrice | None = None,
 ) -> Html:
     """The message that announces `event` in a chat that speaks `lang`.
 
     `tag_names` are the account's names for its charge cards: a session on a named card says
     who charged ("Anna started charging at Garage") instead of the card's id, in every text
-    about it (the live card and the late-credits edit too).
+    about it (the live card and the late-credits edit too). `price` is the account's price per
+    ERE credit (`Store.credit_price`): credits then show their estimated value beside them.
     """
     match event:
         case SessionStarted():
@@ -82,16 +86,15 @@ def render_event(
                 duration=fmt_duration(span, lang),
                 power=power,
             )
-            if event.ere_credits is not None:
-                text += t(lang, "credits", credits=fmt_number(event.ere_credits, lang, 2))
+            text += credits_line(event.ere_credits, price, lang)
             if not event.final:
                 text += t(lang, "not_final")
         case SessionCredited():
-            return render_event(event.finished, lang, tz, now, tag_names)
+            return render_event(event.finished, lang, tz, now, tag_names, price=price)
         case SessionStalled():
             return stalled(event, lang, tz, now, tag_names)
         case MonthlyDigest():
-            return digest(event, lang)
+            return digest(event, lang, price=price)
         case ChargerOffline():
             return t(
                 lang,
@@ -131,6 +134,7 @@ def live_card(
     lang: Language,
     tz: tzinfo,
     now: datetime,
+    price: CreditPrice | None = None,
 ) -> Html:
     """The "started" message redrawn: kWh, power and time while running; end figures at last.
 
@@ -152,9 +156,7 @@ def live_card(
             kwh=fmt_number(finished.kwh, lang, 2),
             duration=fmt_duration(span, lang),
         )
-        if finished.ere_credits is not None:
-            text += t(lang, "credits", credits=fmt_number(finished.ere_credits, lang, 2))
-        return text
+        return text + credits_line(finished.ere_credits, price, lang)
     if who:
         text = t(lang, "started_by", who=who, charger=charger, time=begin)
     else:
@@ -171,6 +173,17 @@ def live_card(
             updated=fmt_time(state.observed_at, lang, tz, now),
         )
     return text
+
+
+def credits_line(credits: float | None, price: CreditPrice | None, lang: Language) -> Html:
+    """ "ERE credits: 3.00 · ≈ €0.74" (≈: an estimate at today's price), or without the euros
+    when no price is known; empty without credits."""
+    if credits is None:
+        return Html()
+    value = credits_value(credits, price)
+    if value is None:
+        return t(lang, "credits", credits=fmt_number(credits, lang, 2))
+    return t(lang, "credits_value", credits=fmt_number(credits, lang, 2), value=euros(value, lang))
 
 
 def stalled(
@@ -199,8 +212,10 @@ def _change(now: float, before: float, lang: Language, decimals: int = 1) -> Htm
     return t(lang, "digest_change", change=f"{sign}{fmt_number(abs(percent), lang, 0)}")
 
 
-def digest(event: MonthlyDigest, lang: Language) -> Html:
-    """Last month's kWh, sessions and credits, each compared with the month before."""
+def digest(event: MonthlyDigest, lang: Language, *, price: CreditPrice | None = None) -> Html:
+    """Last month's kWh, sessions and credits, each compared with the month before; the
+    credits' estimated value at `price`, the account's price per credit, when one is known."""
+    value = credits_value(event.credits, price) if event.credits > 0 else None
     return t(
         lang,
         "digest",
@@ -213,6 +228,7 @@ def digest(event: MonthlyDigest, lang: Language) -> Html:
         sessions_change=_change(event.sessions, event.previous_sessions, lang),
         credits=fmt_number(event.credits, lang, 2),
         credits_change=_change(event.credits, event.previous_credits, lang),
+        value=t(lang, "value_estimate", value=euros(value, lang)) if value is not None else "",
         previous_kwh=fmt_number(event.previous_kwh, lang),
         previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),

@@ -333,11 +333,18 @@ def render_session_line(view: SessionView, lang: Language, tz: tzinfo, now: date
         duration = t(lang, "sessions_active")
     else:
         duration = Html(fmt_duration(session.ended_at - session.started_at, lang))
-    credits = (
-        t(lang, "sessions_credits", credits=fmt_number(session.ere_credits, lang, 2))
-        if session.ere_credits is not None
-        else ""
-    )
+    value = view.credits_eur
+    if session.ere_credits is None:
+        credits = Html()
+    elif value is None:
+        credits = t(lang, "sessions_credits", credits=fmt_number(session.ere_credits, lang, 2))
+    else:
+        credits = t(
+            lang,
+            "sessions_credits_value",
+            credits=fmt_number(session.ere_credits, lang, 2),
+            value=euros(value, lang),
+        )
     if view.tag_name:
         who = t(lang, "sessions_who", who=view.tag_name)
     elif session.id_tag:
