@@ -7,11 +7,12 @@ import logging
 import resource
 import signal
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from prometheus_client import CollectorRegistry
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
@@ -54,8 +55,10 @@ from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
 from bot.jobs.money import Money, job_period
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import CONNECT_TIMEOUT, READ_TIMEOUT, AiohttpJoulo, HttpxJoulo, JouloHttp
+from bot.listeners import ListenError, Listeners, open_listeners
 from bot.lock import AlreadyRunning, InstanceLock, LockError
 from bot.logs import install_redaction
+from bot.metrics import UNOBSERVED, Metrics, Observer, serving_metrics
 from bot.outbox import Sender
 from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY, Poller
 from bot.store import Store, StoreError, check_database_path
@@ -96,6 +99,7 @@ class Services:
     digests: Digests
     wakeup: asyncio.Event
     money: Money
+    observer: Observer = UNOBSERVED
 
 
 def open_file_limit(wanted: int, soft: int, hard: int) -> int:
@@ -138,8 +142,12 @@ async def open_services(
     *,
     clock: Clock | None = None,
     joulo_transport: httpx.AsyncBaseTransport | None = None,
+    observer: Observer = UNOBSERVED,
 ) -> AsyncIterator[Services]:
-    """Open the database and the Joulo client; close both on exit."""
+    """Open the database and the Joulo client; close both on exit.
+
+    `observer` hears what the poller and the sender do (the metrics, when they are on).
+    """
     clock = clock or SystemClock()
     # Every file is checked before any is made: no database beside a damaged key file, and no
     # key file beside a file that turns out not to be a database.
@@ -187,6 +195,7 @@ async def open_services(
                 else min(settings.poll_concurrency, connections - SPARE_CONNECTIONS)
             ),
             max_concurrency=connections - SPARE_CONNECTIONS,
+            observer=observer,
         )
         answers = Answers(
             store=store,
@@ -232,6 +241,7 @@ async def open_services(
             digests,
             wakeup,
             money=money,
+            observer=observer,
         )
     finally:
         await http.aclose()
@@ -386,6 +396,7 @@ async def running(
         clock=services.clock,
         tz=settings.tz,
         wakeup=services.wakeup,
+        observer=services.observer,
     )
 
     async with application:
@@ -427,13 +438,33 @@ async def serve(
     clock: Clock | None = None,
     joulo_transport: httpx.AsyncBaseTransport | None = None,
     shutdown_grace: float = SHUTDOWN_GRACE,
+    listeners: Listeners | None = None,
 ) -> None:
-    """Run the bot until `stop` is set."""
-    async with (
-        open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
-        running(services, shutdown_grace=shutdown_grace),
-    ):
-        await stop.wait()
+    """Run the bot until `stop` is set.
+
+    The `listeners` (bound from the settings if not given) are closed when it returns.
+    """
+    listeners = listeners or open_listeners(settings)
+    # The metrics' registry is the bot's own: nothing else registers in it.
+    metrics = Metrics(CollectorRegistry()) if listeners.metrics is not None else None
+    try:
+        async with AsyncExitStack() as stack:
+            services = await stack.enter_async_context(
+                open_services(
+                    settings,
+                    clock=clock,
+                    joulo_transport=joulo_transport,
+                    observer=metrics or UNOBSERVED,
+                )
+            )
+            if metrics is not None and listeners.metrics is not None:
+                await stack.enter_async_context(
+                    serving_metrics(metrics, services.store, listeners.metrics)
+                )
+            await stack.enter_async_context(running(services, shutdown_grace=shutdown_grace))
+            await stop.wait()
+    finally:
+        listeners.close()
 
 
 def claim_database(settings: Settings) -> InstanceLock:
@@ -451,6 +482,12 @@ def claim_database(settings: Settings) -> InstanceLock:
 def run(settings: Settings) -> int:
     """Run the bot in the foreground until SIGINT or SIGTERM; returns the exit code."""
 
+    try:
+        listeners = open_listeners(settings)  # before anything is made: a port in use stops it
+    except ListenError as err:
+        log.error("%s", err)
+        return ExitStatus.CANNOT_WORK
+
     async def main() -> int:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
@@ -458,7 +495,7 @@ def run(settings: Settings) -> int:
             loop.add_signal_handler(sig, stop.set)
         try:
             with claim_database(settings):
-                await serve(settings, stop)
+                await serve(settings, stop, listeners=listeners)
         except AlreadyRunning as err:
             log.error("%s", err)
             return ExitStatus.CANNOT_WORK
@@ -484,6 +521,8 @@ def run(settings: Settings) -> int:
                 err,
             )
             return ExitStatus.CANNOT_WORK
+        finally:
+            listeners.close()  # serve() closes them too; not when the lock was refused
         return ExitStatus.OK
 
     log.info("%s starting (database %s)", package_name, settings.database_path)

@@ -27,6 +27,7 @@ DEFAULT_JOULO_API_URL = "https://api.joulo.nl/functions/v1/api"
 DEFAULT_ERE_PRICE_URL = "https://joulo.nl/api/ere-price"
 #: Below this poll interval the real Joulo API is likely to rate-limit us.
 RECOMMENDED_MIN_POLL_INTERVAL = 30.0
+Port = Annotated[int, Field(ge=1, le=65535)]
 
 
 class ConfigError(Exception):
@@ -65,8 +66,16 @@ class Settings(BaseSettings):
     #: Joulo's public ERE price feed; None (set empty) turns it off.
     ere_price_url: AnyHttpUrl | None = Field(default=AnyHttpUrl(DEFAULT_ERE_PRICE_URL))
     money_check_interval: PositiveFloat = 3600.0
+    metrics_port: Port | None = None
+    metrics_listen: str = "127.0.0.1"
 
-    @field_validator("telegram_bot_token", "encryption_key", "poll_concurrency", mode="before")
+    @field_validator(
+        "telegram_bot_token",
+        "encryption_key",
+        "poll_concurrency",
+        "metrics_port",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         if isinstance(value, str) and not value.strip():
@@ -115,6 +124,14 @@ class Settings(BaseSettings):
                     "print(Fernet.generate_key().decode())'`)"
                 ) from None
         return SecretStr(",".join(keys))
+
+    @field_validator("metrics_listen")
+    @classmethod
+    def _address(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            raise ValueError("must be an address to listen on, like 127.0.0.1 or 0.0.0.0")
+        return value
 
     @field_validator("allowed_users", mode="before")
     @classmethod
@@ -239,6 +256,7 @@ def load_settings(*, require_bot_token: bool, **overrides: object) -> Settings:
     """Read settings from the environment and `.env`; raise ConfigError listing every problem."""
     kind = RunSettings if require_bot_token else Settings
     try:
-        return kind(**overrides)  # type: ignore[arg-type]
+        settings = kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise ConfigError(_describe(err)) from None
+    return settings

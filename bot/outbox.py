@@ -36,6 +36,7 @@ from bot.core.state import ChargerState
 from bot.core.text.catalog import t
 from bot.core.text.format import Language, as_lang
 from bot.core.text.notifications import live_card, render_event
+from bot.metrics import UNOBSERVED, Observer
 from bot.poller import ChargerReadings
 from bot.store import Account, Delivery, LiveCard, Store
 from bot.telegram.send import (
@@ -113,8 +114,10 @@ class Sender:
         clock: Clock,
         tz: tzinfo,
         wakeup: asyncio.Event,
+        observer: Observer = UNOBSERVED,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._readings = readings
         self._messenger = messenger
         self._clock = clock
@@ -260,14 +263,17 @@ class Sender:
                 )
                 owes_notice = owes_notice or gone
             except DeliveryDeferred as err:
+                self._observer.message("deferred")
                 await self._deferred(delivery.id, delivery.chat_id, delivery.attempts, err)
                 return sent
             except ChatMoved as err:
+                self._observer.message("moved")
                 log.info("chat %s moved to %s; following it", delivery.chat_id, err.new_chat_id)
                 await self._store.migrate_chat(delivery.chat_id, err.new_chat_id, now)
                 self.wake()
                 return sent
             except ChatUnreachable as err:
+                self._observer.message("unreachable")
                 log.warning(
                     "chat %s is unreachable (%s); no more messages go there", delivery.chat_id, err
                 )
@@ -275,6 +281,7 @@ class Sender:
                 self.wake()  # owners of a lost group have a notice waiting
                 return sent
             except MessageRejected as err:
+                self._observer.message("rejected")
                 log.error(
                     "chat %s: message %s (%s) rejected: %s",
                     delivery.chat_id,
@@ -286,6 +293,7 @@ class Sender:
             else:
                 card = isinstance(delivery.event, SessionStarted) and delivery.settings.live
                 await self._store.mark_sent(delivery.id, message_id, self._clock.now(), card=card)
+                self._observer.message("sent")
                 sent += 1
                 if owes_notice:
                     owes_notice = not await self._tell_thread_gone(delivery.chat_id, lang)

@@ -45,6 +45,7 @@ from bot.joulo.client import (
     JouloTransientError,
 )
 from bot.joulo.models import ChargerList, Session
+from bot.metrics import UNOBSERVED, Observer, PollOutcome
 from bot.store import Account, HeldPoll, Store
 from bot.tasks import cancel_and_wait, cancelled_from_outside
 
@@ -72,6 +73,9 @@ FINAL_FIGURES_WAIT: Final = timedelta(minutes=10)
 MAX_BACKOFF: Final = timedelta(minutes=15)
 #: A paused account's rejected token is tried again this often (re-linking resumes at once).
 RECHECK_REJECTED: Final = timedelta(hours=1)
+#: What `poll_account` returns for a poll that failed, and for one not tried (backing off).
+FAILED: Final = -1
+BACKING_OFF: Final = -2
 
 
 def derived_concurrency(
@@ -168,8 +172,10 @@ class Poller:
         concurrency: int | None = None,
         max_concurrency: int = MAX_CONCURRENCY,
         rng: random.Random | None = None,
+        observer: Observer = UNOBSERVED,
     ) -> None:
         self._store = store
+        self._observer = observer
         self._joulo = joulo
         self._cipher = cipher
         self._clock = clock
@@ -241,6 +247,7 @@ class Poller:
             finally:
                 self._current = None
         self._last_cycle_at = self._clock.now()
+        self._observer.cycle_finished(self._last_cycle_at)
         self._after_cycle()  # e.g. wake the sender: new events, or retries that fell due
         return report
 
@@ -285,17 +292,21 @@ class Poller:
         async def one(index: int, account: Account) -> None:
             nonlocal in_flight
             began = clock.monotonic()
+            outcome: PollOutcome = "error"
             try:
-                results[index] = await self.poll_account(account)
+                results[index] = found = await self.poll_account(account)
+                outcome = (
+                    "ok" if found >= 0 else "backing_off" if found == BACKING_OFF else "failed"
+                )
             except Exception:  # one account's bug must not stop the others
                 log.exception("account %s: unexpected error while polling", account.id)
-                results[index] = -1
+                results[index] = FAILED
             finally:
                 in_flight -= 1
                 slot_freed.set()
-            self._poll_seconds += POLL_TIME_SMOOTHING * (
-                clock.monotonic() - began - self._poll_seconds
-            )
+            seconds = clock.monotonic() - began
+            self._poll_seconds += POLL_TIME_SMOOTHING * (seconds - self._poll_seconds)
+            self._observer.polled(outcome, None if outcome == "backing_off" else seconds)
 
         async def dispatch(group: asyncio.TaskGroup) -> None:
             """Start each account's poll at its own moment, evenly spread over the interval."""
@@ -364,28 +375,31 @@ class Poller:
             )
 
     async def poll_account(self, account: Account) -> int:
-        """Poll one account; returns the number of new events, or -1 when the poll failed."""
+        """Poll one account; returns the number of new events, FAILED or BACKING_OFF (not tried)."""
         now = self._clock.now()
         backoff = self._backoff.get(account.id)
         if backoff is not None and backoff.not_before is not None and now < backoff.not_before:
-            return -1
+            return BACKING_OFF
         try:
             return await self._poll(account, self._token(account), now)
         except (JouloTokenRejected, TokenUndecryptable) as err:
-            reason: Literal["rejected", "unreadable"] = (
-                "unreadable" if isinstance(err, TokenUndecryptable) else "rejected"
-            )
+            reason: Literal["rejected", "unreadable"] = "rejected"
+            if isinstance(err, TokenUndecryptable):
+                reason = "unreadable"
+            else:
+                self._observer.joulo_failed(err)
             log.warning("account %s: token %s; polling paused", account.id, reason)
             notice = outgoing(token_problem(account.link_seq, now, reason))
             await self._store.pause_account(
                 account.id, link_seq=account.link_seq, at=now, notice=notice
             )
             self._backoff.pop(account.id, None)
-            return -1
+            return FAILED
         except JouloError as err:
+            self._observer.joulo_failed(err)
             self._failed(account, err, now)
             await self._record_outage(account, now)
-            return -1
+            return FAILED
 
     def _token(self, account: Account) -> str:
         """The account's token, decrypted once while it is among the cycle's accounts."""
@@ -623,6 +637,7 @@ class Poller:
         except JouloTokenRejected:
             raise
         except JouloError as err:
+            self._observer.joulo_failed(err)
             if charger_id is None:
                 log.info("session history not available: %s", err)
             else:

@@ -351,6 +351,14 @@ class HeldPoll:
 
 
 @dataclass(frozen=True)
+class OperatingCounts:
+    """What the database says about the bot's work, for the metrics."""
+
+    outbox_pending: int
+    accounts: dict[str, int]
+
+
+@dataclass(frozen=True)
 class LinkResult:
     """What linking did: `new_account` False means the user re-linked."""
 
@@ -1374,6 +1382,19 @@ class Store:
         """Read a named value."""
         row = await self._fetchone("SELECT value FROM meta WHERE key = ?", (key,))
         return None if row is None else str(row["value"])
+
+    async def operating_counts(self) -> OperatingCounts:
+        """Messages waiting in the outbox, and accounts by status (`failing`: active, failing)."""
+        pending = await self._fetchone("SELECT COUNT(*) AS n FROM outbox WHERE status = 'pending'")
+        rows = await self._fetchall(
+            """SELECT CASE WHEN status = 'active' AND failing_since IS NOT NULL THEN 'failing'
+                           ELSE status END AS shown, COUNT(*) AS n
+               FROM accounts GROUP BY shown"""
+        )
+        return OperatingCounts(
+            outbox_pending=int(pending["n"]) if pending else 0,
+            accounts={str(row["shown"]): int(row["n"]) for row in rows},
+        )
 
 
 def read_meta_readonly(path: Path, key: str) -> str | None:
