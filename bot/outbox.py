@@ -256,7 +256,9 @@ class Sender:
                         delivery.account_id
                     )
                 price = prices[delivery.account_id]
-            text = render_event(delivery.event, lang, self._tz, now, names, price=price)
+            text = render_event(
+                delivery.event, lang, self._tz, now, names, price=price, tariff=delivery.tariff
+            )
             try:
                 message_id, thread, gone = await self._deliver_in_thread(
                     delivery, text, edit_of, silent=decision.action == "silent", thread=thread
@@ -405,6 +407,7 @@ class Sender:
                 tz=self._tz,
                 now=now,
                 price=prices.get(card.account_id),
+                tariff=card.tariff,
             )
             try:
                 await self._messenger.edit(card.chat_id, card.message_id, text)

@@ -37,6 +37,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "✅ <b>{charger}</b>: klaar met laden{tag}\n{kwh} kWh in {duration}{power}",
     },
     "avg_power": {"en": " · avg {kw} kW", "nl": " · gem. {kw} kW"},
+    "cost": {
+        "en": "\n💶 Cost: {cost} ({kwh} kWh × {price})",
+        "nl": "\n💶 Kosten: {cost} ({kwh} kWh × {price})",
+    },
     "credits": {"en": "\nERE credits: {credits}", "nl": "\nERE-credits: {credits}"},
     "not_final": {
         "en": "\n<i>Last measured figures; Joulo had no final ones yet.</i>",

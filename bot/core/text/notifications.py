@@ -28,7 +28,8 @@ from bot.core.events import (
 from bot.core.money import CreditPrice, credits_value
 from bot.core.state import MIN_POWER_WINDOW, ChargerState, estimate_power_kw, plausible_power
 from bot.core.tags import tag_name
-from bot.core.text.catalog import euros, plural, t, tag_note, who_note
+from bot.core.tariff import cost
+from bot.core.text.catalog import euros, per_kwh, plural, t, tag_note, who_note
 from bot.core.text.format import (
     Html,
     Language,
@@ -47,6 +48,7 @@ def render_event(
     tag_names: Mapping[str, str],
     *,
     price: CreditPrice | None = None,
+    tariff: float | None = None,
 ) -> Html:
     """The message that announces `event` in a chat that speaks `lang`.
 
@@ -54,6 +56,8 @@ def render_event(
     who charged ("Anna started charging at Garage") instead of the card's id, in every text
     about it (the live card and the late-credits edit too). `price` is the account's price per
     ERE credit (`Store.credit_price`): credits then show their estimated value beside them.
+    `tariff` is this chat's price per kWh: with one, a finished session says what it cost here
+    (the late-credits edit too).
     """
     match event:
         case SessionStarted():
@@ -86,11 +90,14 @@ def render_event(
                 duration=fmt_duration(span, lang),
                 power=power,
             )
+            text += cost_line(event.kwh, tariff, lang)
             text += credits_line(event.ere_credits, price, lang)
             if not event.final:
                 text += t(lang, "not_final")
         case SessionCredited():
-            return render_event(event.finished, lang, tz, now, tag_names, price=price)
+            return render_event(
+                event.finished, lang, tz, now, tag_names, price=price, tariff=tariff
+            )
         case SessionStalled():
             return stalled(event, lang, tz, now, tag_names)
         case MonthlyDigest():
@@ -135,10 +142,12 @@ def live_card(
     tz: tzinfo,
     now: datetime,
     price: CreditPrice | None = None,
+    tariff: float | None = None,
 ) -> Html:
     """The "started" message redrawn: kWh, power and time while running; end figures at last.
 
-    A named card keeps its person: the card starts as the "started" message did.
+    A named card keeps its person: the card starts as the "started" message did. Its end
+    figures give the cost at the chat's `tariff`, as the "finished" message does.
     """
     charger = started.charger_name
     begin = fmt_time(started.started_at, lang, tz, now)
@@ -156,6 +165,7 @@ def live_card(
             kwh=fmt_number(finished.kwh, lang, 2),
             duration=fmt_duration(span, lang),
         )
+        text += cost_line(finished.kwh, tariff, lang)
         return text + credits_line(finished.ere_credits, price, lang)
     if who:
         text = t(lang, "started_by", who=who, charger=charger, time=begin)
@@ -184,6 +194,19 @@ def credits_line(credits: float | None, price: CreditPrice | None, lang: Languag
     if value is None:
         return t(lang, "credits", credits=fmt_number(credits, lang, 2))
     return t(lang, "credits_value", credits=fmt_number(credits, lang, 2), value=euros(value, lang))
+
+
+def cost_line(kwh: float, tariff: float | None, lang: Language) -> Html:
+    """ "💶 Cost: €2.50 (10.00 kWh × €0.25)" at this chat's tariff; empty without one."""
+    if tariff is None:
+        return Html()
+    return t(
+        lang,
+        "cost",
+        cost=euros(cost(kwh, tariff), lang),
+        kwh=fmt_number(kwh, lang, 2),
+        price=per_kwh(tariff, lang),
+    )
 
 
 def stalled(
