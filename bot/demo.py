@@ -149,6 +149,12 @@ class Terminal:
         chat = plain(lang, self.names[chat_id]) if chat_id in self.names else str(chat_id)
         self.show(plain(lang, "demo_edited", chat=chat, number=message_id), text)
 
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """The `Messenger` interface; a terminal has no pinned messages, so nothing shows."""
+
+    async def unpin(self, chat_id: int, message_id: int) -> None:
+        """The `Messenger` interface; a terminal has no pinned messages, so nothing shows."""
+
 
 @dataclass(frozen=True)
 class Step:

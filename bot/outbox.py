@@ -38,7 +38,7 @@ from bot.core.text.format import Language, as_lang
 from bot.core.text.notifications import live_card, render_event
 from bot.metrics import UNOBSERVED, Observer
 from bot.poller import ChargerReadings
-from bot.store import Account, Delivery, LiveCard, Store
+from bot.store import Account, Chat, Delivery, LiveCard, Store
 from bot.telegram.send import (
     NETWORK_RETRY_SECONDS,
     ChatMoved,
@@ -46,6 +46,7 @@ from bot.telegram.send import (
     DeliveryDeferred,
     DeliveryError,
     MessageRejected,
+    PinRefused,
     TopicGone,
 )
 
@@ -89,6 +90,14 @@ class Messenger(Protocol):
 
     async def edit(self, chat_id: int, message_id: int, text: str) -> None:
         """Replace a sent message's text; an unchanged text is not an error. Or DeliveryError."""
+        ...
+
+    async def pin(self, chat_id: int, message_id: int) -> None:
+        """Pin a sent message without a notification, or raise DeliveryError (PinRefused)."""
+        ...
+
+    async def unpin(self, chat_id: int, message_id: int) -> None:
+        """Unpin a message the bot pinned, or raise DeliveryError."""
         ...
 
 
@@ -218,6 +227,7 @@ class Sender:
         sent = 0
         thread = deliveries[0].thread_id if deliveries else None
         owes_notice = bool(deliveries) and deliveries[0].thread_notice
+        may_pin = bool(deliveries) and not deliveries[0].pin_refused
         for delivery in deliveries:
             if self._finishing:
                 return sent
@@ -297,9 +307,58 @@ class Sender:
                 await self._store.mark_sent(delivery.id, message_id, self._clock.now(), card=card)
                 self._observer.message("sent")
                 sent += 1
+                if card and message_id is not None and delivery.settings.pin and may_pin:
+                    may_pin = await self._pin_card(delivery, message_id, lang, thread)
                 if owes_notice:
                     owes_notice = not await self._tell_thread_gone(delivery.chat_id, lang)
         return sent
+
+    async def _pin_card(
+        self, delivery: Delivery, message_id: int, lang: Language, thread: int | None
+    ) -> bool:
+        """Pin a live card that just went out; False once Telegram refused the right to pin
+        (the bot does not try again in that chat until /pin is used there)."""
+        try:
+            await self._messenger.pin(delivery.chat_id, message_id)
+        except PinRefused as err:
+            log.info("chat %s: may not pin the live card: %s", delivery.chat_id, err)
+            chat = await self._store.pin_refused(delivery.chat_id)
+            if chat is not None:  # the first refusal: whoever switched pinning on hears why
+                await self._tell_pin_refused(chat, lang, thread)
+            return False
+        except DeliveryError as err:  # the card is out; it just is not pinned this time
+            log.info("chat %s: could not pin the live card: %s", delivery.chat_id, err)
+            return True
+        await self._store.card_pinned(delivery.id, pinned=True)
+        return True
+
+    async def _tell_pin_refused(self, chat: Chat, lang: Language, thread: int | None) -> None:
+        """Tell who switched pinning on (privately if they ever talked to the bot, else the
+        group) which right the bot needs."""
+        text = t(lang, "pin_refused", group=chat.title or "")
+        if chat.pin_by is not None:
+            try:
+                await self._messenger.send(chat.pin_by, text)
+            except DeliveryError as err:
+                log.info("could not tell user %s in private: %s", chat.pin_by, err)
+            else:
+                return
+        try:
+            await self._messenger.send(chat.id, text, thread=thread)
+        except DeliveryError as err:
+            log.info("chat %s: could not say why the card is not pinned: %s", chat.id, err)
+
+    async def _unpin(self, card: LiveCard) -> None:
+        """Unpin a card the bot pinned, as its session is over (a failure is only logged)."""
+        if not card.pinned:
+            return
+        try:
+            await self._messenger.unpin(card.chat_id, card.message_id)
+        except DeliveryError as err:
+            log.info(
+                "chat %s: could not unpin live card %s: %s", card.chat_id, card.message_id, err
+            )
+        await self._store.card_pinned(card.delivery_id, pinned=False)
 
     async def _tell_thread_gone(self, chat_id: int, lang: Language) -> bool:
         """Tell a chat its notifications come to General now; False: not now (tried again
@@ -388,10 +447,12 @@ class Sender:
                 continue
             if card.finished is None and not self._card_running(card, state):
                 if now - card.started.started_at > CARD_GIVE_UP:
+                    await self._unpin(card)
                     await self._store.card_edited(card.delivery_id, now, closed=True)
                 continue
             if not card.settings.live or card.settings.muted(now):
                 if card.finished is not None:  # switched off meanwhile: leave it as it is
+                    await self._unpin(card)
                     await self._store.card_edited(card.delivery_id, now, closed=True)
                 continue
             if card.account_id not in tag_names:
@@ -434,6 +495,8 @@ class Sender:
                 await self._store.card_edited(card.delivery_id, now, closed=True)
                 continue
             edited.add(card.chat_id)
+            if card.finished is not None:  # the session is over: its card comes down
+                await self._unpin(card)
             await self._store.card_edited(card.delivery_id, now, closed=card.finished is not None)
 
     @staticmethod

@@ -611,8 +611,12 @@ class Store:
         language: str,
         settings: ChatSettings,
         now: datetime,
+        pin_switched_by: int | None = None,
     ) -> None:
-        """Store a chat's settings (registering the chat first if the bot did not know it)."""
+        """Store a chat's settings (registering the chat first if the bot did not know it).
+
+        `pin_switched_by`: who switched pinning, and so lifts a refusal to pin.
+        """
         async with self._transaction() as db:
             await db.execute(
                 """INSERT INTO chats (id, kind, title, language, active, updated_at)
@@ -624,6 +628,11 @@ class Store:
                    ON CONFLICT (chat_id) DO UPDATE SET data = excluded.data""",
                 (chat_id, settings.model_dump_json()),
             )
+            if pin_switched_by is not None:
+                await db.execute(
+                    "UPDATE chats SET pin_by = ?, pin_refused = 0 WHERE id = ?",
+                    (pin_switched_by, chat_id),
+                )
 
     async def set_tariff(
         self,
@@ -677,6 +686,28 @@ class Store:
                 """UPDATE chats SET thread_id = NULL, thread_name = NULL, thread_notice = 1
                    WHERE id = ? AND thread_id = ?""",
                 (chat_id, thread_id),
+            )
+
+    async def pin_refused(self, chat_id: int) -> Chat | None:
+        """Telegram refused the bot to pin in this chat: no more tries until /pin is used.
+
+        Returns the chat the first time (whoever switched pinning on is to be told), else None.
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                "UPDATE chats SET pin_refused = 1 WHERE id = ? AND pin_refused = 0", (chat_id,)
+            )
+            if cursor.rowcount == 0:
+                return None
+            cursor = await db.execute("SELECT * FROM chats WHERE id = ?", (chat_id,))
+            row = await cursor.fetchone()
+            return _chat(row) if row is not None else None
+
+    async def card_pinned(self, delivery_id: int, *, pinned: bool) -> None:
+        """Record that a live card was pinned (or unpinned)."""
+        async with self._transaction() as db:
+            await db.execute(
+                "UPDATE outbox SET pinned = ? WHERE id = ?", (1 if pinned else 0, delivery_id)
             )
 
     async def thread_notice_sent(self, chat_id: int) -> None:

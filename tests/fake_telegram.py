@@ -211,6 +211,7 @@ _NO_THREAD_METHODS = frozenset(
 THREAD_NOT_FOUND = "Bad Request: message thread not found"
 TOPIC_CLOSED = "Bad Request: TOPIC_CLOSED"
 NO_PIN_RIGHTS = "Bad Request: not enough rights to manage pinned messages in the chat"
+CANT_INITIATE = "Forbidden: bot can't initiate conversation with a user"
 # What Telegram's per-chat flood control refuses: sending, and editing a sent message.
 _FLOODED_METHODS = _SENDING_METHODS | {
     "editMessageText",
@@ -833,6 +834,8 @@ class FakeBotAPI:
             chat = self._private_chat(user)
             if self._gone.get(user.id) == "Forbidden: bot was blocked by the user":
                 self.unblock_bot(user)
+            if self._gone.get(user.id) == CANT_INITIATE:  # writing first starts the chat
+                del self._gone[user.id]
             message = self._new_message(chat, self._user_json(user), text=text)
             self._enqueue("message", message)
             return int(message["message_id"])
@@ -941,6 +944,13 @@ class FakeBotAPI:
             old = self._bot_status(chat.id)
             self._gone[chat.id] = f"Forbidden: bot was kicked from the {chat.type} chat"
             self._enqueue("my_chat_member", self._member_change(chat_json, by, old, "kicked"))
+
+    def never_started(self, user: FakeUser) -> None:
+        """``user`` never wrote to the bot in private: sends to them answer 403 (the bot
+        can't initiate a conversation) until they do."""
+        with self._lock:
+            self._users[user.id] = user
+            self._gone[user.id] = CANT_INITIATE
 
     def block_bot(self, user: FakeUser) -> None:
         """``user`` blocks the bot; later sends to them answer 403."""

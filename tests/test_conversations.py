@@ -40,7 +40,7 @@ async def test_the_command_menu_is_registered_in_english_and_dutch(world: World)
     group_en = {c["command"]: c["description"] for c in menus[("all_group_chats", "en")]}
     assert private_nl == [
         "start", "link", "unlink", "status", "stats", "sessions", "export", "tag",
-        "settings", "mute", "unmute", "quiet", "live", "language", "tariff", "help",
+        "settings", "mute", "unmute", "quiet", "live", "pin", "language", "tariff", "help",
     ]  # fmt: skip
     assert group_en["subscribe"] == "Send notifications to this group"
     assert menus[("all_group_chats", "nl")][0]["description"] == "Meldingen naar deze groep"

@@ -276,8 +276,8 @@ def test_the_demo_moves_between_the_group_and_the_private_chat_as_telegram_would
     assert "👪 Anna → Family group\n    /status@JouloBot\n" in rest
     assert "Garage — " in rest
     assert "I don't know that command" not in out
-    # The settings have 13 buttons, so 99 presses none.
-    assert "(there is no button 99: the last answer has buttons 1 to 13)" in rest
+    # The settings have 14 buttons, so 99 presses none.
+    assert "(there is no button 99: the last answer has buttons 1 to 14)" in rest
     # A bare token in the group is deleted and warned about; it is never echoed whole.
     assert "🗑 (deleted Anna's message: it held a Joulo token)" in rest
     assert "⚠️ Never share your Joulo token in a group! I deleted the message." in rest

@@ -606,3 +606,14 @@ async def test_pinning_needs_the_pin_right_in_groups_but_not_in_private(
     assert fake.pinned(ALICE.id) == [private.message_id]
     with pytest.raises(BadRequest, match=r"(?i)message to pin not found"):
         await bot.pin_chat_message(ALICE.id, 999)
+
+
+async def test_a_user_who_never_wrote_to_the_bot_cannot_be_messaged_until_they_do(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    fake.never_started(BOB)
+    with pytest.raises(Forbidden, match="bot can't initiate conversation with a user"):
+        await bot.send_message(BOB.id, "hello")
+    fake.private_message(BOB, "/start")
+    await bot.send_message(BOB.id, "hello")
+    assert fake.messages_to(BOB.id) == ["hello"]

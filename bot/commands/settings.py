@@ -14,6 +14,7 @@ from bot.core.buttons import (
     ChargerPress,
     LanguagePress,
     LivePress,
+    PinPress,
     QuietPress,
     SettingPress,
     TopicPress,
@@ -49,6 +50,8 @@ class Settings:
                 return await self.quiet(asked)
             case "live":
                 return await self.live(asked)
+            case "pin":
+                return await self.pin(asked)
             case "language":
                 return await self.set_language(asked)
             case "tariff":
@@ -104,15 +107,20 @@ class Settings:
         self,
         asked: Asked,
         change: Callable[[ChatSettings], ChatSettings],
+        *,
+        pin_switch: bool = False,
     ) -> ChatSettings | None:
         """Apply `change` to the chat's settings; None (and nothing changes) for a non-admin.
 
         A private chat belongs to its person. In a group, Telegram is asked at this moment.
+        `pin_switch`: pinning was switched (by this person, who hears if the bot may not pin;
+        and the bot tries again where Telegram refused it).
         """
         person, place = asked.person, asked.place
         if not place.is_private and not await asked.is_admin():
             return None
-        updated = change(await self._store.chat_settings(place.id))
+        current = await self._store.chat_settings(place.id)
+        updated = change(current)
         await self._store.save_chat_settings(
             chat_id=place.id,
             kind=place.kind,
@@ -120,6 +128,7 @@ class Settings:
             language=person.language,
             settings=updated,
             now=self._deps.clock.now(),
+            pin_switched_by=person.id if pin_switch else None,
         )
         return updated
 
@@ -133,7 +142,7 @@ class Settings:
         change = self._button_change(pressed, chargers, private=place.is_private)
         if change is None:
             return None
-        updated = await self._change(asked, change)
+        updated = await self._change(asked, change, pin_switch=isinstance(pressed, PinPress))
         if updated is None:
             current = await self._store.chat_settings(place.id)
             redrawn = await self._menu(person, place, current, chargers)
@@ -161,6 +170,8 @@ class Settings:
                 return lambda s: s.model_copy(update={"muted_chargers": s.muted_chargers ^ muted})
             case LivePress():
                 return lambda s: s.model_copy(update={"live": not s.live})
+            case PinPress():
+                return lambda s: s.model_copy(update={"pin": not s.pin})
             case LanguagePress(language):
                 return lambda s: s.model_copy(update={"language": language})
             case QuietPress(window):
@@ -200,6 +211,21 @@ class Settings:
         if updated is None:
             return Reply(t(lang, "settings_admins_only"))
         return Reply(t(lang, "live_on" if on else "live_off"))
+
+    async def pin(self, asked: Asked) -> Reply:
+        """`/pin on|off`: the live card is pinned while its session runs."""
+        lang, text = asked.language, " ".join(asked.args).strip().lower()
+        if text not in _ON | _OFF:
+            return Reply(t(lang, "pin_usage"))
+        on = text in _ON
+        updated = await self._change(
+            asked, lambda s: s.model_copy(update={"pin": on}), pin_switch=True
+        )
+        if updated is None:
+            return Reply(t(lang, "settings_admins_only"))
+        if not on:
+            return Reply(t(lang, "pin_off"))
+        return Reply(t(lang, "pin_on") + ("" if updated.live else t(lang, "pin_needs_live")))
 
     async def mute(self, asked: Asked) -> Reply:
         """`/mute [30m|2h|1d]` (default one hour): nothing is sent here until then."""

@@ -51,6 +51,7 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("unmute", "anywhere", False, "settings", _BOTH),
         Command("quiet", "anywhere", True, "settings", _BOTH),
         Command("live", "anywhere", True, "settings", _BOTH),
+        Command("pin", "anywhere", True, "settings", _BOTH),
         Command("language", "anywhere", True, "settings", _BOTH),
         Command("tariff", "anywhere", True, "settings", _BOTH),
         Command("help", "anywhere", False, "linking", _BOTH),

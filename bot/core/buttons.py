@@ -9,6 +9,7 @@ and answers None for what it does not know.
     set:t:<topic>                   /settings: switch a kind of news on or off
     set:c:<charger id>              /settings: mute or unmute one charger here
     set:live                        /settings: live cards on or off
+    set:pin                         /settings: pinning the live card on or off
     set:q:<HH:MM-HH:MM|off>         /settings: quiet hours
     set:lang:<nl|en>                /settings: the chat's language
 """
@@ -62,6 +63,11 @@ class LivePress:
 
 
 @dataclass(frozen=True)
+class PinPress:
+    """Switch pinning the live card on or off."""
+
+
+@dataclass(frozen=True)
 class QuietPress:
     """Set quiet hours, or none (`window` None)."""
 
@@ -75,7 +81,7 @@ class LanguagePress:
     language: Language
 
 
-SettingPress = TopicPress | ChargerPress | LivePress | QuietPress | LanguagePress
+SettingPress = TopicPress | ChargerPress | LivePress | PinPress | QuietPress | LanguagePress
 Press = StatsPress | SessionsPress | SettingPress
 
 
@@ -107,6 +113,11 @@ def live() -> str:
     return "set:live"
 
 
+def pin() -> str:
+    """The data of the /settings pin button."""
+    return "set:pin"
+
+
 def quiet(preset: str | None) -> str:
     """The data of a /settings quiet-hours button: a preset `HH:MM-HH:MM`, or None for off."""
     return f"set:q:{preset if preset is not None else 'off'}"
@@ -134,6 +145,8 @@ def decode(data: str) -> Press | None:
         return ChargerPress(value)
     if what == "live" and not value:
         return LivePress()
+    if what == "pin" and not value:
+        return PinPress()
     if what == "lang" and value in LANGUAGES:
         return LanguagePress(as_lang(value))
     if what == "q":

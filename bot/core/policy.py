@@ -70,6 +70,8 @@ class ChatSettings(Value):
     topics: dict[Topic, bool] = Field(default_factory=dict)
     muted_chargers: frozenset[str] = frozenset()
     live: bool = False
+    #: Pin the live card while its session runs (and unpin it when it ends).
+    pin: bool = False
     #: Chosen with /language or /settings; None: the language the chat was registered with.
     language: Language | None = None
     quiet: QuietHours | None = None

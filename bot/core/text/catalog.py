@@ -135,6 +135,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/mute 2h — nothing here for a while (30m, 2h, 1d; /unmute ends it)\n"
         "/quiet 22:00-07:00 — messages arrive silently then (/quiet off)\n"
         "/live on|off — the started message shows the session live\n"
+        "/pin on|off — pin the live card while the session runs\n"
         "/language nl|en — the language of this chat's notifications\n"
         "/tariff 0.25 — your price per kWh: what charging cost (/tariff off)\n\n"
         "<b>In a private chat</b>\n"
@@ -157,6 +158,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/mute 2u — hier even niets (30m, 2u, 1d; /unmute stopt het)\n"
         "/quiet 22:00-07:00 — berichten komen dan stil binnen (/quiet off)\n"
         "/live on|off — het startbericht toont de sessie live\n"
+        "/pin on|off — zet de live kaart vast zolang de sessie loopt\n"
         "/language nl|en — de taal van de meldingen in deze chat\n"
         "/tariff 0,25 — je prijs per kWh: wat het laden kostte (/tariff off)\n\n"
         "<b>In een privéchat</b>\n"
@@ -612,6 +614,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     },
     "settings_live_on": {"en": "Live session card: on", "nl": "Live sessiekaart: aan"},
     "settings_live_off": {"en": "Live session card: off", "nl": "Live sessiekaart: uit"},
+    "settings_pin_on": {"en": "Pin the live card: on", "nl": "Live kaart vastzetten: aan"},
+    "settings_pin_off": {"en": "Pin the live card: off", "nl": "Live kaart vastzetten: uit"},
     "settings_quiet": {"en": "Quiet hours: {window}", "nl": "Stille uren: {window}"},
     "settings_thread": {"en": "📍 They go to: {where}", "nl": "📍 Ze gaan naar: {where}"},
     "settings_thread_named": {"en": "the topic “{name}”", "nl": "het onderwerp “{name}”"},
@@ -632,6 +636,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "language_nl": {"en": "Dutch", "nl": "Nederlands"},
     "button_charger": {"en": "{charger}", "nl": "{charger}"},
     "button_live": {"en": "Live card", "nl": "Live kaart"},
+    "button_pin": {"en": "Pin it", "nl": "Vastzetten"},
     "button_quiet_off": {"en": "No quiet hours", "nl": "Geen stille uren"},
     "settings_admins_only": {
         "en": "Only a group admin can change this chat's settings.",
@@ -714,6 +719,33 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "in euros, like <code>/tariff 0.25</code>. Nothing was saved.",
         "nl": "“{text}” is meer dan {limit} per kWh, vast een tikfout. Stuur je prijs per kWh "
         "in euro's, zoals <code>/tariff 0,25</code>. Er is niets opgeslagen.",
+    },
+    "pin_on": {
+        "en": "📌 Pinning on: while a session runs its live card is pinned here (without a "
+        "notification), and unpinned when it ends. In a group I need the admin right "
+        "“Pin messages” for that.",
+        "nl": "📌 Vastzetten aan: zolang een sessie loopt zet ik de live kaart hier vast "
+        "(zonder melding), en daarna weer los. In een groep heb ik daarvoor het beheerdersrecht "
+        "“Berichten vastzetten” nodig.",
+    },
+    "pin_needs_live": {
+        "en": "\nThe live card is off in this chat: /live on switches it on.",
+        "nl": "\nDe live kaart staat uit in deze chat: /live on zet hem aan.",
+    },
+    "pin_off": {"en": "📌 Pinning off.", "nl": "📌 Vastzetten uit."},
+    "pin_usage": {
+        "en": "Use <code>/pin on</code> or <code>/pin off</code>.",
+        "nl": "Gebruik <code>/pin on</code> of <code>/pin off</code>.",
+    },
+    "pin_refused": {
+        "en": "📌 I could not pin the live card in “{group}”: I need the admin right "
+        "“Pin messages” there. A group admin gives it in the group's info → Administrators → "
+        "this bot → Pin messages; then send /pin on there. Until then I don't try again; the "
+        "live card still comes.",
+        "nl": "📌 Ik kon de live kaart in “{group}” niet vastzetten: daarvoor heb ik daar het "
+        "beheerdersrecht “Berichten vastzetten” nodig. Een groepsbeheerder geeft dat via de "
+        "groepsinfo → Beheerders → deze bot → Berichten vastzetten; stuur daarna /pin on in de "
+        "groep. Tot dan probeer ik het niet opnieuw; de live kaart komt wel.",
     },
     "live_usage": {
         "en": "Use <code>/live on</code> or <code>/live off</code>.",
@@ -874,6 +906,7 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "unmute": {"en": "End the mute", "nl": "Dempen opheffen"},
     "quiet": {"en": "Quiet hours, e.g. 22:00-07:00", "nl": "Stille uren, bv. 22:00-07:00"},
     "live": {"en": "Live session card on/off", "nl": "Live sessiekaart aan/uit"},
+    "pin": {"en": "Pin the live card on/off", "nl": "Live kaart vastzetten aan/uit"},
     "language": {"en": "Language of this chat (nl/en)", "nl": "Taal van deze chat (nl/en)"},
     "tariff": {"en": "Price per kWh, e.g. 0.25", "nl": "Prijs per kWh, bv. 0,25"},
 }

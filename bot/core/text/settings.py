@@ -69,6 +69,7 @@ def settings_menu(
     if muted:
         lines.append(t(lang, "settings_muted_chargers", names=", ".join(muted)))
     lines.append(t(lang, "settings_live_on" if settings.live else "settings_live_off"))
+    lines.append(t(lang, "settings_pin_on" if settings.pin else "settings_pin_off"))
     quiet = settings.quiet.label() if settings.quiet else t(lang, "settings_quiet_none")
     lines.append(t(lang, "settings_quiet", window=quiet))
     if settings.muted(now):
@@ -92,7 +93,12 @@ def settings_menu(
         audible = charger_id not in settings.muted_chargers
         label = plain(lang, "button_charger", charger=name)
         rows.append((Button(f"{_on_off(audible)} {label}", buttons.charger(charger_id)),))
-    rows.append((Button(f"{_on_off(settings.live)} {plain(lang, 'button_live')}", buttons.live()),))
+    rows.append(
+        (
+            Button(f"{_on_off(settings.live)} {plain(lang, 'button_live')}", buttons.live()),
+            Button(f"{_on_off(settings.pin)} {plain(lang, 'button_pin')}", buttons.pin()),
+        )
+    )
     quiet_row = [
         Button(
             f"{'✅ ' if settings.quiet and settings.quiet.label() == p.replace('-', '–') else ''}"
