@@ -846,7 +846,7 @@ class FakeBotAPI:
         """``user`` writes ``text`` in group ``chat`` (in forum topic ``topic``); the message_id.
 
         Raises ValueError if the bot was removed from ``chat``: it could not see the message;
-        or if ``topic`` is no open topic of the chat: nobody could write there.
+        or if ``topic`` is gone, or closed and ``user`` no admin: they could not write there.
         """
         with self._cond:
             chat_json = self._group_chat(chat)
@@ -854,7 +854,8 @@ class FakeBotAPI:
             if chat.id in self._gone:
                 raise ValueError(f"the bot is not in chat {chat.id}, it would not see this")
             found = None if topic is None else self._topics.get((chat.id, topic))
-            if topic is not None and (found is None or found.closed):
+            admin = user.id in self._admins.get(chat.id, {})
+            if topic is not None and (found is None or (found.closed and not admin)):
                 raise ValueError(f"chat {chat.id} has no open topic {topic}")
             message = self._new_message(chat_json, self._user_json(user), text=text, topic=topic)
             if found is not None:  # Telegram: a message in a topic "replies" to its creation

@@ -14,9 +14,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
+from telegram.ext import ExtBot
+
 from bot.config import Settings
+from bot.telegram.send import (
+    ChatRateLimiter,
+    FloodPolicy,
+    PinRefused,
+    TelegramMessenger,
+    TopicGone,
+)
 from tests.clock import ManualClock
-from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser, SentMessage
+from tests.fake_telegram import BOT_TOKEN, FakeBotAPI, FakeChat, FakeUser, SentMessage
 from tests.joulo_sim import JouloSimulator
 from tests.story import ANNA, FAMILY, World, bot_running, next_polls
 
@@ -283,3 +293,40 @@ async def test_a_basic_group_upgraded_to_a_supergroup_and_then_a_forum_keeps_wor
 
     assert moved.plain_text == "📍 This group's notifications come to this topic from now on."
     assert world.telegram.messages_in(forum.id, car, plain=True)[-1] == started
+
+
+async def test_an_admin_asking_in_a_closed_topic_is_answered_in_general(world: World) -> None:
+    await _linked_in_forum(world)
+    car = world.telegram.create_topic(HOME, "Car")
+    world.telegram.close_topic(HOME, car)
+    world.telegram.set_admin(HOME, ANNA)  # admins may still write in a closed topic; bots not
+
+    reply = await _say(world, ANNA, "/help", topic=car)
+
+    assert reply.thread_id is None
+    assert reply.plain_text.startswith("What I can do")
+
+
+async def test_telegrams_topic_and_pin_refusals_reach_the_outbox_translated(
+    fake_bot: FakeBotAPI,
+) -> None:
+    bot: ExtBot[FloodPolicy] = ExtBot(
+        BOT_TOKEN, base_url=fake_bot.base_url, rate_limiter=ChatRateLimiter()
+    )
+    gone, closed = fake_bot.create_topic(HOME, "Old"), fake_bot.create_topic(HOME, "Shut")
+    fake_bot.delete_topic(HOME, gone)
+    fake_bot.close_topic(HOME, closed)
+    async with bot:
+        messenger = TelegramMessenger(bot)
+        for thread in (gone, closed):
+            with pytest.raises(TopicGone):
+                await messenger.send(HOME.id, "started", thread=thread)
+        card = await messenger.send(HOME.id, "started")
+        assert card is not None
+        with pytest.raises(PinRefused):
+            await messenger.pin(HOME.id, card)
+        fake_bot.set_can_pin(HOME, True)
+        await messenger.pin(HOME.id, card)
+        assert fake_bot.pinned(HOME.id) == [card]
+        await messenger.unpin(HOME.id, card)
+    assert fake_bot.pinned(HOME.id) == []

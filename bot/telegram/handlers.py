@@ -31,6 +31,7 @@ from bot.commands import COMMANDS, Answers, Asked, Person, Place, find_token
 from bot.core.reply import Reply
 from bot.core.text.format import Language, pick_language
 from bot.store import ChatKind
+from bot.telegram.send import topic_refused
 
 log = logging.getLogger(__name__)
 
@@ -89,8 +90,21 @@ async def send_reply(
 ) -> Message:
     """Send a reply as a message, or as a photo or document with the text as its caption.
 
-    `thread`: the forum topic the question came from, where the answer goes too.
+    `thread`: the forum topic the question came from, where the answer goes too; if Telegram
+    refuses that topic (closed meanwhile, or an admin wrote in a closed one), to General.
     """
+    try:
+        return await _send_reply(context, chat_id, reply, thread)
+    except BadRequest as err:
+        if thread is None or not topic_refused(err):
+            raise
+        log.info(
+            "chat %s: topic %s refused a reply (%s); answering in General", chat_id, thread, err
+        )
+        return await _send_reply(context, chat_id, reply, None)
+
+
+async def _send_reply(context: Context, chat_id: int, reply: Reply, thread: int | None) -> Message:
     markup = _markup(reply)
     attachment = reply.attachment
     if attachment is None:

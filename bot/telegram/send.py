@@ -104,6 +104,13 @@ class ChatMoved(ChatUnreachable):
         self.new_chat_id = new_chat_id
 
 
+def topic_refused(err: TelegramError) -> bool:
+    """Whether Telegram refused a send because its forum topic was deleted or closed."""
+    return isinstance(err, BadRequest) and any(
+        marker in err.message.lower() for marker in _TOPIC_MARKERS
+    )
+
+
 def _seconds(value: int | float | timedelta) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -261,7 +268,7 @@ def _delivery_errors() -> Iterator[None]:
         raise ChatUnreachable(err.message) from err
     except BadRequest as err:  # a NetworkError subclass: must come before it
         said = err.message.lower()
-        if any(marker in said for marker in _TOPIC_MARKERS):
+        if topic_refused(err):
             raise TopicGone(err.message) from err
         if _NO_PIN_RIGHT in said:
             raise PinRefused(err.message) from err
