@@ -1357,6 +1357,13 @@ class Store:
             checks[int(row["account_id"])] = (checked_at, mark)
         return checks
 
+    async def money_mark(self, account_id: int) -> MoneyMark | None:
+        """What the money job last saw of an account's payouts (None: never looked yet)."""
+        row = await self._fetchone("SELECT mark FROM money WHERE account_id = ?", (account_id,))
+        if row is None or row["mark"] is None:
+            return None
+        return MoneyMark.model_validate_json(row["mark"])
+
     async def record_money(
         self,
         account_id: int,

@@ -62,7 +62,7 @@ async def test_stats_shows_this_month_last_month_this_year_lifetime_and_the_mone
         "   ERE: 1,307.5 kWh · 431.47 credits\n"
         "<b>Lifetime</b>: 1,307.5 kWh · 4 sessions\n"
         "   ERE: 1,307.5 kWh · 431.47 credits\n"
-        "💶 ERE in euros: €124.93 paid so far · €128.36 expected for 2026 "
+        "💶 ERE in euros, 2026: €124.93 paid out · €3.43 still to come "
         "<i>(Joulo's forecast)</i>\n"
         "<i>ERE: the MID-metered part, which earns ERE credits.</i>"
     )
@@ -111,7 +111,7 @@ async def test_stats_speaks_dutch_numbers_to_a_dutch_speaker(
     assert "<b>Totaal</b>: 1.307,5 kWh · 4 sessies\n   ERE: 1.307,5 kWh · 431,47 credits" in (
         reply.text
     )
-    assert "💶 ERE in euro's: € 124,93 al uitbetaald · € 128,36 verwacht over 2026" in reply.text
+    assert "💶 ERE in euro's, 2026: € 124,93 uitbetaald · € 3,43 nog te komen" in reply.text
     assert "<i>(prognose van Joulo)</i>" in reply.text
 
 

@@ -92,8 +92,8 @@ async def test_stats_is_a_chart_with_the_month_figures_and_the_money_in_its_capt
     assert "Last month (March 2026): " in caption
     assert "This year (2026): " in caption
     assert "Lifetime: " in caption
-    assert "💶 ERE in euros: €" in caption
-    assert "expected for 2026 (Joulo's forecast)" in caption
+    assert "💶 ERE in euros, 2026: €" in caption
+    assert "still to come (Joulo's forecast)" in caption
     assert _buttons(world, ANNA.id, sent.message_id) == ["• 12 months •", "All time"]
 
 
@@ -126,7 +126,8 @@ async def test_a_dutch_group_sees_the_subscribed_account_in_dutch(world: World) 
 
     assert sent.method == "sendPhoto"
     assert sent.plain_text.startswith("📊 Laden\nDeze maand (april 2026): ")
-    assert "al uitbetaald" in sent.plain_text or "verwacht over 2026" in sent.plain_text
+    assert "💶 ERE in euro's, 2026: € " in sent.plain_text
+    assert "uitbetaald · € " in sent.plain_text
 
 
 # --- /sessions ------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.core.events import (
     QuarterFinal,
     SessionCredited,
     SessionFinished,
+    YearMoney,
 )
 from bot.core.export import SessionView
 from bot.core.money import (
@@ -33,9 +34,10 @@ from bot.core.money import (
     credits_value,
     feed_price,
     money_news,
+    year_money,
 )
 from bot.core.text.notifications import render_event
-from bot.core.text.replies import render_session_line
+from bot.core.text.replies import render_money, render_session_line, render_year_money
 from bot.joulo.models import ErePosition, ErePrice, Session
 
 NOW = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
@@ -184,7 +186,12 @@ def test_the_first_look_records_where_the_account_stands_and_tells_nothing() -> 
     news = money_news(None, seen, NOW)
 
     assert news.events == ()
-    assert news.mark == MoneyMark(year=2026, paid_eur=2.48, final_quarters=frozenset({"2026-Q1"}))
+    assert news.mark == MoneyMark(
+        year=2026,
+        paid_eur=2.48,
+        final_quarters=frozenset({"2026-Q1"}),
+        money=YearMoney(year=2026, paid_eur=2.48),
+    )
 
 
 def test_paid_growing_is_one_payout_of_the_difference() -> None:
@@ -374,3 +381,50 @@ def test_a_sessions_line_gives_the_value_beside_the_credits() -> None:
 
     assert line.endswith("10.00 kWh · 2 h · 3.00 ERE credits ≈ €0.74")
     assert bare.endswith("10.00 kWh · 2 h · 3.00 ERE credits")
+
+
+# --- this year's euros: /stats and the digest ----------------------------------------------------
+
+
+def test_still_to_come_is_joulos_forecast_for_the_year_less_what_it_paid() -> None:
+    seen = position(compliance_year=2026, paid={"net_eur": 124.93}, ytd_expected_eur=128.36)
+
+    assert year_money(seen) == YearMoney(year=2026, paid_eur=124.93, to_come_eur=3.43)
+
+
+def test_a_forecast_below_what_was_paid_is_shown_as_joulo_gives_it() -> None:
+    seen = position(paid={"net_eur": 50.0}, ytd_expected_eur=20.0)
+
+    assert year_money(seen) == YearMoney(paid_eur=50.0, expected_eur=20.0)
+    assert render_money(seen, "en") == (
+        "💶 ERE in euros, this year: €50.00 paid out · €20.00 expected <i>(Joulo's forecast)</i>"
+    )
+
+
+def test_without_paid_or_forecast_there_is_no_money_line() -> None:
+    assert year_money(position(paid="soon", ytd_expected_eur=None)) is None
+    assert render_money(position(), "nl") is None
+    assert render_money(None, "en") is None
+
+
+def test_the_digest_gives_this_years_euros_in_the_same_words_as_stats() -> None:
+    money = YearMoney(year=2026, paid_eur=124.93, to_come_eur=3.43)
+    digest = MonthlyDigest(
+        month="2026-03",
+        previous_month="2026-02",
+        kwh=120.0,
+        sessions=10,
+        credits=40.0,
+        previous_kwh=100.0,
+        previous_sessions=8,
+        previous_credits=33.0,
+        money=money,
+    )
+
+    text = render_event(digest, "nl", AMSTERDAM, NOW, {})
+
+    assert text.splitlines()[-2] == (
+        "💶 ERE in euro's, 2026: € 124,93 uitbetaald · € 3,43 nog te komen "
+        "<i>(prognose van Joulo)</i>"
+    )
+    assert render_year_money(money, "nl") == text.splitlines()[-2]

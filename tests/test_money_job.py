@@ -15,7 +15,7 @@ import contextlib
 import logging
 import math
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ import pytest
 from bot.app import Services, open_services
 from bot.commands import Person
 from bot.config import Settings
+from bot.core.events import MonthlyDigest, YearMoney
 from bot.core.money import CreditPrice
 from bot.jobs.money import SLICES
 from tests.clock import ManualClock
@@ -302,3 +303,23 @@ async def test_the_finished_message_gives_euros_at_the_stored_price_in_each_chat
 
     assert family[-1].splitlines()[-1] == "ERE credits: 3.69 · ≈ €1.10"
     assert private[-1].splitlines()[-1] == "ERE credits: 3.69 · ≈ €1.10"
+
+
+async def test_the_monthly_digest_carries_this_years_euros_as_last_seen(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await link_garage(services, sim, ANNE)
+    sim.set_ere_position(token, paid(12.48, ytd_expected_eur=20.0))
+    await services.poller.run_cycle()  # the baseline
+    await services.money.run()
+    clock.set(datetime(2026, 5, 1, 7, 0, tzinfo=UTC))  # 09:00 on the 1st in Amsterdam
+
+    await services.digests.run()
+
+    (digest,) = [
+        d.event
+        for d in await services.store.pending_deliveries()
+        if d.event.kind == "monthly_digest"
+    ]
+    assert isinstance(digest, MonthlyDigest)
+    assert digest.money == YearMoney(year=2026, paid_eur=12.48, to_come_eur=7.52)

@@ -12,7 +12,7 @@ from datetime import datetime, time, tzinfo
 from typing import Final
 
 from bot.core.chart import month_keys
-from bot.core.events import MonthlyDigest, MonthTotals
+from bot.core.events import MonthlyDigest, MonthTotals, YearMoney
 from bot.joulo.models import Energy
 
 #: Local time on the 1st from which the digest goes out.
@@ -30,8 +30,16 @@ def digest_due(now: datetime, tz: tzinfo) -> tuple[str, str] | None:
     return last, before
 
 
-def build_digest(energy: Energy, month: str, previous_month: str, owner: str = "") -> MonthlyDigest:
-    """`owner`'s digest of `month` compared with `previous_month`, from Joulo's `/energy`."""
+def build_digest(
+    energy: Energy,
+    month: str,
+    previous_month: str,
+    owner: str = "",
+    *,
+    money: YearMoney | None = None,
+) -> MonthlyDigest:
+    """`owner`'s digest of `month` compared with `previous_month`, from Joulo's `/energy`, with
+    this year's ERE euros (`money`) as the money job last saw them."""
     last = energy.month(month)
     before = energy.month(previous_month)
     shown = set(month_keys(month, CHART_MONTHS))
@@ -51,4 +59,5 @@ def build_digest(energy: Energy, month: str, previous_month: str, owner: str = "
         previous_credits=(before.ere_credits or 0.0) if before else 0.0,
         months=months,
         owner=owner,
+        money=money,
     )

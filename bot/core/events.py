@@ -120,6 +120,20 @@ class MonthTotals(Value):
     kwh_all: float | None = None
 
 
+class YearMoney(Value):
+    """An account's ERE euros for one compliance year: paid out, and still to come.
+
+    Net of Joulo's fee, as Joulo gives them (`bot.core.money.year_money`). `to_come_eur` is
+    Joulo's forecast for the year less what it paid; when that cannot be told apart,
+    `expected_eur` is the year's forecast as Joulo gives it.
+    """
+
+    year: int | None = None
+    paid_eur: float | None = None
+    to_come_eur: float | None = None
+    expected_eur: float | None = None
+
+
 class MonthlyDigest(EventBase):
     """Last month's charging compared with the month before, sent on the 1st."""
 
@@ -138,6 +152,8 @@ class MonthlyDigest(EventBase):
     previous_credits: float
     #: The twelve months up to `month`, for the chart (empty in digests stored before it).
     months: tuple[MonthTotals, ...] = ()
+    #: This year's ERE euros as the money job last saw them (None: not known).
+    money: YearMoney | None = None
     #: Whose charging it sums up: the account holder's name (empty in older digests).
     owner: str = ""
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Final, Literal
 
-from bot.core.events import PayoutReceived, QuarterFinal
+from bot.core.events import PayoutReceived, QuarterFinal, YearMoney
 from bot.core.state import Value
 from bot.joulo.models import ErePosition, ErePrice, EreQuarter
 
@@ -112,6 +112,8 @@ class MoneyMark(Value):
     paid_eur: float | None = None
     #: Quarters whose final price was announced (or already final at the first look).
     final_quarters: frozenset[str] = frozenset()
+    #: This year's euros as last seen (for the monthly digest).
+    money: YearMoney | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,26 @@ class MoneyNews:
 
     mark: MoneyMark
     events: Sequence[PayoutReceived | QuarterFinal] = ()
+
+
+def _amount(value: float | None) -> float | None:
+    return value if value is not None and math.isfinite(value) and value >= 0 else None
+
+
+def year_money(position: ErePosition) -> YearMoney | None:
+    """This compliance year's euros: paid out, and Joulo's forecast of what is still to come.
+
+    Still to come is Joulo's forecast for the year (`ytd_expected_eur`) less what it paid;
+    a forecast below what was paid cannot include it, so it is then shown as it is.
+    """
+    paid = _paid(position)
+    expected = _amount(position.ytd_expected_eur)
+    if paid is None and expected is None:
+        return None
+    year = position.compliance_year
+    if paid is not None and expected is not None and expected >= paid:
+        return YearMoney(year=year, paid_eur=paid, to_come_eur=round(expected - paid, 2))
+    return YearMoney(year=year, paid_eur=paid, expected_eur=expected)
 
 
 def _paid(position: ErePosition) -> float | None:
@@ -150,8 +172,10 @@ def money_news(previous: MoneyMark | None, position: ErePosition, now: datetime)
     paid = _paid(position)
     year = position.compliance_year
     finals = _final_quarters(position)
+    money = year_money(position)
     if previous is None:
-        return MoneyNews(MoneyMark(year=year, paid_eur=paid, final_quarters=frozenset(finals)))
+        first = MoneyMark(year=year, paid_eur=paid, final_quarters=frozenset(finals), money=money)
+        return MoneyNews(first)
     events: list[PayoutReceived | QuarterFinal] = []
     mark_year, mark_paid = previous.year, previous.paid_eur
     if paid is not None:
@@ -184,5 +208,6 @@ def money_news(previous: MoneyMark | None, position: ErePosition, now: datetime)
         year=mark_year,
         paid_eur=mark_paid,
         final_quarters=previous.final_quarters | frozenset(finals),
+        money=money or previous.money,
     )
     return MoneyNews(mark, events)

@@ -116,8 +116,10 @@ class Digests:
                 return
             finally:
                 slots.release()
-            digest = outgoing(build_digest(energy, month, previous, account.owner_name))
-            if await self._store.record_digest(account.id, digest, self._clock.now()):
+            mark = await self._store.money_mark(account.id)
+            money = mark.money if mark is not None else None
+            digest = build_digest(energy, month, previous, account.owner_name, money=money)
+            if await self._store.record_digest(account.id, outgoing(digest), self._clock.now()):
                 recorded += 1
                 self._on_recorded()  # out it goes while the batch goes on
 

@@ -621,7 +621,12 @@ class JouloSimulator:
             quarters[key] = quarters.get(key, 0.0) + credits
             if started.year == now.year:
                 ytd += credits
-        paid = sum(ere for key, ere in quarters.items() if key < this_quarter)
+        # Paid: this compliance year's quarters before the running one (Joulo sells quarterly).
+        paid = sum(
+            ere
+            for key, ere in quarters.items()
+            if key < this_quarter and key.startswith(f"{now.year}-")
+        )
         unsold = sum(ere for key, ere in quarters.items() if key >= this_quarter)
 
         def money(ere: float) -> dict[str, float]:

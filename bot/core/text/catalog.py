@@ -379,15 +379,19 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "en": "<i>ERE: the MID-metered part, which earns ERE credits.</i>",
         "nl": "<i>ERE: het deel met MID-meter, dat ERE-credits oplevert.</i>",
     },
-    "stats_money": {"en": "💶 ERE in euros: {parts}", "nl": "💶 ERE in euro's: {parts}"},
-    "stats_paid": {"en": "{eur} paid so far", "nl": "{eur} al uitbetaald"},
-    "stats_expected": {
-        "en": "{eur} expected for {year} <i>(Joulo's forecast)</i>",
-        "nl": "{eur} verwacht over {year} <i>(prognose van Joulo)</i>",
+    "stats_money": {
+        "en": "💶 ERE in euros, {year}: {parts}",
+        "nl": "💶 ERE in euro's, {year}: {parts}",
     },
-    "stats_expected_no_year": {
-        "en": "{eur} expected this year <i>(Joulo's forecast)</i>",
-        "nl": "{eur} verwacht dit jaar <i>(prognose van Joulo)</i>",
+    "stats_money_this_year": {"en": "this year", "nl": "dit jaar"},
+    "stats_paid": {"en": "{eur} paid out", "nl": "{eur} uitbetaald"},
+    "stats_to_come": {
+        "en": "{eur} still to come <i>(Joulo's forecast)</i>",
+        "nl": "{eur} nog te komen <i>(prognose van Joulo)</i>",
+    },
+    "stats_expected": {
+        "en": "{eur} expected <i>(Joulo's forecast)</i>",
+        "nl": "{eur} verwacht <i>(prognose van Joulo)</i>",
     },
     "eur": {"en": "€{amount}", "nl": "€ {amount}"},
     "stats_period_12m": {"en": "12 months", "nl": "12 maanden"},
@@ -795,13 +799,13 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE credits{credits_change}{value}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
-        "{previous_credits} ERE credits</i>\n"
+        "{previous_credits} ERE credits</i>{money}\n"
         "📊 /stats draws the chart",
         "nl": "📅 <b>{month}</b> in het kort{who}\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE-credits{credits_change}{value}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
-        "{previous_credits} ERE-credits</i>\n"
+        "{previous_credits} ERE-credits</i>{money}\n"
         "📊 /stats tekent de grafiek",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},

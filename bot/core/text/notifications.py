@@ -38,6 +38,7 @@ from bot.core.text.format import (
     fmt_time,
     month_name,
 )
+from bot.core.text.replies import render_year_money
 
 
 def render_event(
@@ -255,6 +256,7 @@ def digest(event: MonthlyDigest, lang: Language, *, price: CreditPrice | None = 
         previous_kwh=fmt_number(event.previous_kwh, lang),
         previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),
+        money=Html("\n") + money if (money := render_year_money(event.money, lang)) else "",
     )
 
 

@@ -15,7 +15,9 @@ from typing import Literal
 from bot.core import buttons
 from bot.core.buttons import STATS_PERIODS, StatsPeriod
 from bot.core.chart import Bar, MonthFigures, all_time, last_months, month_keys
+from bot.core.events import YearMoney
 from bot.core.export import SessionView
+from bot.core.money import year_money
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
 from bot.core.text.catalog import euros, plain, plural, t, who_note
@@ -199,19 +201,26 @@ def _figures_text(figures: _Figures, split: bool, lang: Language) -> Html:
 
 
 def render_money(position: ErePosition | None, lang: Language) -> Html | None:
-    """The money side: paid so far and Joulo's forecast for this year, as Joulo gives them."""
-    if position is None:
+    """/stats' money line: this year's euros paid out and still to come, from `/ere-position`."""
+    return render_year_money(year_money(position) if position is not None else None, lang)
+
+
+def render_year_money(money: YearMoney | None, lang: Language) -> Html | None:
+    """ "💶 ERE in euros, 2026: €310.46 paid out · €12.00 still to come (Joulo's forecast)";
+    None when Joulo said nothing of it. The same line in /stats and the monthly digest."""
+    if money is None:
         return None
     parts = []
-    if position.paid is not None and position.paid.net_eur is not None:
-        parts.append(t(lang, "stats_paid", eur=euros(position.paid.net_eur, lang)))
-    if position.ytd_expected_eur is not None:
-        eur = euros(position.ytd_expected_eur, lang)
-        if position.compliance_year is not None:
-            parts.append(t(lang, "stats_expected", eur=eur, year=position.compliance_year))
-        else:
-            parts.append(t(lang, "stats_expected_no_year", eur=eur))
-    return t(lang, "stats_money", parts=Html(" · ").join(parts)) if parts else None
+    if money.paid_eur is not None:
+        parts.append(t(lang, "stats_paid", eur=euros(money.paid_eur, lang)))
+    if money.to_come_eur is not None:
+        parts.append(t(lang, "stats_to_come", eur=euros(money.to_come_eur, lang)))
+    elif money.expected_eur is not None:
+        parts.append(t(lang, "stats_expected", eur=euros(money.expected_eur, lang)))
+    if not parts:
+        return None
+    year = str(money.year) if money.year is not None else t(lang, "stats_money_this_year")
+    return t(lang, "stats_money", year=year, parts=Html(" · ").join(parts))
 
 
 def render_stats_block(
