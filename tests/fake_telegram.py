@@ -62,6 +62,14 @@ Pinning (``pinChatMessage``/``unpinChatMessage``): in a private chat always allo
 only after :meth:`FakeBotAPI.set_can_pin`, else 400 "Bad Request: not enough rights to manage
 pinned messages in the chat", as Telegram answers a bot without the "Pin messages" right.
 
+Webhooks: ``setWebhook``, ``deleteWebhook`` and ``getWebhookInfo`` take exactly the parameters
+Telegram documents (any other is refused with 400: stricter than Telegram, which ignores them),
+``setWebhook`` only an https URL on port 443, 80, 88 or 8443 and a ``secret_token`` of 1-256
+of ``A-Z a-z 0-9 _ -``. While a webhook is set, ``getUpdates`` answers 409 Conflict, as on
+Telegram, and :meth:`FakeBotAPI.deliver_webhook` POSTs the waiting updates the way Telegram
+does (JSON, with the ``X-Telegram-Bot-Api-Secret-Token`` header) to the address a reverse proxy
+would forward the webhook URL to.
+
 Every connection carries one request (HTTP/1.0), so after :meth:`FakeBotAPI.stop` the API is
 really gone: new requests get "connection refused".
 """
@@ -78,6 +86,8 @@ import math
 import re
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -245,6 +255,25 @@ _DEFAULT_UPDATE_TYPES = frozenset(
         "removed_chat_boost",
     }
 )
+
+# What each webhook method takes, per Telegram's docs.
+_WEBHOOK_PARAMS = {
+    "setWebhook": frozenset(
+        {
+            "url",
+            "certificate",
+            "ip_address",
+            "max_connections",
+            "allowed_updates",
+            "drop_pending_updates",
+            "secret_token",
+        }
+    ),
+    "deleteWebhook": frozenset({"drop_pending_updates"}),
+    "getWebhookInfo": frozenset(),
+}
+_WEBHOOK_PORTS = frozenset({80, 88, 443, 8443})
+_SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
@@ -712,6 +741,7 @@ class FakeBotAPI:
         self._allowed_updates: frozenset[str] = _DEFAULT_UPDATE_TYPES
         self._poll_generation = 0
         self._callback_seq = 0
+        self._webhook: JSONDict | None = None  # setWebhook's parameters while one is set
 
         # world state
         self._chats: dict[int | str, JSONDict] = {}
@@ -743,6 +773,7 @@ class FakeBotAPI:
         self._handlers: dict[str, Callable[[JSONDict], Any]] = {
             "getMe": self._get_me,
             "getUpdates": self._get_updates,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "setMyCommands": self._set_my_commands,
@@ -1530,6 +1561,12 @@ class FakeBotAPI:
         allowed = params.get("allowed_updates")
         deadline = time.monotonic() + min(timeout, self.max_poll_wait)
         with self._cond:
+            if self._webhook is not None:
+                raise _ApiError(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use "
+                    "deleteWebhook to delete the webhook first",
+                )
             self._poll_generation += 1
             generation = self._poll_generation
             self._cond.notify_all()  # an older long poll now answers 409
@@ -1560,17 +1597,129 @@ class FakeBotAPI:
     def _allowed(self, update: JSONDict) -> bool:
         return any(key in self._allowed_updates for key in update if key != "update_id")
 
-    def _delete_webhook(self, params: JSONDict) -> bool:
+    @staticmethod
+    def _webhook_params(method: str, params: JSONDict) -> None:
+        unknown = sorted(set(params) - _WEBHOOK_PARAMS[method])
+        if unknown:
+            raise _bad_request(f"Bad Request: unknown parameter {unknown[0]!r} for {method}")
+
+    def _set_webhook(self, params: JSONDict) -> bool:
+        self._webhook_params("setWebhook", params)
+        url = params.get("url")
+        if not isinstance(url, str):
+            raise _bad_request('Bad Request: parameter "url" is required')
+        if url == "":  # "Pass an empty string to remove webhook integration"
+            return self._delete_webhook({})
+        parts = urlsplit(url)
+        if parts.scheme != "https" or not parts.hostname:
+            raise _bad_request(
+                "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+            )
+        if (parts.port or 443) not in _WEBHOOK_PORTS:
+            raise _bad_request(
+                "Bad Request: bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443"
+            )
+        secret = params.get("secret_token")
+        if secret is not None and not (
+            isinstance(secret, str) and _SECRET_TOKEN_RE.fullmatch(secret)
+        ):
+            raise _bad_request(
+                "Bad Request: bad webhook: secret token contains unallowed characters"
+            )
+        connections = params.get("max_connections", 40)
+        if not isinstance(connections, int) or not 1 <= connections <= 100:
+            raise _bad_request("Bad Request: bad webhook: max_connections must be 1-100")
+        allowed = params.get("allowed_updates")
+        if allowed is not None:
+            if not isinstance(allowed, list) or not set(allowed) <= _DEFAULT_UPDATE_TYPES | {
+                "message_reaction",
+                "message_reaction_count",
+                "chat_member",
+            }:
+                raise _bad_request("Bad Request: can't parse allowed updates")
+            self._allowed_updates = frozenset(allowed) or _DEFAULT_UPDATE_TYPES
         if params.get("drop_pending_updates"):
             self._updates.clear()
+        self._webhook = {"url": url, "max_connections": connections, "secret_token": secret}
+        self._poll_generation += 1  # a waiting getUpdates ends (and the next one is refused)
+        self._cond.notify_all()
+        return True
+
+    def _delete_webhook(self, params: JSONDict) -> bool:
+        self._webhook_params("deleteWebhook", params)
+        if params.get("drop_pending_updates"):
+            self._updates.clear()
+        self._webhook = None
         return True
 
     def _get_webhook_info(self, params: JSONDict) -> JSONDict:
-        return {
+        self._webhook_params("getWebhookInfo", params)
+        info: JSONDict = {
             "url": "",
             "has_custom_certificate": False,
             "pending_update_count": len(self._updates),
         }
+        if self._webhook is not None:
+            info |= {
+                "url": self._webhook["url"],
+                "max_connections": self._webhook["max_connections"],
+                "allowed_updates": sorted(self._allowed_updates),
+            }
+        return info
+
+    @property
+    def webhook(self) -> JSONDict | None:
+        """The webhook's ``url``, ``max_connections`` and ``secret_token``; None while unset."""
+        with self._lock:
+            return None if self._webhook is None else dict(self._webhook)
+
+    def set_webhook(self, url: str, secret_token: str | None = None) -> None:
+        """Set a webhook as a previous run of the bot (or another bot process) would have."""
+        params: JSONDict = {"url": url}
+        if secret_token is not None:
+            params["secret_token"] = secret_token
+        with self._cond:
+            self._set_webhook(params)
+
+    def deliver_webhook(self, upstream: str, timeout: float = 10.0) -> list[int]:
+        """POST the waiting updates to the webhook, as Telegram does; returns the HTTP statuses.
+
+        `upstream` is where a reverse proxy would forward the webhook URL (``http://host:port``):
+        each update goes to it at the webhook URL's path, as JSON, with the secret token the bot
+        registered in ``X-Telegram-Bot-Api-Secret-Token``. An update answered with 2xx is gone;
+        the first other answer stops the delivery (Telegram tries again later). Blocking: call
+        it from a thread (``asyncio.to_thread``) when the bot runs on the test's event loop.
+        """
+        statuses: list[int] = []
+        while True:
+            with self._cond:
+                if self._webhook is None:
+                    raise RuntimeError("no webhook is set")
+                hook = dict(self._webhook)
+                self._updates = [u for u in self._updates if self._allowed(u)]
+                if not self._updates:
+                    return statuses
+                update = self._updates[0]
+            request = urllib.request.Request(  # noqa: S310  (http to loopback, a test's choice)
+                upstream.rstrip("/") + (urlsplit(hook["url"]).path or "/"),
+                data=json.dumps(update).encode(),
+                headers={"Content-Type": "application/json"},
+                method="POST",
+            )
+            if hook["secret_token"] is not None:
+                request.add_header("X-Telegram-Bot-Api-Secret-Token", hook["secret_token"])
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as answer:  # noqa: S310
+                    status = answer.status
+            except urllib.error.HTTPError as err:
+                status = err.code
+            statuses.append(status)
+            if not 200 <= status < 300:
+                return statuses
+            with self._cond:
+                self._updates = [u for u in self._updates if u is not update]
+                self._delivered_upto = max(self._delivered_upto, update["update_id"])
+                self._cond.notify_all()
 
     @staticmethod
     def _scope_key(params: JSONDict) -> tuple[str, str]:
