@@ -36,4 +36,9 @@ WORKDIR /home/bot
 HEALTHCHECK --interval=60s --timeout=15s --start-period=60s --retries=3 \
     CMD python -m bot healthcheck || exit 1
 
+# Listening only when configured: the webhook server in webhook mode (WEBHOOK_PORT, default
+# 8443) and the metrics (METRICS_PORT; 9100 is the example in compose.yaml). compose.yaml sets
+# both listen addresses to 0.0.0.0, which inside the container is the container's own.
+EXPOSE 8443 9100
+
 CMD ["python", "-m", "bot"]

@@ -146,10 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return backup(settings, args.file)
 
-    secrets = (
-        [settings.telegram_bot_token.get_secret_value()] if settings.telegram_bot_token else []
-    )
-    setup_logging(settings.log_level, secrets, settings.log_format)
+    setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     for warning in settings.warnings():
         logging.getLogger("bot").warning("%s", warning)
     from bot.app import run

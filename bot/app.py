@@ -6,6 +6,7 @@ import asyncio
 import logging
 import resource
 import signal
+import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -55,7 +56,7 @@ from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
 from bot.jobs.money import Money, job_period
 from bot.joulo.client import JouloClient
 from bot.joulo.transport import CONNECT_TIMEOUT, READ_TIMEOUT, AiohttpJoulo, HttpxJoulo, JouloHttp
-from bot.listeners import ListenError, Listeners, open_listeners
+from bot.listeners import ListenError, Listeners, listen, open_listeners
 from bot.lock import AlreadyRunning, InstanceLock, LockError
 from bot.logs import install_redaction
 from bot.metrics import UNOBSERVED, Metrics, Observer, serving_metrics
@@ -362,6 +363,45 @@ def schedule_jobs(job_queue: JobQueue[Any], services: Services) -> list[Job[Any]
     ]
 
 
+async def receive_updates(
+    application: Application[Any, Any, Any, Any, Any, Any],
+    settings: Settings,
+    webhook: socket.socket | None,
+) -> None:
+    """Take updates by webhook when WEBHOOK_URL is set, else by long polling.
+
+    The webhook is registered with WEBHOOK_SECRET, and PTB's server (on the bound `webhook`
+    socket) answers 403 to a request without it, before anything reads the update. Long
+    polling deletes any webhook first (PTB does so on every start): one left by an earlier
+    webhook run would make Telegram refuse getUpdates.
+    """
+    updater = application.updater
+    assert updater is not None  # noqa: S101
+    if settings.webhook_url is None:
+        await updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+        log.info("receiving updates by long polling")
+        return
+    assert webhook is not None  # noqa: S101  (bound by `running`)
+    assert settings.webhook_secret is not None  # noqa: S101  (checked by load_settings)
+    await updater.start_webhook(
+        url_path=settings.webhook_path,
+        webhook_url=str(settings.webhook_url),
+        secret_token=settings.webhook_secret.get_secret_value(),
+        allowed_updates=list(ALLOWED_UPDATES),
+        # PTB's `unix` takes any bound socket (it is handed to tornado's add_socket): the port
+        # was bound at start-up, before anything was made (see bot.listeners).
+        unix=webhook,
+    )
+    host, port = webhook.getsockname()[:2]
+    log.info(
+        "receiving updates by webhook at %s (listening on %s:%d, path %s)",
+        settings.webhook_url,
+        host,
+        port,
+        settings.webhook_path,
+    )
+
+
 @dataclass
 class RunningBot:
     """The parts of a running bot that tests (and shutdown) reach for."""
@@ -373,11 +413,17 @@ class RunningBot:
 
 @asynccontextmanager
 async def running(
-    services: Services, *, scheduled: bool = True, shutdown_grace: float = SHUTDOWN_GRACE
+    services: Services,
+    *,
+    scheduled: bool = True,
+    shutdown_grace: float = SHUTDOWN_GRACE,
+    webhook: socket.socket | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """Telegram polling, the scheduled jobs and the outbox sender, stopped in order on exit.
+    """Telegram updates, the scheduled jobs and the outbox sender, stopped in order on exit.
 
-    Without `scheduled` no job is put on the job queue (a test drives them by hand).
+    Without `scheduled` no job is put on the job queue (a test drives them by hand). Updates
+    come by webhook on the bound `webhook` socket when WEBHOOK_URL is set (bound here from the
+    settings if not given), else by long polling.
     Log records are redacted from here on: no bot token or Joulo token reaches a log line.
 
     Shutdown first stops taking updates and starting jobs, abandons a running digest batch
@@ -387,7 +433,15 @@ async def running(
     """
     settings = services.settings
     assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
-    install_redaction([settings.telegram_bot_token.get_secret_value()])
+    install_redaction(settings.secrets())
+    own_socket = None
+    if settings.webhook_url is not None and webhook is None:
+        webhook = own_socket = listen(
+            settings.webhook_listen,
+            settings.webhook_port,
+            setting="WEBHOOK_PORT",
+            address_setting="WEBHOOK_LISTEN",
+        )
     application = build_application(services)
     sender = Sender(
         store=services.store,
@@ -407,7 +461,7 @@ async def running(
         sender_task: asyncio.Task[None] | None = None
         jobs: list[Job[Any]] = []
         try:
-            await application.updater.start_polling(allowed_updates=list(ALLOWED_UPDATES))
+            await receive_updates(application, settings, webhook)
             if scheduled:
                 jobs = schedule_jobs(application.job_queue, services)
             sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
@@ -429,6 +483,8 @@ async def running(
                 sender.finish()  # the sends in flight complete and are acknowledged
                 await asyncio.wait({sender_task}, timeout=SENDER_GRACE)
                 await cancel_and_wait(sender_task)
+            if own_socket is not None:
+                own_socket.close()
 
 
 async def serve(
@@ -461,7 +517,9 @@ async def serve(
                 await stack.enter_async_context(
                     serving_metrics(metrics, services.store, listeners.metrics)
                 )
-            await stack.enter_async_context(running(services, shutdown_grace=shutdown_grace))
+            await stack.enter_async_context(
+                running(services, shutdown_grace=shutdown_grace, webhook=listeners.webhook)
+            )
             await stop.wait()
     finally:
         listeners.close()

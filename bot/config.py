@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -27,6 +28,8 @@ DEFAULT_JOULO_API_URL = "https://api.joulo.nl/functions/v1/api"
 DEFAULT_ERE_PRICE_URL = "https://joulo.nl/api/ere-price"
 #: Below this poll interval the real Joulo API is likely to rate-limit us.
 RECOMMENDED_MIN_POLL_INTERVAL = 30.0
+#: What Telegram allows in a webhook's secret token (setWebhook's `secret_token`).
+WEBHOOK_SECRET_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 Port = Annotated[int, Field(ge=1, le=65535)]
 
 
@@ -68,12 +71,18 @@ class Settings(BaseSettings):
     money_check_interval: PositiveFloat = 3600.0
     metrics_port: Port | None = None
     metrics_listen: str = "127.0.0.1"
+    webhook_url: AnyHttpUrl | None = None
+    webhook_secret: SecretStr | None = None
+    webhook_listen: str = "127.0.0.1"
+    webhook_port: Port = 8443
 
     @field_validator(
         "telegram_bot_token",
         "encryption_key",
         "poll_concurrency",
         "metrics_port",
+        "webhook_url",
+        "webhook_secret",
         mode="before",
     )
     @classmethod
@@ -125,12 +134,26 @@ class Settings(BaseSettings):
                 ) from None
         return SecretStr(",".join(keys))
 
-    @field_validator("metrics_listen")
+    @field_validator("metrics_listen", "webhook_listen")
     @classmethod
     def _address(cls, value: str) -> str:
         value = value.strip()
         if not value:
             raise ValueError("must be an address to listen on, like 127.0.0.1 or 0.0.0.0")
+        return value
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _https_only(cls, value: AnyHttpUrl | None) -> AnyHttpUrl | None:
+        if value is not None and value.scheme != "https":
+            raise ValueError("must start with https:// (Telegram sends updates only over HTTPS)")
+        return value
+
+    @field_validator("webhook_secret")
+    @classmethod
+    def _secret_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and not WEBHOOK_SECRET_PATTERN.fullmatch(value.get_secret_value()):
+            raise ValueError("must be 1 to 256 of the characters A-Z, a-z, 0-9, _ and -")
         return value
 
     @field_validator("allowed_users", mode="before")
@@ -202,6 +225,29 @@ class Settings(BaseSettings):
             )
         return found
 
+    def problems(self) -> list[str]:
+        """Settings that are valid alone but not together: one line each, naming the setting."""
+        found = []
+        if self.webhook_url is not None and self.webhook_secret is None:
+            found.append(
+                "WEBHOOK_SECRET: required with WEBHOOK_URL (1 to 256 of A-Z, a-z, 0-9, _ and -), "
+                "so that only Telegram can post updates to the bot"
+            )
+        return found
+
+    @property
+    def webhook_path(self) -> str:
+        """The path of WEBHOOK_URL, where the bot serves updates ("/" when it has none)."""
+        return (self.webhook_url.path or "/") if self.webhook_url is not None else "/"
+
+    def secrets(self) -> list[str]:
+        """What no log line may show: the bot token and the webhook's secret."""
+        return [
+            secret.get_secret_value()
+            for secret in (self.telegram_bot_token, self.webhook_secret)
+            if secret is not None
+        ]
+
     def encryption_keys(self) -> list[str]:
         """The configured Fernet keys, first one encrypts; empty when unset."""
         if self.encryption_key is None:
@@ -259,4 +305,6 @@ def load_settings(*, require_bot_token: bool, **overrides: object) -> Settings:
         settings = kind(**overrides)  # type: ignore[arg-type]
     except ValidationError as err:
         raise ConfigError(_describe(err)) from None
+    if problems := settings.problems():
+        raise ConfigError(problems)
     return settings

@@ -61,6 +61,13 @@ def open_listeners(settings: Settings) -> Listeners:
                 setting="METRICS_PORT",
                 address_setting="METRICS_LISTEN",
             )
+        if settings.webhook_url is not None:
+            listeners.webhook = listen(
+                settings.webhook_listen,
+                settings.webhook_port,
+                setting="WEBHOOK_PORT",
+                address_setting="WEBHOOK_LISTEN",
+            )
     except BaseException:
         listeners.close()
         raise
