@@ -278,6 +278,21 @@ _SECRET_TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{1,256}")
 MAX_MESSAGE_LENGTH = 4096
 MAX_CAPTION_LENGTH = 1024
 MAX_CALLBACK_DATA_BYTES = 64
+#: A deep link's start parameter (``?start=`` / ``?startgroup=``): up to 64 of these characters.
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+#: An inline keyboard button has exactly one of these.
+_INLINE_BUTTON_KINDS = (
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
+)
 _COMMAND_RE = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@])")
 _BOT_COMMAND_NAME_RE = re.compile(r"[a-z0-9_]{1,32}")
 _CHAT_SCOPES = frozenset({"chat", "chat_administrators", "chat_member"})
@@ -750,6 +765,7 @@ class FakeBotAPI:
         self._raw_texts: dict[tuple[int | str, int], str] = {}  # as the bot sent them
         self._next_message_id: dict[int | str, int] = {}
         self._gone: dict[int | str, str] = {}  # chat -> 403 description
+        self._joined: set[int | str] = set()  # groups add_bot_to_group added the bot to
         self._migrated: dict[int | str, int] = {}  # old group id -> supergroup id
         self._admins: dict[int | str, dict[int, str]] = {}  # chat -> user -> status
         self._can_delete: dict[int | str, bool] = {}
@@ -963,9 +979,35 @@ class FakeBotAPI:
             chat_json = self._group_chat(chat)
             self._users[by.id] = by
             old = "kicked" if "kicked" in self._gone.pop(chat.id, "") else "left"
+            self._joined.add(chat.id)
             self._enqueue("my_chat_member", self._member_change(chat_json, by, old, "member"))
             message = self._new_message(chat_json, self._user_json(by))
             message["new_chat_members"] = [self._bot_json()]
+            self._enqueue("message", message)
+
+    def add_bot_by_link(self, link: str, chat: FakeChat, by: FakeUser) -> None:
+        """``by`` opens ``link`` (``https://t.me/<bot>?startgroup=<parameter>``) and picks ``chat``.
+
+        As Telegram does: the bot is added (see :meth:`add_bot_to_group`; unless it already is
+        a member), then ``by`` "sends" ``/start@<bot> <parameter>`` in the chat. Raises
+        ValueError for a link Telegram's clients would not open as this bot's startgroup link:
+        another bot, or a parameter that is not 1-64 of ``A-Z a-z 0-9 _ -``.
+        """
+        parts = urlsplit(link)
+        query = dict(parse_qsl(parts.query, keep_blank_values=True))
+        if (parts.scheme, parts.netloc, parts.path) != ("https", "t.me", f"/{self.bot_username}"):
+            raise ValueError(f"not a link to @{self.bot_username}: {link}")
+        parameter = query.get("startgroup")
+        if parameter is None or not _START_PARAMETER.fullmatch(parameter):
+            raise ValueError(f"no valid startgroup parameter in {link}")
+        with self._cond:
+            if chat.id in self._gone or chat.id not in self._joined:  # not in it yet
+                self.add_bot_to_group(chat, by)
+            message = self._new_message(
+                self._group_chat(chat),
+                self._user_json(by),
+                text=f"/start@{self.bot_username} {parameter}",
+            )
             self._enqueue("message", message)
 
     def remove_bot_from_group(self, chat: FakeChat, by: FakeUser) -> None:
@@ -1536,6 +1578,12 @@ class FakeBotAPI:
             raise _bad_request("can't parse reply keyboard markup JSON object")
         for row in markup.get("inline_keyboard", []):
             for button in row:
+                kinds = [key for key in _INLINE_BUTTON_KINDS if key in button]
+                if len(kinds) != 1:  # Telegram: exactly one of the optional fields
+                    raise _bad_request("text buttons are unallowed in the inline keyboard")
+                url = button.get("url")
+                if url is not None and urlsplit(str(url)).scheme not in ("http", "https", "tg"):
+                    raise _bad_request("BUTTON_URL_INVALID")
                 data = button.get("callback_data")
                 size = len(str(data).encode("utf-8")) if data is not None else 1
                 if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:

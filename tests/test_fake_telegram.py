@@ -437,6 +437,54 @@ async def test_group_membership_changes_arrive_as_my_chat_member_updates(
         await bot.send_message(GROUP.id, "still there?")
 
 
+async def test_a_startgroup_link_adds_the_bot_then_sends_start_with_its_parameter(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    fake.add_bot_by_link("https://t.me/joulo_test_bot?startgroup=abc_DEF-123", GROUP, ALICE)
+    joined, welcome, start = await bot.get_updates(timeout=0)
+    assert joined.my_chat_member is not None
+    assert welcome.message is not None
+    assert start.message is not None
+    assert start.message.text == "/start@joulo_test_bot abc_DEF-123"
+    assert start.message.from_user is not None
+    assert start.message.from_user.id == ALICE.id
+    assert start.message.parse_entities() != {}
+
+    # Already in the group: Telegram only sends the /start.
+    fake.add_bot_by_link("https://t.me/joulo_test_bot?startgroup=again", GROUP, ALICE)
+    [again] = await bot.get_updates(offset=start.update_id + 1, timeout=0)
+    assert again.message is not None
+    assert again.message.text == "/start@joulo_test_bot again"
+
+    for link in (
+        "https://t.me/other_bot?startgroup=abc",
+        "https://t.me/joulo_test_bot?startgroup=" + "x" * 65,
+        "https://t.me/joulo_test_bot?startgroup=no!",
+        "https://t.me/joulo_test_bot?start=abc",
+    ):
+        with pytest.raises(ValueError, match=r"link|parameter"):
+            fake.add_bot_by_link(link, GROUP, ALICE)
+
+
+async def test_an_inline_button_has_exactly_one_action_and_a_url_telegram_opens(
+    bot: Bot, fake: FakeBotAPI
+) -> None:
+    link = InlineKeyboardButton("Add", url="https://t.me/joulo_test_bot?startgroup=abc")
+    sent = await bot.send_message(ALICE.id, "hi", reply_markup=InlineKeyboardMarkup([[link]]))
+    assert sent.reply_markup is not None
+    assert sent.reply_markup.inline_keyboard[0][0].url == link.url
+
+    bad = InlineKeyboardButton("Add", url="ftp://example.com/x")
+    with pytest.raises(BadRequest, match=r"(?i)button_url_invalid"):
+        await bot.send_message(ALICE.id, "hi", reply_markup=InlineKeyboardMarkup([[bad]]))
+    with pytest.raises(BadRequest, match=r"(?i)text buttons are unallowed"):
+        await bot.send_message(
+            ALICE.id,
+            "hi",
+            reply_markup={"inline_keyboard": [[{"text": "nothing"}]]},  # type: ignore[arg-type]
+        )
+
+
 def test_wait_for_explains_what_the_bot_did_on_timeout(fake: FakeBotAPI) -> None:
     fake.private_message(ALICE, "/ping")
     with pytest.raises(AssertionError, match=r"(?s)bot sent 0.*not fetched: 1"):
