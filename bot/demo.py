@@ -56,6 +56,8 @@ DEMO_IGNORES: Final = frozenset(
 )
 OWNER = 1001
 GROUP = -1001
+#: The bot's username in the demo's links (`/invite`).
+DEMO_BOT_USERNAME: Final = "joulo_demo_bot"
 
 
 def write(out: TextIO, text: str) -> bool:
@@ -345,7 +347,13 @@ async def _play(
             """What the bot answers to `line` typed in `place`, as the Telegram handlers would."""
             words = line.split()
             lang = terminal.language(place.id)
-            asked = Asked(person, place, tuple(words[1:]), is_admin=anna_is_admin)
+            asked = Asked(
+                person,
+                place,
+                tuple(words[1:]),
+                is_admin=anna_is_admin,
+                bot_username=DEMO_BOT_USERNAME,
+            )
             token = find_token(line)
             if token is not None:  # before the commands, as in Telegram: even "/link <token>"
                 terminal.show(from_bot(place), t(lang, "demo_deleted"))

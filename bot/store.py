@@ -190,6 +190,18 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     """
     ALTER TABLE chats ADD COLUMN tariff REAL;
     """,
+    # 11: invite links (/invite): a code works once, for a while; only its hash is kept
+    """
+    CREATE TABLE invites (
+        code_hash  TEXT    PRIMARY KEY,            -- sha256 of the code, never the code itself
+        owner_id   INTEGER NOT NULL,               -- the Telegram user who asked for it
+        created_at TEXT    NOT NULL,
+        expires_at TEXT    NOT NULL,
+        used_at    TEXT,
+        used_in    INTEGER                         -- the chat it was used in
+    );
+    CREATE INDEX invites_by_expiry ON invites (expires_at);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -356,6 +368,16 @@ class OperatingCounts:
 
     outbox_pending: int
     accounts: dict[str, int]
+
+
+@dataclass(frozen=True)
+class Invite:
+    """An invite link's code as stored: whose it is, until when it works, whether it was used."""
+
+    owner_id: int
+    created_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -1115,6 +1137,72 @@ class Store:
                 (_ts(now), account_id),
             )
             return created
+
+    # --- invite links -----------------------------------------------------------------
+
+    async def add_invite(
+        self, *, code_hash: str, owner_id: int, now: datetime, expires_at: datetime
+    ) -> None:
+        """Remember an invite link's code (by its hash) for its owner until `expires_at`."""
+        async with self._transaction() as db:
+            await db.execute(
+                """INSERT INTO invites (code_hash, owner_id, created_at, expires_at)
+                   VALUES (?, ?, ?, ?)""",
+                (code_hash, owner_id, _ts(now), _ts(expires_at)),
+            )
+
+    async def invite(self, code_hash: str) -> Invite | None:
+        """The invite whose code has this hash, if it is (still) stored."""
+        row = await self._fetchone("SELECT * FROM invites WHERE code_hash = ?", (code_hash,))
+        if row is None:
+            return None
+        return Invite(
+            owner_id=row["owner_id"],
+            created_at=datetime.fromisoformat(row["created_at"]),
+            expires_at=datetime.fromisoformat(row["expires_at"]),
+            used_at=_dt(row["used_at"]),
+        )
+
+    async def redeem_invite(
+        self,
+        *,
+        code_hash: str,
+        now: datetime,
+        chat_id: int,
+        kind: ChatKind,
+        title: str | None,
+        language: str,
+        account_id: int,
+    ) -> bool | None:
+        """Use an invite in a chat and subscribe the chat to `account_id`, in one transaction.
+
+        None when the invite was used or had expired by now (nothing is written); otherwise
+        whether the subscription is new (as `subscribe` returns).
+        """
+        async with self._transaction() as db:
+            cursor = await db.execute(
+                """UPDATE invites SET used_at = ?, used_in = ?
+                   WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?""",
+                (_ts(now), chat_id, code_hash, _ts(now)),
+            )
+            if cursor.rowcount == 0:
+                return None
+            await self._upsert_chat(
+                db, chat_id=chat_id, kind=kind, title=title, language=language, now=now
+            )
+            cursor = await db.execute(
+                """INSERT INTO subscriptions (chat_id, account_id, subscribed_by, created_at)
+                   SELECT ?, ?, owner_id, ? FROM invites WHERE code_hash = ?
+                   ON CONFLICT DO NOTHING""",
+                (chat_id, account_id, _ts(now), code_hash),
+            )
+            return cursor.rowcount > 0
+
+    async def prune_invites(self, now: datetime) -> int:
+        """Forget invites that expired before `now`, used or not; returns how many."""
+        async with self._transaction() as db:
+            cursor = await db.execute("DELETE FROM invites WHERE expires_at <= ?", (_ts(now),))
+            return cursor.rowcount
 
     # --- names for charge cards ---------------------------------------------------------
 

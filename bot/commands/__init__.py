@@ -5,6 +5,7 @@ dispatch.py  Answers: applies the table's rules and routes commands and buttons
 asked.py     who asks where (Person, Place, Asked) and what the subjects need (Deps)
 accounts.py  an account's figures read from Joulo, cached
 linking.py   /start /help /link /unlink /subscribe /unsubscribe, pasted tokens, membership
+invites.py   /invite, and its link's code redeemed in a group (`/start@bot <code>`)
 status.py    /status /stats
 history.py   /sessions /export /tag
 settings.py  /settings and its buttons, /language /quiet /live /mute /unmute

@@ -64,6 +64,8 @@ class Asked:
     deleted: bool = True
     #: The command's name without the slash (set by `Answers.command`).
     command: str = ""
+    #: The bot's own username, for links to it (`t.me/<bot>`).
+    bot_username: str = ""
 
     @property
     def language(self) -> Language:

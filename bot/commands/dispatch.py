@@ -16,6 +16,7 @@ from bot.clock import Clock
 from bot.commands.accounts import AccountReader
 from bot.commands.asked import Asked, Deps, Person, Place, Subject
 from bot.commands.history import History
+from bot.commands.invites import Invites
 from bot.commands.linking import Linking, LinkOutcome
 from bot.commands.settings import Settings
 from bot.commands.status import Status
@@ -66,12 +67,14 @@ class Answers:
         )
         self._store = store
         accounts = AccountReader(deps)
-        self._linking = Linking(deps, accounts)
+        invites = Invites(deps)
+        self._linking = Linking(deps, accounts, invites)
         self._status = Status(deps, accounts)
         self._history = History(deps, accounts)
         self._settings = Settings(deps)
         self._subjects: dict[SubjectName, Subject] = {
             "linking": self._linking,
+            "invites": invites,
             "status": self._status,
             "history": self._history,
             "settings": self._settings,

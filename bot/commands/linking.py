@@ -1,7 +1,8 @@
 """Getting started, linking a Joulo account, sharing it with groups, and the bot's chats.
 
-`/start`, `/help`, `/link`, `/unlink`, `/subscribe`, `/unsubscribe`, a pasted token, and the
-bot being added to, removed from or moved between chats.
+`/start` (with an invite link's code: see `invites`), `/help`, `/link`, `/unlink`,
+`/subscribe`, `/unsubscribe`, a pasted token, and the bot being added to, removed from or moved
+between chats.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Final
 
 from bot.commands.accounts import AccountReader
 from bot.commands.asked import Asked, Deps, Person, Place, unknown_command
+from bot.commands.invites import Invites
 from bot.core.reply import Reply
 from bot.core.text import replies
 from bot.core.text.catalog import t
@@ -47,14 +49,17 @@ class LinkOutcome:
 class Linking:
     """Linking and membership: who is linked, and which groups hear about which account."""
 
-    def __init__(self, deps: Deps, accounts: AccountReader) -> None:
+    def __init__(self, deps: Deps, accounts: AccountReader, invites: Invites) -> None:
         self._deps = deps
         self._store = deps.store
         self._accounts = accounts
+        self._invites = invites
 
     async def answer(self, asked: Asked) -> Reply:
         """`/start`, `/help`, `/link`, `/unlink`, `/subscribe` or `/unsubscribe`."""
         match asked.command:
+            case "start" if asked.args:
+                return await self._start_with(asked)
             case "start":
                 return await self.start(asked.person, asked.place)
             case "help":
@@ -80,6 +85,13 @@ class Linking:
         if await self._store.account_for_owner(person.id) is not None:
             return Reply(text + t(lang, "start_private_linked"))
         return Reply(text)
+
+    async def _start_with(self, asked: Asked) -> Reply:
+        """`/start <code>`: an invite link's code in a group; in private (a `?start=` deep
+        link) the linking steps, as /link gives them."""
+        if not asked.place.is_private:
+            return await self._invites.redeem(asked, " ".join(asked.args))
+        return Reply(t(asked.language, "link_usage"))
 
     @staticmethod
     def help(lang: Language) -> Reply:

@@ -12,7 +12,7 @@ from typing import Final, Literal
 Where = Literal["anywhere", "private", "group"]
 Menu = Literal["private", "group"]
 #: The subject module that answers a command (see `bot.commands.dispatch`).
-SubjectName = Literal["linking", "status", "history", "settings"]
+SubjectName = Literal["linking", "invites", "status", "history", "settings"]
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,11 @@ _GROUP: Final[frozenset[Menu]] = frozenset({"group"})
 COMMANDS: Final[dict[str, Command]] = {
     spec.name: spec
     for spec in (
-        Command("start", "anywhere", False, "linking", _PRIVATE),
+        # `/start <code>`: an invite link's code in a group, a deep link's in private.
+        Command("start", "anywhere", True, "linking", _PRIVATE),
         Command("link", "anywhere", True, "linking", _PRIVATE, secret_args=True),
         Command("unlink", "private", False, "linking", _PRIVATE),
+        Command("invite", "private", False, "invites", _PRIVATE),
         Command("subscribe", "group", False, "linking", _GROUP),
         Command("unsubscribe", "group", False, "linking", _GROUP),
         Command("status", "anywhere", False, "status", _BOTH),

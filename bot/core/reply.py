@@ -15,12 +15,18 @@ MAX_BUTTON_DATA = 64
 
 @dataclass(frozen=True)
 class Button:
-    """An inline button; `data` is `<command>:<argument>` and comes back when it is pressed."""
+    """An inline button; `data` is `<command>:<argument>` and comes back when it is pressed.
+
+    A button with a `url` (and no `data`) opens that link instead.
+    """
 
     text: str
-    data: str
+    data: str = ""
+    url: str | None = None
 
     def __post_init__(self) -> None:
+        if bool(self.data) == bool(self.url):
+            raise ValueError(f"a button has either data or a url: {self!r}")
         if len(self.data.encode()) > MAX_BUTTON_DATA:
             raise ValueError(f"button data longer than {MAX_BUTTON_DATA} bytes: {self.data!r}")
 

@@ -1,4 +1,5 @@
-"""Housekeeping jobs: the heartbeat that `healthcheck` reads, and forgetting old notifications.
+"""Housekeeping jobs: the heartbeat that `healthcheck` reads, and forgetting old notifications
+and expired invite links.
 
 Neither runs inside the poll cycle: the heartbeat records when the poller last completed a
 cycle (so a poller that stops completing goes stale however the job queue fares), and the prune
@@ -52,13 +53,17 @@ class Housekeeping:
         return True
 
     async def prune(self) -> int:
-        """Forget delivered notifications older than RETENTION, at most once a day."""
+        """Forget delivered notifications older than RETENTION, and expired invite links, at
+        most once a day."""
         now = self._clock.now()
         last = await self._store.meta(PRUNED_KEY)
         if last is not None and now - datetime.fromisoformat(last) < timedelta(days=1):
             return 0
         removed = await self._store.prune(now - RETENTION)
+        invites = await self._store.prune_invites(now)
         await self._store.set_meta(PRUNED_KEY, now.isoformat())
         if removed:
             log.info("forgot %d notification(s) older than %d days", removed, RETENTION.days)
+        if invites:
+            log.info("forgot %d expired invite link(s)", invites)
         return removed

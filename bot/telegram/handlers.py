@@ -79,7 +79,12 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
         return None
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(button.text, callback_data=button.data) for button in row]
+            [
+                InlineKeyboardButton(button.text, url=button.url)
+                if button.url
+                else InlineKeyboardButton(button.text, callback_data=button.data)
+                for button in row
+            ]
             for row in reply.buttons
         ]
     )
@@ -151,7 +156,13 @@ class TelegramHandlers:
                 return False
             return member.status in _ADMINS
 
-        return Asked(self._person(user), _place(chat, message), args, is_admin=is_admin)
+        return Asked(
+            self._person(user),
+            _place(chat, message),
+            args,
+            is_admin=is_admin,
+            bot_username=context.bot.username or "",
+        )
 
     @staticmethod
     def _who(update: Update) -> tuple[User, Chat, Message] | None:

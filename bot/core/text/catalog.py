@@ -142,7 +142,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/start — how to get going\n"
         "/link &lt;token&gt; — link your Joulo account (Joulo dashboard → Settings → API)\n"
         "/unlink — forget your token and everything I stored for it\n"
-        "/tag [card] [name] — name your charge cards, so messages say who charged\n\n"
+        "/tag [card] [name] — name your charge cards, so messages say who charged\n"
+        "/invite — a link that adds me to a group and shares your notifications there\n\n"
         "<b>In a group</b>\n"
         "/subscribe — send your account's notifications to this group\n"
         "/unsubscribe — stop them (your own account, or any as group admin)",
@@ -165,7 +166,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/start — zo begin je\n"
         "/link &lt;token&gt; — koppel je Joulo-account (Joulo-dashboard → Instellingen → API)\n"
         "/unlink — vergeet je token en alles wat ik ervoor bewaarde\n"
-        "/tag [pas] [naam] — geef je laadpassen een naam, dan zeggen meldingen wie er laadde\n\n"
+        "/tag [pas] [naam] — geef je laadpassen een naam, dan zeggen meldingen wie er laadde\n"
+        "/invite — een link die mij aan een groep toevoegt en je meldingen daar deelt\n\n"
         "<b>In een groep</b>\n"
         "/subscribe — stuur de meldingen van jouw account naar deze groep\n"
         "/unsubscribe — stop ze (je eigen account, of elk account als groepsbeheerder)",
@@ -325,6 +327,54 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "unsubscribe_not_allowed": {
         "en": "Only the account's owner or a group admin can do that.",
         "nl": "Alleen de eigenaar van het account of een groepsbeheerder kan dat.",
+    },
+    # --- invite links ---
+    "invite_link": {
+        "en": "🔗 Your invite link:\n{link}\n\nOpen it (or press the button), pick your family "
+        "group and add me: that group gets your charging notifications at once, no /subscribe "
+        "needed. The link works once, for {hours} hours, and only for you or an admin of that "
+        "group. Don't need it? Just let it expire.",
+        "nl": "🔗 Je uitnodigingslink:\n{link}\n\nOpen hem (of druk op de knop), kies je "
+        "gezinsgroep en voeg me toe: die groep krijgt meteen je laadmeldingen, zonder "
+        "/subscribe. De link werkt één keer, {hours} uur lang, en alleen voor jou of een "
+        "beheerder van die groep. Niet nodig? Laat hem gewoon verlopen.",
+    },
+    "invite_button": {"en": "➕ Add me to a group", "nl": "➕ Voeg me toe aan een groep"},
+    "invite_need_link": {
+        "en": "Link your Joulo account first with /link; then /invite gives you a link that "
+        "adds me to your family group.",
+        "nl": "Koppel eerst je Joulo-account met /link; daarna geeft /invite je een link die "
+        "mij aan je gezinsgroep toevoegt.",
+    },
+    "invite_unknown": {
+        "en": "❌ That invite link is not valid. Ask for a fresh one: send /invite to me in a "
+        "private chat, then use the new link.",
+        "nl": "❌ Die uitnodigingslink is niet geldig. Vraag een nieuwe: stuur /invite naar mij "
+        "in een privéchat en gebruik de nieuwe link.",
+    },
+    "invite_used": {
+        "en": "❌ That invite link was already used: each link works once. For another group, "
+        "send /invite to me in a private chat for a fresh link.",
+        "nl": "❌ Die uitnodigingslink is al gebruikt: elke link werkt één keer. Voor een andere "
+        "groep: stuur /invite naar mij in een privéchat voor een nieuwe link.",
+    },
+    "invite_expired": {
+        "en": "⌛ That invite link has expired (a link works for {hours} hours). Send /invite "
+        "to me in a private chat for a fresh one.",
+        "nl": "⌛ Die uitnodigingslink is verlopen (een link werkt {hours} uur). Stuur /invite "
+        "naar mij in een privéchat voor een nieuwe.",
+    },
+    "invite_not_yours": {
+        "en": "Only whoever made this invite link, or an admin of this group, can use it. "
+        "Nothing changed; the link still works for them.",
+        "nl": "Alleen wie deze uitnodigingslink maakte, of een beheerder van deze groep, kan "
+        "hem gebruiken. Er is niets veranderd; de link werkt nog voor hen.",
+    },
+    "invite_owner_unlinked": {
+        "en": "❌ Whoever made this invite link has no Joulo account linked with me any more, "
+        "so there is nothing to share here.",
+        "nl": "❌ Wie deze uitnodigingslink maakte, heeft geen Joulo-account meer aan mij "
+        "gekoppeld, dus er is hier niets te delen.",
     },
     # --- /status ---
     "status_none_private": {
@@ -904,6 +954,10 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "sessions": {"en": "Last charging sessions", "nl": "Laatste laadsessies"},
     "export": {"en": "CSV of a month's sessions", "nl": "CSV met de sessies van een maand"},
     "tag": {"en": "Name your charge cards", "nl": "Geef je laadpassen een naam"},
+    "invite": {
+        "en": "A link that adds me to a group",
+        "nl": "Link om me aan een groep toe te voegen",
+    },
     "help": {"en": "What this bot can do", "nl": "Wat deze bot kan"},
     "settings": {"en": "What this chat gets", "nl": "Wat deze chat krijgt"},
     "mute": {"en": "Silence this chat for a while", "nl": "Deze chat even dempen"},
