@@ -1163,38 +1163,13 @@ class Store:
             used_at=_dt(row["used_at"]),
         )
 
-    async def redeem_invite(
-        self,
-        *,
-        code_hash: str,
-        now: datetime,
-        chat_id: int,
-        kind: ChatKind,
-        title: str | None,
-        language: str,
-        account_id: int,
-    ) -> bool | None:
-        """Use an invite in a chat and subscribe the chat to `account_id`, in one transaction.
-
-        None when the invite was used or had expired by now (nothing is written); otherwise
-        whether the subscription is new (as `subscribe` returns).
-        """
+    async def use_invite(self, code_hash: str, chat_id: int, now: datetime) -> bool:
+        """Mark an invite used (in `chat_id`); False if it was used already or has expired."""
         async with self._transaction() as db:
             cursor = await db.execute(
                 """UPDATE invites SET used_at = ?, used_in = ?
                    WHERE code_hash = ? AND used_at IS NULL AND expires_at > ?""",
                 (_ts(now), chat_id, code_hash, _ts(now)),
-            )
-            if cursor.rowcount == 0:
-                return None
-            await self._upsert_chat(
-                db, chat_id=chat_id, kind=kind, title=title, language=language, now=now
-            )
-            cursor = await db.execute(
-                """INSERT INTO subscriptions (chat_id, account_id, subscribed_by, created_at)
-                   SELECT ?, ?, owner_id, ? FROM invites WHERE code_hash = ?
-                   ON CONFLICT DO NOTHING""",
-                (chat_id, account_id, _ts(now), code_hash),
             )
             return cursor.rowcount > 0
 

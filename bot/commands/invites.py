@@ -1,7 +1,8 @@
 """Invite links: `/invite` makes one, and `/start@bot <code>` in a group uses it.
 
 The link adds the bot to a group and subscribes that group to the inviter's account in one
-step (see `bot.core.invites` for the code's rules). Only the code's hash is stored.
+step (see `bot.core.invites` for the code's rules; `Linking` subscribes, as /subscribe does).
+Only the code's hash is stored.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bot.core.invites import (
 )
 from bot.core.reply import Button, Reply
 from bot.core.text.catalog import plain, t
+from bot.store import Account
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +57,9 @@ class Invites:
         button = Button(plain(lang, "invite_button"), url=link)
         return Reply(t(lang, "invite_link", link=link, hours=hours), buttons=((button,),))
 
-    async def redeem(self, asked: Asked, code: str) -> Reply:
-        """`/start <code>` in a group: subscribe it to the code's owner's account, once."""
+    async def redeem(self, asked: Asked, code: str) -> Account | Reply:
+        """`/start <code>` in a group: the account to subscribe the group to, the code used up;
+        or why not (a Reply, and the code unused)."""
         lang, place, person = asked.language, asked.place, asked.person
         now = self._deps.clock.now()
         hashed = code_hash(code)
@@ -74,20 +77,10 @@ class Invites:
         account = await self._store.account_for_owner(found.owner_id)
         if account is None:
             return Reply(t(lang, "invite_owner_unlinked"))
-        added = await self._store.redeem_invite(
-            code_hash=hashed,
-            now=now,
-            chat_id=place.id,
-            kind=place.kind,
-            title=place.title,
-            language=lang,
-            account_id=account.id,
-        )
-        if added is None:  # used by someone else (or expired) since it was read
-            return self._refused(asked, "used")
-        log.info("chat %s subscribed to account %s by an invite link", place.id, account.id)
-        key = "subscribed" if added else "already_subscribed"
-        return Reply(t(lang, key, name=account.owner_name))
+        if not await self._store.use_invite(hashed, place.id, now):
+            return self._refused(asked, "used")  # by someone else since it was read
+        log.info("chat %s used an invite link of account %s", place.id, account.id)
+        return account
 
     @staticmethod
     def _refused(asked: Asked, state: InviteState) -> Reply:

@@ -22,7 +22,7 @@ from bot.core.text.format import Language
 from bot.crypto import token_fingerprint
 from bot.joulo.client import JouloError, JouloTokenRejected, normalize_token
 from bot.outbox import lose_chat
-from bot.store import FingerprintTaken
+from bot.store import Account, FingerprintTaken
 
 log = logging.getLogger(__name__)
 
@@ -89,9 +89,12 @@ class Linking:
     async def _start_with(self, asked: Asked) -> Reply:
         """`/start <code>`: an invite link's code in a group; in private (a `?start=` deep
         link) the linking steps, as /link gives them."""
-        if not asked.place.is_private:
-            return await self._invites.redeem(asked, " ".join(asked.args))
-        return Reply(t(asked.language, "link_usage"))
+        if asked.place.is_private:
+            return Reply(t(asked.language, "link_usage"))
+        redeemed = await self._invites.redeem(asked, " ".join(asked.args))
+        if isinstance(redeemed, Reply):
+            return redeemed
+        return await self._subscribe(redeemed, asked.place, asked.language, redeemed.owner_id)
 
     @staticmethod
     def help(lang: Language) -> Reply:
@@ -213,13 +216,19 @@ class Linking:
         account = await self._store.account_for_owner(person.id)
         if account is None:
             return Reply(t(lang, "subscribe_need_link", name=person.name))
+        return await self._subscribe(account, place, lang, person.id)
+
+    async def _subscribe(
+        self, account: Account, place: Place, lang: Language, by_user: int
+    ) -> Reply:
+        """Send `account`'s notifications to this group (by /subscribe or an invite link)."""
         added = await self._store.subscribe(
             chat_id=place.id,
             kind=place.kind,
             title=place.title,
             language=lang,
             account_id=account.id,
-            by_user=person.id,
+            by_user=by_user,
             now=self._deps.clock.now(),
         )
         # Where /subscribe was sent is where the group's notifications go (General or a topic).
