@@ -323,3 +323,18 @@ async def test_the_monthly_digest_carries_this_years_euros_as_last_seen(
     ]
     assert isinstance(digest, MonthlyDigest)
     assert digest.money == YearMoney(year=2026, paid_eur=12.48, to_come_eur=7.52)
+
+
+async def test_a_rejected_token_is_not_asked_again_before_the_interval_is_over(
+    services: Services, sim: JouloSimulator, clock: ManualClock
+) -> None:
+    token = await link_garage(services, sim, ANNE)
+    sim.inject_fault(SimFault("status", status=401, path="/ere-position", times=5))
+
+    for _ in range(4):
+        await services.money.run()
+        clock.advance(HOUR / 4 - 1)
+
+    assert requests(sim, "/ere-position") == 1
+    assert await owner_news(services) == []
+    assert token

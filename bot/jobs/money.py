@@ -192,7 +192,11 @@ class Money:
                 account.id, link_seq=account.link_seq, checked_at=now, price=None, mark=None
             )
         except (JouloTokenRejected, TokenUndecryptable):
-            return 0  # the poller pauses the account and tells the owner
+            # The poller pauses the account and tells the owner; until then, the look counts
+            # (asked again in an interval, not at every run) and changes nothing else.
+            return await self._store.record_money(
+                account.id, link_seq=account.link_seq, checked_at=now, price=previous, mark=None
+            )
         except JouloError as err:
             if account.id not in self._failing:
                 log.warning(
