@@ -55,7 +55,7 @@ from bot.jobs.digests import Digests
 from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS, Housekeeping
 from bot.jobs.money import Money, job_period
 from bot.joulo.client import JouloClient
-from bot.joulo.transport import CONNECT_TIMEOUT, READ_TIMEOUT, AiohttpJoulo, HttpxJoulo, JouloHttp
+from bot.joulo.transport import JouloHttp
 from bot.listeners import ListenError, Listeners, listen, open_listeners
 from bot.lock import AlreadyRunning, InstanceLock, LockError
 from bot.logs import install_redaction
@@ -163,18 +163,11 @@ async def open_services(
         await store.close()
         raise
     connections = joulo_connections(settings)
-    http: JouloHttp
-    if joulo_transport is None:
-        http = AiohttpJoulo(max_connections=connections, user_agent=USER_AGENT)
-    else:  # tests: Joulo is a function
-        http = HttpxJoulo(
-            httpx.AsyncClient(
-                transport=joulo_transport,
-                timeout=httpx.Timeout(READ_TIMEOUT, connect=CONNECT_TIMEOUT),
-                headers={"User-Agent": USER_AGENT},
-                follow_redirects=False,
-            )
-        )
+    http = (
+        JouloHttp.over_aiohttp(max_connections=connections, user_agent=USER_AGENT)
+        if joulo_transport is None
+        else JouloHttp(joulo_transport, user_agent=USER_AGENT)  # tests: Joulo is a function
+    )
     poller: Poller | None = None
     try:
         joulo = JouloClient(http, settings.joulo_base_url)

@@ -10,6 +10,7 @@ JouloRejected (permanent, not a token problem); and how a pasted token is cleane
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
@@ -28,6 +29,7 @@ from bot.joulo.client import (
     JouloUnavailable,
     normalize_token,
 )
+from bot.joulo.transport import JouloHttp
 from tests.joulo_sim import JouloSimulator, SimFault
 
 BASE = "https://api.joulo.nl/functions/v1/api"
@@ -44,8 +46,9 @@ ENDPOINTS: dict[str, Call] = {
 @pytest.fixture
 async def joulo(sim: JouloSimulator) -> AsyncIterator[JouloClient]:
     """The real client on an httpx client whose transport is the simulator."""
-    async with httpx.AsyncClient(transport=sim.transport()) as http:
-        yield JouloClient(http, BASE)
+    http = JouloHttp(sim.transport(), user_agent="test")
+    yield JouloClient(http, BASE)
+    await http.aclose()
 
 
 @pytest.fixture
@@ -106,7 +109,9 @@ async def test_every_request_sends_the_token_as_a_bearer_header_and_never_in_the
         return sim.handle(request)
 
     sim.add_charger(token, "Garage")
-    async with httpx.AsyncClient(transport=httpx.MockTransport(recording)) as http:
+    async with contextlib.aclosing(
+        JouloHttp(httpx.MockTransport(recording), user_agent="test")
+    ) as http:
         joulo = JouloClient(http, BASE)
         await joulo.chargers(token)
         await joulo.sessions(token, since=datetime(2026, 1, 1, tzinfo=UTC))
@@ -378,7 +383,9 @@ async def test_a_connection_failure_is_reported_as_unavailable(token):
     def refuse(request: httpx.Request) -> httpx.Response:
         raise httpx.ConnectError("connection refused", request=request)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(refuse)) as http:
+    async with contextlib.aclosing(
+        JouloHttp(httpx.MockTransport(refuse), user_agent="test")
+    ) as http:
         with pytest.raises(JouloUnavailable) as caught:
             await JouloClient(http, BASE).chargers(token)
 

@@ -1,8 +1,9 @@
 """The Joulo client over real loopback HTTP through the aiohttp layer the bot ships with.
 
-Pins down: answers arrive as through httpx (the tests' layer), every network failure (refused
-connection, a server that hangs up or stalls, a cut-off body) reaches the poller as a
-`JouloUnavailable`, never as an aiohttp error, and no cookie is kept from one request to the next.
+Pins down: answers arrive as through the simulator's transport (the tests' layer), every
+network failure (refused connection, a server that hangs up or stalls, a cut-off body) reaches
+the poller as a `JouloUnavailable`, never as an aiohttp error, and no cookie is kept from one
+request to the next.
 """
 
 from __future__ import annotations
@@ -14,21 +15,21 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 
 from bot.joulo.client import JouloClient, JouloTokenRejected, JouloUnavailable
-from bot.joulo.transport import AiohttpJoulo
+from bot.joulo.transport import JouloHttp
 from tests.clock import ManualClock
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator, SimFault
 
 
 @pytest.fixture
-async def http() -> AsyncIterator[AiohttpJoulo]:
-    client = AiohttpJoulo(max_connections=4, user_agent="test", read_timeout=1.0)
+async def http() -> AsyncIterator[JouloHttp]:
+    client = JouloHttp.over_aiohttp(max_connections=4, user_agent="test", read_timeout=1.0)
     yield client
     await client.aclose()
 
 
 async def _asks_for_chargers(
-    http: AiohttpJoulo,
+    http: JouloHttp,
     answer: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]],
 ) -> None:
     """Ask a loopback server that answers with `answer` for the chargers: Joulo is unavailable."""
@@ -40,7 +41,7 @@ async def _asks_for_chargers(
 
 
 async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
-    http: AiohttpJoulo, sim: JouloSimulator
+    http: JouloHttp, sim: JouloSimulator
 ) -> None:
     token = sim.add_account()
     sim.add_charger(token, "Garage")
@@ -53,7 +54,7 @@ async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
 
 
 async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(
-    http: AiohttpJoulo, clock: ManualClock
+    http: JouloHttp, clock: ManualClock
 ) -> None:
     sim = JouloSimulator(clock)
     token = sim.add_account()
@@ -65,7 +66,7 @@ async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(
         await JouloClient(http, server.base_url).chargers(token)
 
 
-async def test_a_refused_connection_is_unavailable(http: AiohttpJoulo) -> None:
+async def test_a_refused_connection_is_unavailable(http: JouloHttp) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -73,7 +74,7 @@ async def test_a_refused_connection_is_unavailable(http: AiohttpJoulo) -> None:
         await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
 
 
-async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: AiohttpJoulo) -> None:
+async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: JouloHttp) -> None:
     async def half_answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
@@ -84,7 +85,7 @@ async def test_a_server_that_hangs_up_mid_answer_is_unavailable(http: AiohttpJou
     await _asks_for_chargers(http, half_answer)
 
 
-async def test_a_server_that_does_not_speak_http_is_unavailable(http: AiohttpJoulo) -> None:
+async def test_a_server_that_does_not_speak_http_is_unavailable(http: JouloHttp) -> None:
     async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await reader.readuntil(b"\r\n\r\n")
         writer.write(b"SSH-2.0-OpenSSH_9.6\r\n\r\n")
@@ -95,7 +96,7 @@ async def test_a_server_that_does_not_speak_http_is_unavailable(http: AiohttpJou
 
 
 async def test_a_cookie_one_account_is_given_never_reaches_another_account(
-    http: AiohttpJoulo,
+    http: JouloHttp,
 ) -> None:
     seen: list[bytes] = []
 

@@ -6,6 +6,7 @@ Runs the real poller, store and Joulo client against the simulator with a hand-c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 
@@ -19,6 +20,7 @@ from bot.core.text.notifications import render_event
 from bot.crypto import TokenCipher
 from bot.jobs.housekeeping import HEARTBEAT_KEY
 from bot.joulo.client import JouloClient
+from bot.joulo.transport import JouloHttp
 from bot.poller import Poller
 from tests.clock import ManualClock
 from tests.conftest import link_garage
@@ -329,7 +331,9 @@ async def test_stopping_abandons_a_hung_cycle_without_saving_half_of_it(
         await hang.wait()
         return sim.handle(request)
 
-    async with httpx.AsyncClient(transport=httpx.MockTransport(never_answers)) as http:
+    async with contextlib.aclosing(
+        JouloHttp(httpx.MockTransport(never_answers), user_agent="test")
+    ) as http:
         stuck = Poller(
             store=services.store,
             joulo=JouloClient(http, BASE),

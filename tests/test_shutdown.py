@@ -9,6 +9,7 @@ holds up shutdown for the grace period only, not for the whole cycle.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 
@@ -19,6 +20,7 @@ from bot.app import Services, open_services, serve
 from bot.commands import Person
 from bot.config import Settings
 from bot.joulo.client import JouloClient
+from bot.joulo.transport import JouloHttp
 from bot.poller import Poller
 from bot.tasks import cancel_and_wait
 from tests.clock import ManualClock
@@ -46,7 +48,7 @@ class NeverAnswers(httpx.AsyncBaseTransport):
         raise AssertionError("unreachable")
 
 
-def _hung_poller(services: Services, clock: ManualClock, http: httpx.AsyncClient) -> Poller:
+def _hung_poller(services: Services, clock: ManualClock, http: JouloHttp) -> Poller:
     return Poller(
         store=services.store,
         joulo=JouloClient(http, BASE),
@@ -62,7 +64,8 @@ async def test_a_caller_cancelled_during_a_poll_cycle_sees_its_cancellation(
 ) -> None:
     await link_garage(services, sim, ANNA)
     joulo = NeverAnswers()
-    async with httpx.AsyncClient(transport=joulo) as http:
+    http = JouloHttp(joulo, user_agent="test")
+    async with contextlib.aclosing(http):
         poller = _hung_poller(services, clock, http)
         caller = asyncio.create_task(poller.run_cycle())
         await joulo.asked.wait()

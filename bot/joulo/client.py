@@ -13,8 +13,6 @@ from datetime import UTC, datetime
 from typing import Any, Final, TypeVar
 from urllib.parse import urlencode
 
-import httpx
-
 from bot.joulo.errors import (
     JouloError,
     JouloRateLimited,
@@ -33,7 +31,7 @@ from bot.joulo.models import (
     SessionPage,
     parse_chargers,
 )
-from bot.joulo.transport import Answer, HttpxJoulo, JouloHttp
+from bot.joulo.transport import Answer, JouloHttp
 
 __all__ = [
     "DEFAULT_RETRY_AFTER",
@@ -102,12 +100,11 @@ def _iso(moment: datetime) -> str:
 class JouloClient:
     """A thin async client; one instance serves every account (the token is per call).
 
-    `http` is the bot's `JouloHttp` (`AiohttpJoulo`), or any `httpx.AsyncClient` (tests give
-    one whose transport is the simulator).
+    `http` carries its GETs: over aiohttp in the bot, over the simulator in tests.
     """
 
-    def __init__(self, http: JouloHttp | httpx.AsyncClient, base_url: str) -> None:
-        self._http = HttpxJoulo(http) if isinstance(http, httpx.AsyncClient) else http
+    def __init__(self, http: JouloHttp, base_url: str) -> None:
+        self._http = http
         self._base_url = base_url.rstrip("/")
 
     async def _request(

@@ -1,17 +1,19 @@
 """The HTTP layer under the Joulo client: one GET in, status and body out, no cookies.
 
-The bot ships with `AiohttpJoulo`: aiohttp directly, with nothing between the client and the
-socket. httpx's client in front of the same aiohttp transport cost about as much CPU per
-request again as aiohttp itself (building the request and its URL, its streams, its hooks;
-see docs/performance-history.md), and at 50,000 households that is the difference between
-keeping up and not. Tests keep httpx's `MockTransport`: `HttpxJoulo` runs the same client on
-any `httpx.AsyncClient`.
+httpx's API over aiohttp's transport (`httpx-aiohttp`), in the bot and in the tests alike: the
+bot's transport is `AiohttpTransport` on an aiohttp session of our own, the tests' is
+`httpx.MockTransport` with the simulator behind it, and both go through the same `get`.
 
-Each implementation translates its own library's failures into `JouloUnavailable`, so the
-client above sees one error tree whichever library carried the request.
+`get` hands its `httpx.Request` straight to the transport. httpx's `AsyncClient` in front of
+it cost about as much CPU per request as aiohttp itself (merging URLs, headers and cookies,
+auth and redirect flows, event hooks; see docs/performance-history.md) and does nothing the
+Joulo client needs: it sends one GET with its own headers and follows no redirect.
 
-One connection pool serves every account, so nothing keeps cookies: a cookie set in one
-account's answer must never ride along on another account's request.
+Every failure to get an answer, whichever library raises it (httpx-aiohttp maps most of
+aiohttp's errors to httpx's, not all), becomes `JouloUnavailable` here, once.
+
+One connection pool serves every account, so nothing keeps cookies: the session's jar is a
+`DummyCookieJar`, and no client-level jar exists.
 """
 
 from __future__ import annotations
@@ -19,20 +21,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Final
 
 import aiohttp
 import httpx
+from httpx_aiohttp import AiohttpTransport
 
 from bot.joulo.errors import JouloUnavailable
 
 #: Seconds to wait for a connection (from the pool, or a new one), and for each read.
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 10.0
+CONNECT_TIMEOUT: Final = 5.0
+READ_TIMEOUT: Final = 10.0
 #: How long an idle connection to Joulo is kept for the next poll.
-KEEPALIVE_SECONDS = 30.0
+KEEPALIVE_SECONDS: Final = 30.0
 
-_AIOHTTP_ERRORS = (aiohttp.ClientError, OSError, asyncio.IncompleteReadError)
+_AIOHTTP_ERRORS: Final = (aiohttp.ClientError, OSError, asyncio.IncompleteReadError)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,82 +49,71 @@ class Answer:
     body: bytes
 
 
-class JouloHttp(Protocol):
-    """How the Joulo client sends a GET: any failure to get an answer is `JouloUnavailable`."""
-
-    async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
-        """GET `url`; `label` names the request in an error (e.g. "/chargers")."""
-        ...
-
-    async def aclose(self) -> None:
-        """Close the connections."""
-        ...
-
-
-class AiohttpJoulo:
-    """The bot's HTTP layer: one aiohttp session for every account, no cookie jar."""
+class JouloHttp:
+    """Sends the Joulo client's GETs through an httpx transport; see the module docstring."""
 
     def __init__(
-        self, *, max_connections: int, user_agent: str, read_timeout: float = READ_TIMEOUT
+        self,
+        transport: httpx.AsyncBaseTransport,
+        *,
+        user_agent: str,
+        read_timeout: float = READ_TIMEOUT,
     ) -> None:
-        self._session = aiohttp.ClientSession(
+        self._transport = transport
+        self._user_agent = user_agent
+        # httpx's per-request timeouts, which AiohttpTransport turns into aiohttp's.
+        self._extensions = {
+            "timeout": {
+                "connect": CONNECT_TIMEOUT,
+                "read": read_timeout,
+                "write": read_timeout,
+                "pool": CONNECT_TIMEOUT + read_timeout,  # waiting for the pool, then connecting
+            }
+        }
+
+    @classmethod
+    def over_aiohttp(
+        cls, *, max_connections: int, user_agent: str, read_timeout: float = READ_TIMEOUT
+    ) -> JouloHttp:
+        """The bot's: httpx-aiohttp's transport on one aiohttp session without a cookie jar."""
+        session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS
             ),
             cookie_jar=aiohttp.DummyCookieJar(),
-            headers={"User-Agent": user_agent},
-            timeout=aiohttp.ClientTimeout(
-                total=None,
-                connect=CONNECT_TIMEOUT + read_timeout,  # waiting for the pool, then connecting
-                sock_connect=CONNECT_TIMEOUT,
-                sock_read=read_timeout,
-            ),
-            auto_decompress=True,
+        )
+        return cls(
+            AiohttpTransport(client=session), user_agent=user_agent, read_timeout=read_timeout
         )
 
     async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
-        """GET `url` (no redirects followed); an aiohttp failure becomes `JouloUnavailable`."""
+        """GET `url` (no redirect followed); no answer at all is `JouloUnavailable`.
+
+        `label` names the request in the error (e.g. "/chargers").
+        """
+        request = httpx.Request(
+            "GET",
+            url,
+            headers={"User-Agent": self._user_agent, **headers},
+            extensions=self._extensions,
+        )
         try:
-            async with self._session.get(url, headers=headers, allow_redirects=False) as response:
-                return Answer(
-                    status=response.status,
-                    reason=response.reason or "",
-                    retry_after=response.headers.get("Retry-After"),
-                    body=await response.read(),
-                )
-        except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors
+            response = await self._transport.handle_async_request(request)
+            try:
+                body = await response.aread()
+            finally:
+                await response.aclose()
+        except (httpx.TimeoutException, TimeoutError) as err:
             raise JouloUnavailable(f"timeout on {label}") from err
-        except _AIOHTTP_ERRORS as err:
+        except (httpx.HTTPError, *_AIOHTTP_ERRORS) as err:
             raise JouloUnavailable(f"{type(err).__name__} on {label}") from err
-
-    async def aclose(self) -> None:
-        """Close the session and its connections."""
-        await self._session.close()
-
-
-class HttpxJoulo:
-    """The same GET over an `httpx.AsyncClient` (tests swap its transport for a function)."""
-
-    def __init__(self, client: httpx.AsyncClient) -> None:
-        self._client = client
-
-    async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
-        """GET `url`; an httpx failure becomes `JouloUnavailable`."""
-        try:
-            response = await self._client.get(url, headers=dict(headers))
-        except httpx.TimeoutException as err:
-            raise JouloUnavailable(f"timeout on {label}") from err
-        except httpx.HTTPError as err:
-            raise JouloUnavailable(f"{type(err).__name__} on {label}") from err
-        finally:
-            self._client.cookies.clear()  # one client serves every account: keep none
         return Answer(
             status=response.status_code,
             reason=response.reason_phrase,
             retry_after=response.headers.get("retry-after"),
-            body=response.content,
+            body=body,
         )
 
     async def aclose(self) -> None:
-        """Close the httpx client."""
-        await self._client.aclose()
+        """Close the transport and its connections."""
+        await self._transport.aclose()
