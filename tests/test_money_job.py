@@ -28,7 +28,7 @@ from bot.core.money import CreditPrice
 from bot.jobs.money import SLICES
 from tests.clock import ManualClock
 from tests.conftest import START, link_garage
-from tests.fake_telegram import FakeBotAPI
+from tests.fake_telegram import FakeBotAPI, UploadedFile
 from tests.joulo_sim import JouloSimulator, SimFault
 from tests.story import ANNA, FAMILY, World, bot_running
 
@@ -338,3 +338,22 @@ async def test_a_rejected_token_is_not_asked_again_before_the_interval_is_over(
     assert requests(sim, "/ere-position") == 1
     assert await owner_news(services) == []
     assert token
+
+
+async def test_sessions_and_the_csv_give_the_value_at_the_stored_price(world: World) -> None:
+    march = datetime(2026, 3, 20, 18, tzinfo=UTC)
+    world.sim.add_past_session(world.garage, march, march + timedelta(hours=3), 30.0)
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    before = await world.say(ANNA, ANNA, "/sessions")
+    await world.bot.services.money.run()  # €0.35 per credit less Joulo's 15% fee
+
+    listed = await world.say(ANNA, ANNA, "/sessions")
+    await world.say(ANNA, ANNA, "/export 2026-03")
+    document = world.telegram.calls_to("sendDocument")[-1].params["document"]
+
+    assert "9.90 ERE credits\n" in before + "\n"
+    assert "30.00 kWh · 3 h · 9.90 ERE credits ≈ €2.95" in listed
+    assert isinstance(document, UploadedFile)
+    header, row = document.data.decode("utf-8-sig").splitlines()[:2]
+    assert header.split(",")[5:7] == ["ERE credits", "Est. ERE value (EUR)"]
+    assert row.split(",")[5:7] == ["9.90", "2.95"]
