@@ -267,7 +267,14 @@ class Sender:
                     )
                 price = prices[delivery.account_id]
             text = render_event(
-                delivery.event, lang, self._tz, now, names, price=price, tariff=delivery.tariff
+                delivery.event,
+                lang,
+                self._tz,
+                now,
+                names,
+                price=price,
+                tariff=delivery.tariff,
+                owner=delivery.kind == "private",  # the account owner's chat
             )
             try:
                 message_id, thread, gone = await self._deliver_in_thread(
@@ -469,6 +476,7 @@ class Sender:
                 now=now,
                 price=prices.get(card.account_id),
                 tariff=card.tariff,
+                owner=card.kind == "private",  # the account owner's chat
             )
             try:
                 await self._messenger.edit(card.chat_id, card.message_id, text)

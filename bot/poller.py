@@ -31,11 +31,12 @@ from bot.core.diff import (
     live_sessions,
     match_records,
 )
-from bot.core.events import SessionFinished
+from bot.core.events import SessionFinished, SessionStarted
 from bot.core.notices import outage_notice, recovery_notice, token_problem
-from bot.core.outgoing import outgoing, outgoing_all
+from bot.core.outgoing import Outgoing, outgoing, outgoing_all
 from bot.core.stall import stalled_sessions
 from bot.core.state import ChargerState, PendingEnd, changed_only_in_time
+from bot.core.tags import mark_new_cards
 from bot.crypto import TokenCipher, TokenUndecryptable
 from bot.joulo.client import (
     JouloClient,
@@ -527,7 +528,7 @@ class Poller:
             memory.hold(result.states, now)
             return await self._late_credits(account, token, now, history)
         self._memory.pop(account.id, None)  # this write supersedes what was held
-        outgoing_events = news.outgoing
+        outgoing_events = await self._new_cards(account.id, news.outgoing)
         created = await self._store.record_poll(
             account.id,
             link_seq=account.link_seq,
@@ -546,6 +547,16 @@ class Poller:
         if self._awaiting is not None and any(item.awaits_credits for item in outgoing_events):
             self._awaiting.add(account.id)
         return created + await self._late_credits(account, token, now, history)
+
+    async def _new_cards(self, account_id: int, items: list[Outgoing]) -> list[Outgoing]:
+        """`items` with each start on a card the account never saw marked (`mark_new_cards`);
+        the store is asked only when a start with a card is among them."""
+        if not any(isinstance(i.event, SessionStarted) and i.event.id_tag for i in items):
+            return items
+        names = await self._store.tag_names(account_id)
+        if not names:
+            return items
+        return mark_new_cards(items, await self._store.seen_tags(account_id), names)
 
     async def charger_states(self, account_id: int, link_seq: int) -> dict[str, ChargerState]:
         """An account's chargers as last polled: the one reading every reader shares.

@@ -35,6 +35,7 @@ from bot.core.money import CreditPrice, MoneyMark
 from bot.core.outgoing import Outgoing
 from bot.core.policy import ChatSettings
 from bot.core.state import ChargerState, PendingEnd
+from bot.core.tags import tag_key
 
 ChatKind = Literal["private", "group", "supergroup", "channel"]
 AccountStatus = Literal["active", "token_rejected"]
@@ -202,6 +203,22 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
     );
     CREATE INDEX invites_by_expiry ON invites (expires_at);
     """,
+    # 12: the charge cards each account has been seen charging with (bot.core.tags), kept
+    # when old events are pruned, so a card is "new" only once; filled in from the events
+    """
+    CREATE TABLE seen_tags (
+        account_id    INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        tag           TEXT    NOT NULL,            -- as bot.core.tags.tag_key has it
+        first_seen_at TEXT    NOT NULL,
+        PRIMARY KEY (account_id, tag)
+    );
+    INSERT OR IGNORE INTO seen_tags (account_id, tag, first_seen_at)
+        SELECT account_id, upper(trim(json_extract(payload, '$.id_tag'))), min(created_at)
+        FROM events
+        WHERE kind IN ('session_started', 'session_finished')
+          AND trim(coalesce(json_extract(payload, '$.id_tag'), '')) != ''
+        GROUP BY 1, 2;
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
@@ -346,6 +363,8 @@ class LiveCard:
     pinned: bool = False
     #: The chat's price per kWh in euros; None: it set none.
     tariff: float | None = None
+    #: What kind of chat it is in (a private chat is the account owner's).
+    kind: ChatKind = "group"
 
 
 @dataclass(frozen=True)
@@ -990,6 +1009,13 @@ class Store:
                 continue
             created += 1
             event_id = cursor.lastrowid
+            tag = getattr(event, "id_tag", None)
+            if tag and tag.strip():
+                await db.execute(
+                    """INSERT INTO seen_tags (account_id, tag, first_seen_at) VALUES (?, ?, ?)
+                       ON CONFLICT DO NOTHING""",
+                    (account_id, tag_key(tag), _ts(now)),
+                )
             if item.awaits_credits:
                 await db.execute(
                     """INSERT INTO awaited_credits (event_id, account_id, checked_at)
@@ -1199,6 +1225,11 @@ class Store:
             )
             return cursor.rowcount > 0
 
+    async def seen_tags(self, account_id: int) -> set[str]:
+        """The charge cards an account has been seen charging with (as `tag_key` has them)."""
+        rows = await self._fetchall("SELECT tag FROM seen_tags WHERE account_id = ?", (account_id,))
+        return {row["tag"] for row in rows}
+
     async def tag_names(self, account_id: int) -> dict[str, str]:
         """An account's tag names by tag."""
         rows = await self._fetchall(
@@ -1280,7 +1311,7 @@ class Store:
             """SELECT outbox.id, outbox.chat_id, outbox.message_id, outbox.pinned,
                       events.account_id,
                       accounts.link_seq, events.payload, chats.language, chats.tariff,
-                      chat_settings.data AS settings,
+                      chats.kind, chat_settings.data AS settings,
                       (SELECT payload FROM events AS fin
                         WHERE fin.account_id = events.account_id
                           AND fin.session_id = events.session_id
@@ -1317,6 +1348,7 @@ class Store:
                     chat_edited_at=_dt(row["chat_edited_at"]),
                     pinned=bool(row["pinned"]),
                     tariff=row["tariff"],
+                    kind=row["kind"],
                 )
             )
         return cards

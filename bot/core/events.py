@@ -51,6 +51,9 @@ class SessionStarted(EventBase):
     started_at: datetime
     id_tag: str | None = None
     while_away: bool = False
+    #: Charged with a card the account had never seen and has not named, while it named
+    #: others: the owner is asked to name it (see `bot.core.tags.mark_new_cards`).
+    new_card: bool = False
 
 
 class SessionFinished(EventBase):

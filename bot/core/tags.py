@@ -1,10 +1,14 @@
-"""Charge cards (RFID tags) and the names people give them. Pure."""
+"""Charge cards (RFID tags), the names people give them, and which card is new. Pure."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import replace
 from typing import Final
+
+from bot.core.events import SessionStarted
+from bot.core.outgoing import Outgoing
 
 #: Longest name a tag may get (it shows in one line of a notification).
 MAX_TAG_NAME: Final = 32
@@ -30,3 +34,28 @@ def clean_name(raw: str) -> str | None:
     if not name or len(name) > MAX_TAG_NAME:
         return None
     return name
+
+
+def mark_new_cards(
+    items: Iterable[Outgoing], seen: Collection[str], names: Mapping[str, str]
+) -> list[Outgoing]:
+    """The items, each start on a card the account never saw (`seen`, as `tag_key` has them)
+    and has not named marked `new_card`: but only when the account named at least one card,
+    so a family that does not use names is not nagged. A card is new once: a second start on
+    it in the same batch is not."""
+    items = list(items)
+    if not names:
+        return items
+    known = set(seen)
+    marked = []
+    for item in items:
+        tag = getattr(item.event, "id_tag", None)
+        key = tag_key(tag) if tag else None
+        event = item.event
+        if isinstance(event, SessionStarted) and key and key not in known | names.keys():
+            marked.append(replace(item, event=event.model_copy(update={"new_card": True})))
+        else:
+            marked.append(item)
+        if key:
+            known.add(key)
+    return marked

@@ -24,6 +24,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "🔌 <b>{charger}</b>: laden gestart om {time}{tag}",
     },
     "tag": {"en": " (tag {tag})", "nl": " (pas {tag})"},
+    "new_card": {
+        "en": "\n💳 A card you have not named yet. Name it: <code>/tag {tag} …</code>",
+        "nl": "\n💳 Een pas die je nog geen naam gaf. Geef hem er een: <code>/tag {tag} …</code>",
+    },
     "started_by": {
         "en": "🔌 {who} started charging at <b>{charger}</b> · {time}",
         "nl": "🔌 {who} is begonnen met laden bij <b>{charger}</b> · {time}",

@@ -27,7 +27,7 @@ from bot.core.events import (
 )
 from bot.core.money import CreditPrice, credits_value
 from bot.core.state import MIN_POWER_WINDOW, ChargerState, estimate_power_kw, plausible_power
-from bot.core.tags import tag_name
+from bot.core.tags import tag_key, tag_name
 from bot.core.tariff import cost
 from bot.core.text.catalog import euros, per_kwh, plural, t, tag_note, who_note
 from bot.core.text.format import (
@@ -50,6 +50,7 @@ def render_event(
     *,
     price: CreditPrice | None = None,
     tariff: float | None = None,
+    owner: bool = False,
 ) -> Html:
     """The message that announces `event` in a chat that speaks `lang`.
 
@@ -58,7 +59,8 @@ def render_event(
     about it (the live card and the late-credits edit too). `price` is the account's price per
     ERE credit (`Store.credit_price`): credits then show their estimated value beside them.
     `tariff` is this chat's price per kWh: with one, a finished session says what it cost here
-    (the late-credits edit too).
+    (the late-credits edit too). `owner`: the chat is the account owner's, who is asked to
+    name a new card (`SessionStarted.new_card`); groups are not.
     """
     match event:
         case SessionStarted():
@@ -71,6 +73,7 @@ def render_event(
                 time=fmt_time(event.started_at, lang, tz, now),
                 tag=tag_note(event.id_tag, lang),
             )
+            text += new_card_note(event, who, owner=owner, lang=lang)
         case SessionFinished():
             span = event.ended_at - event.started_at
             hours = span.total_seconds() / 3600
@@ -144,6 +147,7 @@ def live_card(
     now: datetime,
     price: CreditPrice | None = None,
     tariff: float | None = None,
+    owner: bool = False,
 ) -> Html:
     """The "started" message redrawn: kWh, power and time while running; end figures at last.
 
@@ -183,7 +187,14 @@ def live_card(
             duration=fmt_duration(state.observed_at - session.started_at, lang),
             updated=fmt_time(state.observed_at, lang, tz, now),
         )
-    return text
+    return text + new_card_note(started, who, owner=owner, lang=lang)
+
+
+def new_card_note(started: SessionStarted, who: str | None, *, owner: bool, lang: Language) -> Html:
+    """To the owner, under a start on a new card nobody named yet: the command that names it."""
+    if not owner or not started.new_card or who or not started.id_tag:
+        return Html()
+    return t(lang, "new_card", tag=tag_key(started.id_tag))
 
 
 def credits_line(credits: float | None, price: CreditPrice | None, lang: Language) -> Html:
