@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.export import SessionView, parse_period
+from bot.core.money import CreditPrice
 from bot.core.statement import (
-    CreditPrice,
     StatementData,
     render_statement,
     statement_data,
@@ -26,7 +26,7 @@ from tests.pdf_text import pdf_pages, pdf_text
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 MADE = datetime(2026, 12, 3, 9, 30, tzinfo=UTC)
 NOVEMBER = parse_period("2026-11", MADE, AMSTERDAM)
-PRICE = CreditPrice(0.25, "Joulo's indicative price for this account", MADE - timedelta(days=2))
+PRICE = CreditPrice(0.25, "account", MADE - timedelta(days=2), net_of_fee=True)
 
 
 def _view(
@@ -133,8 +133,9 @@ def test_the_dutch_page_writes_dutch_numbers_dates_and_words() -> None:
         ("Kosten tegen € 0,30 per kWh", "€ 383,48"),
     )
     assert page.notes == (
-        "Schatting tegen € 0,25 per credit: Joulo's indicative price for this account, "
-        "stand van 1 december 2026. Alleen wat Joulo uitbetaalt is definitief.",
+        "Schatting tegen € 0,25 per credit: indicatieve prijs van Joulo voor dit account, na de "
+        "vergoeding van Joulo, stand van 1 december 2026. Alleen wat Joulo uitbetaalt is "
+        "definitief.",
         "—: Joulo had de ERE-credits van deze sessie nog niet berekend.",
     )
     assert page.made.startswith("Gemaakt op 3 december 2026 om 10:30 (Europe/Amsterdam)")
@@ -167,6 +168,20 @@ def test_a_session_without_counts_for_ere_is_eligible_when_it_earned_credits() -
     page = render_statement(data, "en", AMSTERDAM)
     assert [row[5] for row in page.rows] == ["yes", "?"]
     assert data.ere_kwh == 10.0
+
+
+def test_the_feed_price_says_so_and_a_stale_price_gives_no_value() -> None:
+    feed = CreditPrice(0.3123, "feed", MADE - timedelta(days=3), net_of_fee=False)
+    page = render_statement(_data(price=feed), "en", AMSTERDAM)
+    assert page.totals[-1] == ("Value of the ERE credits (estimate)", "≈ €3.25")
+    assert page.notes[0] == (
+        "Estimate at €0.3123 per credit: Joulo's public ERE price of the week, before Joulo's "
+        "fee, as of 30 November 2026. Only what Joulo pays out is final."
+    )
+    stale = CreditPrice(0.3, "account", MADE - timedelta(days=15))
+    data = _data(price=stale)
+    assert (data.price, data.value) == (None, None)
+    assert not any("€" in value for _, value in render_statement(data, "en", AMSTERDAM).totals)
 
 
 def test_the_running_month_says_it_is_not_over() -> None:

@@ -23,6 +23,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Final
 
 from bot.core.export import Period, SessionView
+from bot.core.money import MAX_PRICE_AGE, CreditPrice
 from bot.core.text.catalog import plain
 from bot.core.text.format import (
     Language,
@@ -32,16 +33,6 @@ from bot.core.text.format import (
 )
 
 _SLUG_DROP: Final = re.compile(r"[^a-z0-9]+")
-
-
-@dataclass(frozen=True)
-class CreditPrice:
-    """What one ERE credit is worth, in euros, according to `source`, as of `as_of`."""
-
-    eur_per_credit: float
-    #: Where the price comes from, in the reader's words ("Joulo's indicative price …").
-    source: str
-    as_of: datetime
 
 
 @dataclass(frozen=True)
@@ -82,7 +73,7 @@ class StatementData:
     @property
     def value(self) -> float | None:
         """The credits' estimated value; None without a known price."""
-        return None if self.price is None else _cents(self.credits, self.price.eur_per_credit)
+        return None if self.price is None else _cents(self.credits, self.price.eur)
 
     @property
     def chargers(self) -> tuple[str, ...]:
@@ -125,7 +116,10 @@ def statement_data(
     tariff: float | None = None,
     price: CreditPrice | None = None,
 ) -> StatementData | None:
-    """The statement of `period` from `views`: finished sessions started in it; None if none."""
+    """The statement of `period` from `views`: finished sessions started in it; None if none.
+
+    A price older than `MAX_PRICE_AGE` is no price: the credits then get no value.
+    """
     kept = sorted(
         (
             view
@@ -137,6 +131,8 @@ def statement_data(
     )
     if not kept:
         return None
+    if price is not None and made_at - price.as_of > MAX_PRICE_AGE:
+        price = None
     return StatementData(holder, period, tuple(kept), made_at, tariff, price)
 
 
@@ -172,6 +168,14 @@ def price_text(eur_per_credit: float, lang: Language) -> str:
     """A price per credit: cents when that is exact, else to a hundredth of a cent."""
     exact = round(eur_per_credit, 2) == round(eur_per_credit, 6)
     return _eur(eur_per_credit, lang, 2 if exact else 4)
+
+
+def _source(price: CreditPrice, lang: Language) -> str:
+    """Where a price per credit comes from, and whether Joulo's fee is off it."""
+    if price.source == "feed":
+        return plain(lang, "statement_source_feed")
+    net = "net" if price.net_of_fee else "gross"
+    return plain(lang, f"statement_source_account_{net}")
 
 
 def _date(moment: datetime, lang: Language) -> str:
@@ -240,8 +244,8 @@ def render_statement(data: StatementData, lang: Language, tz: tzinfo) -> Stateme
             plain(
                 lang,
                 "statement_value_note",
-                price=price_text(data.price.eur_per_credit, lang),
-                source=data.price.source,
+                price=price_text(data.price.eur, lang),
+                source=_source(data.price, lang),
                 date=_long_date(data.price.as_of.astimezone(tz), lang),
             )
         )

@@ -579,6 +579,18 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "Schatting tegen {price} per credit: {source}, stand van {date}. Alleen wat "
         "Joulo uitbetaalt is definitief.",
     },
+    "statement_source_account_net": {
+        "en": "Joulo's indicative price for this account, after Joulo's fee",
+        "nl": "indicatieve prijs van Joulo voor dit account, na de vergoeding van Joulo",
+    },
+    "statement_source_account_gross": {
+        "en": "Joulo's indicative price for this account, before Joulo's fee",
+        "nl": "indicatieve prijs van Joulo voor dit account, vóór de vergoeding van Joulo",
+    },
+    "statement_source_feed": {
+        "en": "Joulo's public ERE price of the week, before Joulo's fee",
+        "nl": "openbare ERE-prijs van Joulo van die week, vóór de vergoeding van Joulo",
+    },
     "statement_cost": {"en": "Cost at {tariff} per kWh", "nl": "Kosten tegen {tariff} per kWh"},
     "statement_credits_pending": {
         "en": "—: Joulo had not yet computed this session's ERE credits.",
