@@ -134,6 +134,8 @@ class Terminal:
             labels = "  ".join(f"[{button.text}]" for row in reply.buttons for button in row)
             text += "\n" + labels
         self.show(chat, text)
+        for following in reply.more:
+            self.show_reply(chat, following, lang)
 
     async def send(
         self, chat_id: int, text: str, *, silent: bool = False, thread: int | None = None

@@ -248,12 +248,13 @@ async def test_every_command_obeys_where_it_may_be_used_and_whether_it_takes_arg
 def test_the_menus_list_each_command_where_it_can_be_used() -> None:
     chat = ("settings", "mute", "unmute", "quiet", "live", "pin", "language", "tariff")
     assert menu("private") == (
-        *("start", "link", "unlink", "invite", "status", "stats", "sessions", "export", "tag"),
+        *("start", "link", "unlink", "invite", "status", "stats", "sessions", "export"),
+        *("statement", "tag"),
         *chat,
         "help",
     )
     assert menu("group") == (
-        *("subscribe", "unsubscribe", "status", "stats", "sessions", "export"),
+        *("subscribe", "unsubscribe", "status", "stats", "sessions", "export", "statement"),
         *chat,
         "help",
     )

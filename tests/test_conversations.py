@@ -39,7 +39,8 @@ async def test_the_command_menu_is_registered_in_english_and_dutch(world: World)
     private_nl = [c["command"] for c in menus[("all_private_chats", "nl")]]
     group_en = {c["command"]: c["description"] for c in menus[("all_group_chats", "en")]}
     assert private_nl == [
-        "start", "link", "unlink", "invite", "status", "stats", "sessions", "export", "tag",
+        "start", "link", "unlink", "invite", "status", "stats", "sessions", "export",
+        "statement", "tag",
         "settings", "mute", "unmute", "quiet", "live", "pin", "language", "tariff", "help",
     ]  # fmt: skip
     assert group_en["subscribe"] == "Send notifications to this group"

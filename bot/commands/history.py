@@ -1,7 +1,10 @@
-"""Past sessions: `/sessions` a page at a time, `/export` as CSV, and `/tag` names for cards."""
+"""Past sessions: `/sessions` a page at a time, `/export` as CSV, `/statement` as a PDF per
+account, and `/tag` names for cards."""
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
@@ -16,10 +19,12 @@ from bot.commands.asked import (
     visible_accounts,
 )
 from bot.core import buttons
-from bot.core.export import SessionView, parse_period, sessions_csv
+from bot.core.export import Period, SessionView, parse_period, sessions_csv
 from bot.core.money import CreditPrice
 from bot.core.reply import Attachment, Button, Reply
 from bot.core.state import ChargerState
+from bot.core.statement import render_statement, statement_data, statement_filename
+from bot.core.statement_pdf import draw_statement
 from bot.core.tags import MAX_TAG_NAME, TAG_ID, clean_name, tag_key, tag_name
 from bot.core.text import replies
 from bot.core.text.catalog import t
@@ -47,12 +52,14 @@ class History:
         self._store = deps.store
 
     async def answer(self, asked: Asked) -> Reply:
-        """`/sessions [charger]`, `/export [period]` or `/tag [card [name]]`."""
+        """`/sessions`, `/export`, `/statement` or `/tag`, with their arguments."""
         match asked.command:
             case "sessions":
                 return await self.sessions(asked.person, asked.place, " ".join(asked.args))
             case "export":
                 return await self.export(asked.person, asked.place, " ".join(asked.args))
+            case "statement":
+                return await self.statement(asked.person, asked.place, " ".join(asked.args))
             case "tag":
                 return await self.tag(asked.person, asked.args)
         raise unknown_command(asked.command)
@@ -177,17 +184,7 @@ class History:
         lookups: dict[int, _Lookup] = {}
         try:
             for account in [] if period.before_joulo else accounts:
-                found = await self._accounts.sessions(
-                    account,
-                    since=period.start,
-                    until=period.end - timedelta(seconds=1),
-                    max_pages=EXPORT_MAX_PAGES,
-                )
-                for session in found:
-                    # Only finished sessions are rows (and counted), as in /stats.
-                    finished = session.ended_at is not None
-                    if finished and period.start <= session.started_at < period.end:
-                        rows.append(await self._view(session, account, lookups))
+                rows.extend(await self._finished_in(period, account, lookups))
         except AccountUnreadable as err:
             return err.reply(lang)
         label = period_name(period.label, lang)
@@ -196,6 +193,78 @@ class History:
         content = sessions_csv(rows, lang, self._deps.tz)
         caption = replies.render_export_caption(rows, period.label, lang)
         return Reply(caption, attachment=Attachment("document", period.filename, content))
+
+    async def _finished_in(
+        self, period: Period, account: Account, lookups: dict[int, _Lookup]
+    ) -> list[SessionView]:
+        """An account's finished sessions started in `period` (only those are counted, as in
+        /stats)."""
+        found = await self._accounts.sessions(
+            account,
+            since=period.start,
+            until=period.end - timedelta(seconds=1),
+            max_pages=EXPORT_MAX_PAGES,
+        )
+        return [
+            await self._view(session, account, lookups)
+            for session in found
+            if session.ended_at is not None and period.start <= session.started_at < period.end
+        ]
+
+    # --- /statement -------------------------------------------------------------------------
+
+    async def statement(self, person: Person, place: Place, argument: str = "") -> Reply:
+        """A PDF per account of a month's finished sessions for an employer (default: last month).
+
+        One PDF per account, not one per chat: each driver hands their own to their employer,
+        who should see that driver's charging and totals and nobody else's. Months are read as
+        /export reads them; a month in which an account has no finished session gets no PDF but
+        a line saying so.
+        """
+        lang = person.language
+        accounts = await visible_accounts(self._store, person, place)
+        if not accounts:
+            return nothing_to_show(place, lang)
+        now, tz = self._deps.clock.now(), self._deps.tz
+        period = parse_period(argument, now, tz)
+        if period is None or len(period.label) != len("YYYY-MM"):
+            return Reply(t(lang, "statement_usage"))
+        prices = await self._store.credit_prices(account.id for account in accounts)
+        documents: list[Reply] = []
+        without: list[str] = []
+        lookups: dict[int, _Lookup] = {}
+        try:
+            for account in accounts:
+                views = (
+                    [] if period.before_joulo else await self._finished_in(period, account, lookups)
+                )
+                data = statement_data(
+                    account.owner_name,
+                    period,
+                    views,
+                    made_at=now,
+                    price=prices.get(account.id),
+                )
+                if data is None:
+                    without.append(account.owner_name)
+                    continue
+                page = render_statement(data, lang, tz)
+                # In a worker thread, so the bot stays responsive while the PDF is laid out.
+                pdf = await asyncio.to_thread(draw_statement, page, now)
+                documents.append(
+                    Reply(
+                        replies.render_statement_caption(data, lang),
+                        attachment=Attachment("document", statement_filename(data), pdf),
+                    )
+                )
+        except AccountUnreadable as err:
+            return err.reply(lang)
+        if without:
+            names = ", ".join(without)
+            month = period_name(period.label, lang)
+            documents.append(Reply(t(lang, "statement_empty", names=names, month=month)))
+        first, *more = documents
+        return replace(first, more=tuple(more))
 
     # --- /tag -------------------------------------------------------------------------------
 

@@ -47,6 +47,7 @@ COMMANDS: Final[dict[str, Command]] = {
         Command("stats", "anywhere", False, "status", _BOTH),
         Command("sessions", "anywhere", True, "history", _BOTH),
         Command("export", "anywhere", True, "history", _BOTH),
+        Command("statement", "anywhere", True, "history", _BOTH),
         Command("tag", "private", True, "history", _PRIVATE),
         Command("settings", "anywhere", False, "settings", _BOTH),
         Command("mute", "anywhere", True, "settings", _BOTH),

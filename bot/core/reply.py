@@ -49,3 +49,6 @@ class Reply:
     attachment: Attachment | None = None
     #: For a pressed button: a short note shown to whoever pressed it (plain text).
     notice: str | None = None
+    #: Replies sent right after this one, in order (a statement per account). Not for buttons:
+    #: a pressed button edits one message.
+    more: tuple[Reply, ...] = ()

@@ -93,23 +93,33 @@ def _markup(reply: Reply) -> InlineKeyboardMarkup | None:
 async def send_reply(
     context: Context, chat_id: int, reply: Reply, thread: int | None = None
 ) -> Message:
-    """Send a reply as a message, or as a photo or document with the text as its caption.
+    """Send a reply as a message, or as a photo or document with the text as its caption; then
+    the replies in its `more`, in order. Returns the first message.
 
     `thread`: the forum topic the question came from, where the answer goes too; if Telegram
     refuses that topic (closed meanwhile, or an admin wrote in a closed one), to General.
     """
+    first = await _send_in_topic(context, chat_id, reply, thread)
+    for following in reply.more:
+        await send_reply(context, chat_id, following, thread)
+    return first
+
+
+async def _send_in_topic(
+    context: Context, chat_id: int, reply: Reply, thread: int | None
+) -> Message:
     try:
-        return await _send_reply(context, chat_id, reply, thread)
+        return await _send_one(context, chat_id, reply, thread)
     except BadRequest as err:
         if thread is None or not topic_refused(err):
             raise
         log.info(
             "chat %s: topic %s refused a reply (%s); answering in General", chat_id, thread, err
         )
-        return await _send_reply(context, chat_id, reply, None)
+        return await _send_one(context, chat_id, reply, None)
 
 
-async def _send_reply(context: Context, chat_id: int, reply: Reply, thread: int | None) -> Message:
+async def _send_one(context: Context, chat_id: int, reply: Reply, thread: int | None) -> Message:
     markup = _markup(reply)
     attachment = reply.attachment
     if attachment is None:

@@ -133,6 +133,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/sessions [charger] — the last charging sessions, page by page\n"
         "/export [YYYY | YYYY-MM] — a CSV file of a month's or year's sessions "
         "(default: last month)\n"
+        "/statement [YYYY-MM] — a PDF of a month's charging to hand to your employer "
+        "(default: last month)\n"
         "/help — this list\n\n"
         "<b>What this chat gets</b> (in a group: admins change it)\n"
         "/settings — which notifications, per-charger mute, live card, quiet hours, language\n"
@@ -156,6 +158,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "/stats — een grafiek en de cijfers: kWh, sessies, ERE-credits en euro's\n"
         "/sessions [laadpaal] — de laatste laadsessies, per pagina\n"
         "/export [JJJJ | JJJJ-MM] — een CSV-bestand met de sessies van een maand of jaar "
+        "(standaard: vorige maand)\n"
+        "/statement [JJJJ-MM] — een pdf van een maand laden voor je werkgever "
         "(standaard: vorige maand)\n"
         "/help — dit overzicht\n\n"
         "<b>Wat deze chat krijgt</b> (in een groep: beheerders wijzigen het)\n"
@@ -969,6 +973,10 @@ COMMAND_MENU: Final[dict[str, dict[Language, str]]] = {
     "stats": {"en": "Chart: energy, ERE credits, euros", "nl": "Grafiek: energie, ERE, euro's"},
     "sessions": {"en": "Last charging sessions", "nl": "Laatste laadsessies"},
     "export": {"en": "CSV of a month's sessions", "nl": "CSV met de sessies van een maand"},
+    "statement": {
+        "en": "PDF of a month's charging, for your employer",
+        "nl": "Pdf van een maand laden, voor je werkgever",
+    },
     "tag": {"en": "Name your charge cards", "nl": "Geef je laadpassen een naam"},
     "invite": {
         "en": "A link that adds me to a group",

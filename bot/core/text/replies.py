@@ -20,6 +20,7 @@ from bot.core.export import SessionView
 from bot.core.money import year_money
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
+from bot.core.statement import StatementData
 from bot.core.text.catalog import euros, plain, plural, t, who_note
 from bot.core.text.format import (
     Html,
@@ -404,6 +405,20 @@ def render_export_caption(rows: Sequence[SessionView], label: str, lang: Languag
         period=period_name(label, lang),
         sessions=plural(lang, "sessions", len(rows)),
         kwh=fmt_number(sum(r.session.kwh for r in rows), lang),
+    )
+
+
+def render_statement_caption(data: StatementData, lang: Language) -> Html:
+    """The caption of a statement's PDF: month, holder, sessions, kWh and the cost if known."""
+    cost = data.cost
+    return t(
+        lang,
+        "statement_caption",
+        month=month_name(data.period.label, lang),
+        name=data.holder,
+        sessions=plural(lang, "sessions", len(data.sessions)),
+        kwh=fmt_number(data.kwh, lang, 2),
+        cost=Html() if cost is None else t(lang, "statement_caption_cost", eur=euros(cost, lang)),
     )
 
 
