@@ -8,7 +8,7 @@ with the reason, so the reply can say what was wrong and nothing is saved.
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Final, Literal
 
 #: The highest tariff accepted, in euros per kWh: above it, a typo is far likelier than a price.
@@ -55,8 +55,13 @@ def parse_tariff(text: str) -> float | None:
 
 
 def cost(kwh: float, tariff: float) -> float:
-    """What `kwh` cost at `tariff` euros per kWh, in euros (rounded only when shown)."""
-    return kwh * tariff
+    """What `kwh` cost at `tariff` euros per kWh, in euros, to the cent, halves up (as a bill).
+
+    Computed on the decimals as written: in binary floats 42.25 × 0.30 is 12.67499…, which
+    shows as €12.67 where a bill says €12.68.
+    """
+    exact = Decimal(str(kwh)) * Decimal(str(tariff))
+    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def tariff_decimals(tariff: float) -> int:
