@@ -109,7 +109,7 @@ def test_a_month_without_finished_sessions_has_no_statement() -> None:
 
 
 def test_the_dutch_page_writes_dutch_numbers_dates_and_words() -> None:
-    page = render_statement(_data(tariff=0.3, price=PRICE), "nl", AMSTERDAM)
+    page = render_statement(_data(tariff=0.32, price=PRICE), "nl", AMSTERDAM)
     assert page.title == "Laadoverzicht november 2026"
     assert page.facts == (
         ("Accounthouder", "Anna de Vries"),
@@ -130,7 +130,7 @@ def test_the_dutch_page_writes_dutch_numbers_dates_and_words() -> None:
         ("waarvan MID/ERE-geschikt", "1.265,75 kWh"),
         ("ERE-credits", "10,40"),
         ("Waarde van de ERE-credits (schatting)", "≈ € 2,60"),
-        ("Kosten tegen € 0,30 per kWh", "€ 383,48"),
+        ("Kosten tegen € 0,32 per kWh", "€ 409,04"),
     )
     assert page.notes == (
         "Schatting tegen € 0,25 per credit: indicatieve prijs van Joulo voor dit account, na de "
@@ -139,6 +139,18 @@ def test_the_dutch_page_writes_dutch_numbers_dates_and_words() -> None:
         "—: Joulo had de ERE-credits van deze sessie nog niet berekend.",
     )
     assert page.made.startswith("Gemaakt op 3 december 2026 om 10:30 (Europe/Amsterdam)")
+
+
+def test_the_cost_is_rounded_to_the_cent_as_a_bill_rounds_it() -> None:
+    assert NOVEMBER is not None
+    start = datetime(2026, 11, 5, 18, tzinfo=UTC)
+    data = statement_data("Anna", NOVEMBER, [_view(start, 2, 42.25)], made_at=MADE, tariff=0.3)
+    assert data is not None
+    assert data.cost == 12.68  # 42.25 × 0.30 = 12.675; binary floats would make it 12.67
+    assert render_statement(data, "en", AMSTERDAM).totals[-1] == (
+        "Cost at €0.30 per kWh",
+        "€12.68",
+    )
 
 
 def test_the_english_page_without_tariff_or_price_shows_neither() -> None:
@@ -207,7 +219,7 @@ def test_the_file_is_named_after_the_month_and_the_holder() -> None:
 
 def test_the_dutch_pdf_says_everything_on_one_page() -> None:
     content = draw_statement(
-        render_statement(_data(tariff=0.3, price=PRICE), "nl", AMSTERDAM), MADE
+        render_statement(_data(tariff=0.32, price=PRICE), "nl", AMSTERDAM), MADE
     )
     pages = pdf_pages(content)
     assert len(pages) == 1
@@ -222,7 +234,7 @@ def test_the_dutch_pdf_says_everything_on_one_page() -> None:
         "Geladen energie 1.278,25 kWh",
         "waarvan MID/ERE-geschikt 1.265,75 kWh",
         "Waarde van de ERE-credits (schatting) ≈ € 2,60",
-        "Kosten tegen € 0,30 per kWh € 383,48",
+        "Kosten tegen € 0,32 per kWh € 409,04",
         "Gemaakt op 3 december 2026 om 10:30",
         "api.joulo.nl",
         "Pagina 1 van 1",

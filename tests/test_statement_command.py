@@ -212,3 +212,27 @@ async def test_help_and_the_menus_name_statement_in_both_languages(world: World)
         dutch_menu = {c["command"]: c["description"] for c in menus[(scope, "nl")]}
         assert english_menu["statement"] == "PDF of a month's charging, for your employer"
         assert dutch_menu["statement"] == "Pdf van een maand laden, voor je werkgever"
+
+
+async def test_each_chat_gets_the_cost_at_its_own_tariff(world: World) -> None:
+    await _link(world, ANNA, world.token)
+    _march(world)
+    world.telegram.add_bot_to_group(FAMILY, by=ANNA)
+    await world.messages(FAMILY.id, 1)
+    await _say(world, FAMILY, ANNA, "/subscribe")
+    world.telegram.set_admin(FAMILY, ANNA)
+    assert (await _say(world, ANNA, ANNA, "/tariff 0,25")).plain_text.startswith("💶")
+    assert (await _say(world, FAMILY, ANNA, "/tariff 0.30")).plain_text.startswith("💶")
+
+    private = await _say(world, ANNA, ANNA, "/statement 2026-03")
+    group = await _say(world, FAMILY, ANNA, "/statement 2026-03")
+
+    assert private.plain_text == (
+        "🧾 Charging statement March 2026, Anna: 3 sessions · 42.25 kWh · €10.56"
+    )
+    assert group.plain_text == (
+        "🧾 Charging statement March 2026, Anna: 3 sessions · 42.25 kWh · €12.68"
+    )
+    at_home, in_group = (pdf_text(file.data) for file in _documents(world))
+    assert "Cost at €0.25 per kWh €10.56" in at_home
+    assert "Cost at €0.30 per kWh €12.68" in in_group

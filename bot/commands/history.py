@@ -229,6 +229,8 @@ class History:
         period = parse_period(argument, now, tz)
         if period is None or len(period.label) != len("YYYY-MM"):
             return Reply(t(lang, "statement_usage"))
+        chat = await self._store.chat(place.id)
+        tariff = chat.tariff if chat is not None else None
         prices = await self._store.credit_prices(account.id for account in accounts)
         documents: list[Reply] = []
         without: list[str] = []
@@ -243,6 +245,7 @@ class History:
                     period,
                     views,
                     made_at=now,
+                    tariff=tariff,
                     price=prices.get(account.id),
                 )
                 if data is None:

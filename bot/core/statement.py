@@ -19,17 +19,19 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Final
 
 from bot.core.export import Period, SessionView
-from bot.core.money import MAX_PRICE_AGE, CreditPrice
-from bot.core.text.catalog import plain
+from bot.core.money import MAX_PRICE_AGE, CreditPrice, credits_value
+from bot.core.tariff import cost
+from bot.core.text.catalog import per_kwh, plain
 from bot.core.text.format import (
     Language,
     fmt_number,
     month_abbreviation,
     month_name,
+    plain_text,
 )
 
 _SLUG_DROP: Final = re.compile(r"[^a-z0-9]+")
@@ -68,12 +70,12 @@ class StatementData:
     @property
     def cost(self) -> float | None:
         """Everything charged at the chat's tariff; None without a tariff."""
-        return None if self.tariff is None else _cents(self.kwh, self.tariff)
+        return None if self.tariff is None else cost(self.kwh, self.tariff)
 
     @property
     def value(self) -> float | None:
         """The credits' estimated value; None without a known price."""
-        return None if self.price is None else _cents(self.credits, self.price.eur)
+        return credits_value(self.credits, self.price)
 
     @property
     def chargers(self) -> tuple[str, ...]:
@@ -89,12 +91,6 @@ class StatementData:
 def _exact_sum(values: Iterable[float]) -> Decimal:
     """The sum of figures Joulo gives to two decimals, without float's stray digits."""
     return sum((Decimal(str(value)) for value in values), Decimal(0))
-
-
-def _cents(amount: float, per_unit: float) -> float:
-    """`amount × per_unit` in euros, to the cent, halves up (as a bill rounds them)."""
-    exact = Decimal(str(amount)) * Decimal(str(per_unit))
-    return float(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
 def eligible(view: SessionView) -> bool | None:
@@ -250,7 +246,7 @@ def render_statement(data: StatementData, lang: Language, tz: tzinfo) -> Stateme
             )
         )
     if data.tariff is not None and data.cost is not None:
-        tariff = _eur(data.tariff, lang, 2 if round(data.tariff, 2) == data.tariff else 4)
+        tariff = plain_text(per_kwh(data.tariff, lang))
         totals.append((plain(lang, "statement_cost", tariff=tariff), _eur(data.cost, lang)))
     if any(view.session.ere_credits is None and eligible(view) for view in data.sessions):
         notes.append(plain(lang, "statement_credits_pending"))
