@@ -36,6 +36,8 @@ if TYPE_CHECKING:
 BOT_TOKEN = "123456789:AAF-fake-token-for-benchmarks-xxxxxx"  # noqa: S105  (fake)
 #: Telegram user ids of the benchmark's households (owner of account i: FIRST_OWNER + i).
 FIRST_OWNER = 10_000_000
+#: Households whose chargers are fetched at once while seeding.
+SEED_SLICE = 1000
 
 _responded_at: ContextVar[float] = ContextVar("responded_at")
 
@@ -115,23 +117,26 @@ async def _seed(services: Any, base: str, accounts: int, ticker: _Ticker) -> Non
     from bot.crypto import token_fingerprint
     from bot.joulo.models import parse_chargers
 
-    async with httpx.AsyncClient(timeout=120) as client:
-        everything = (await client.get(f"{base}/_bench/all_chargers")).json()
     now = datetime.now(UTC)
     ticker.at("linking households", accounts)
-    for index in range(accounts):
-        ticker.done = index
-        token = token_of(index)
-        found = parse_chargers(everything[token])
-        linked = await services.store.link_account(
-            owner_id=FIRST_OWNER + index,
-            owner_name=f"Household {index}",
-            language="en",
-            token_enc=services.cipher.encrypt(token),
-            fingerprint=token_fingerprint(token),
-            now=now,
-        )
-        await services.poller.linked(linked.account, found)
+    async with httpx.AsyncClient(timeout=120) as client:
+        for start in range(0, accounts, SEED_SLICE):
+            count = min(SEED_SLICE, accounts - start)
+            params = {"start": str(start), "count": str(count)}
+            bodies = (await client.get(f"{base}/_bench/all_chargers", params=params)).json()
+            for index in range(start, start + count):
+                ticker.done = index
+                token = token_of(index)
+                found = parse_chargers(bodies[token])
+                linked = await services.store.link_account(
+                    owner_id=FIRST_OWNER + index,
+                    owner_name=f"Household {index}",
+                    language="en",
+                    token_enc=services.cipher.encrypt(token),
+                    fingerprint=token_fingerprint(token),
+                    now=now,
+                )
+                await services.poller.linked(linked.account, found)
 
 
 async def _reset(base: str) -> None:

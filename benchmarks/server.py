@@ -11,7 +11,7 @@ Serves on loopback only, until stdin closes or SIGTERM:
   overall limit of 30 messages per second: a bucket of 30 refilled at 30/s, the same as
   python-telegram-bot's limiter, plus one message of slack for the jitter of the round trip
   (a request that waited its turn can still arrive a millisecond early). Beyond it, 429.
-- `/_bench/all_chargers`, `/_bench/stats`, `/_bench/reset`: for the benchmark itself;
+- `/_bench/all_chargers?start=&count=`, `/_bench/stats`, `/_bench/reset`: for the benchmark;
   `/_bench/start_cars` and `/_bench/digest_day` for `--digest-day` (see `benchmarks.digest_day`).
 
 The first line on stdout is `{"port": N}`.
@@ -184,10 +184,17 @@ class World:
             body=answer.content, status=answer.status_code, content_type="application/json"
         )
 
-    async def all_chargers(self, _: web.Request) -> web.Response:
-        """Every account's `/chargers` body at once, for seeding the bot's database."""
+    async def all_chargers(self, request: web.Request) -> web.Response:
+        """Accounts' `/chargers` bodies, for seeding the bot's database: `count` from `start`.
+
+        In slices, so the bot's process never holds 50,000 households' JSON at once (it would
+        count in the bot's peak memory).
+        """
+        start = int(request.query.get("start", "0"))
+        count = int(request.query.get("count", str(len(self.sims))))
+        tokens = [token_of(index) for index in range(start, min(start + count, len(self.sims)))]
         return web.json_response(
-            {token: {"chargers": sim.chargers(token)} for token, sim in self.sims.items()}
+            {token: {"chargers": self.sims[token].chargers(token)} for token in tokens}
         )
 
     # ------------------------------------------------------------------ Telegram
