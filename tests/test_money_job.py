@@ -7,6 +7,8 @@ price wins, else the public feed (off when ERE_PRICE_URL is empty); each account
 most once per MONEY_CHECK_INTERVAL (spread over it), the feed at most once; a garbled or failing
 `/ere-position` leaves the price and the mark as they were, is not retried before the interval
 is over, and is logged once per outage; a 403 `required_scope` means no euros and no message.
+Through the running bot: the "finished" message, the live card's final figures, /sessions and
+the CSV give the credits' value at the stored price; the digest carries this year's euros.
 """
 
 from __future__ import annotations
@@ -357,3 +359,24 @@ async def test_sessions_and_the_csv_give_the_value_at_the_stored_price(world: Wo
     header, row = document.data.decode("utf-8-sig").splitlines()[:2]
     assert header.split(",")[5:7] == ["ERE credits", "Est. ERE value (EUR)"]
     assert row.split(",")[5:7] == ["9.90", "2.95"]
+
+
+async def test_a_live_cards_final_figures_give_the_value_too(world: World) -> None:
+    await world.say(ANNA, ANNA, f"/link {world.token}")
+    await world.say(ANNA, ANNA, "/live on")
+    await world.bot.services.money.run()
+    world.sim.start_session(world.garage, power_kw=11.0)
+    world.clock.advance(60)
+    await world.messages(ANNA.id, 3)
+    card = world.telegram.sent()[-1]
+    world.clock.advance(3600)
+    world.sim.finish_session(world.garage)
+    world.clock.advance(30)
+    await world.messages(ANNA.id, 4)
+    await world.telegram.await_for(
+        lambda api: "charged" in (api.message(ANNA.id, card.message_id) or {}).get("text", "")
+    )
+
+    final = world.telegram.message(ANNA.id, card.message_id)
+    assert final is not None
+    assert final["text"].splitlines()[-1] == "ERE credits: 3.69 · ≈ €1.10"
