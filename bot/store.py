@@ -822,8 +822,10 @@ class Store:
             )
 
     async def unlink_account(self, owner_id: int) -> bool:
-        """Forget a user's account and everything derived from it. False if there was none."""
+        """Forget a user's account and everything derived from it (their invite links too).
+        False if there was none."""
         async with self._transaction() as db:
+            await db.execute("DELETE FROM invites WHERE owner_id = ?", (owner_id,))
             cursor = await db.execute("DELETE FROM accounts WHERE owner_id = ?", (owner_id,))
             return cursor.rowcount > 0
 

@@ -219,3 +219,14 @@ async def test_expired_links_are_forgotten_by_the_daily_prune(world: World) -> N
 def _invites_stored(world: World) -> int:
     with contextlib.closing(sqlite3.connect(world.settings.database_path)) as db:
         return int(db.execute("SELECT count(*) FROM invites").fetchone()[0])
+
+
+async def test_unlinking_forgets_the_invite_links_and_a_link_then_says_so(world: World) -> None:
+    link = await _invite(world)
+    assert _invites_stored(world) == 1
+
+    assert (await _say(world, ANNA, ANNA, "/unlink")).plain_text.startswith("🗑 Done")
+
+    assert _invites_stored(world) == 0
+    answer = await _follow(world, link, FAMILY, ANNA)
+    assert answer.startswith("❌ That invite link is not valid.")
