@@ -219,6 +219,10 @@ _MIGRATIONS: Final[tuple[str, ...]] = (
           AND trim(coalesce(json_extract(payload, '$.id_tag'), '')) != ''
         GROUP BY 1, 2;
     """,
+    # 13: /unlink forgets the person's invite links, found by their owner
+    """
+    CREATE INDEX invites_by_owner ON invites (owner_id);
+    """,
 )
 
 SCHEMA_VERSION: Final = len(_MIGRATIONS)
