@@ -8,6 +8,10 @@ admin sets or clears it; it survives a restart; menus and /help list it.
 
 from __future__ import annotations
 
+import csv
+import io
+from datetime import UTC, datetime, timedelta
+
 import pytest
 
 from bot.app import Services, open_services
@@ -234,3 +238,92 @@ async def test_the_tariff_follows_a_group_that_becomes_a_supergroup(
     await services.store.migrate_chat(group.id, supergroup.id, clock.now())
     assert await _stored(services, supergroup) == 0.30
     assert await services.store.chat(group.id) is None
+
+
+async def _link(services: Services, sim: JouloSimulator, person: Person, *names: str) -> str:
+    token = sim.add_account()
+    for name in names:
+        sim.add_charger(token, name, mid_certified=name != "Shed")
+    assert (await services.answers.link(person, token)).linked
+    return token
+
+
+def _history(sim: JouloSimulator, token: str) -> None:
+    """Two sessions this month (April 2026), one last month, one in January."""
+    garage = next(c["id"] for c in sim.chargers(token) if c.get("nickname") == "Garage")
+    for start, hours, kwh in (
+        (datetime(2026, 4, 2, 18, 0, tzinfo=UTC), 3, 22.4),
+        (datetime(2026, 4, 10, 19, 0, tzinfo=UTC), 2, 12.6),
+        (datetime(2026, 3, 20, 20, 0, tzinfo=UTC), 5, 38.0),
+        (datetime(2026, 1, 5, 20, 0, tzinfo=UTC), 4, 1234.5),
+    ):
+        sim.add_past_session(garage, start, start + timedelta(hours=hours), kwh)
+
+
+async def test_stats_gives_each_period_its_cost_at_the_chats_tariff(
+    services: Services, sim: JouloSimulator
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token)
+    without = plain_text((await services.answers.stats(ANNA, HOME)).text)
+    await _tariff(services, ANNA, HOME, "0,25")
+    await _tariff(services, ANNA, FAMILY, "0,30", admin=True)
+    await services.answers.subscribe(ANNA, FAMILY)
+    private = plain_text((await services.answers.stats(ANNA, HOME)).text)
+    assert private.splitlines()[1:8:2] == [
+        "This month (April 2026): 35.0 kWh · €8.75 · 2 sessions",
+        "Last month (March 2026): 38.0 kWh · €9.50 · 1 session",
+        "This year (2026): 1,307.5 kWh · €326.88 · 4 sessions",
+        "Lifetime: 1,307.5 kWh · €326.88 · 4 sessions",
+    ]
+    assert "€ after kWh: what charging cost at this chat's tariff, €0.25 per kWh." in private
+    assert "€ after kWh" not in without
+    group = plain_text((await services.answers.stats(ANNA_NL, FAMILY)).text)
+    assert "Deze maand (april 2026): 35,0 kWh · € 10,50 · 2 sessies" in group
+
+
+def _csv(reply_content: bytes, lang: str) -> list[list[str]]:
+    text = reply_content.decode("utf-8").removeprefix("\ufeff")
+    return list(csv.reader(io.StringIO(text), delimiter=";" if lang == "nl" else ","))
+
+
+async def test_export_has_a_cost_column_and_total_at_the_chats_tariff(
+    services: Services, sim: JouloSimulator
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token)
+    await _tariff(services, ANNA, HOME, "0,25")
+    await _tariff(services, ANNA, FAMILY, "0,27365", admin=True)
+    await services.answers.subscribe(ANNA, FAMILY)
+
+    private = await services.answers.command("export", Asked(ANNA, HOME, ("2026-04",)))
+    assert plain_text(private.text) == (
+        "📄 Charging sessions, April 2026: 2 sessions · 35.0 kWh · €8.75 at €0.25 per kWh"
+    )
+    assert private.attachment is not None
+    rows = _csv(private.attachment.content, "en")
+    assert rows[0][3:5] == ["kWh", "Cost (EUR at 0.25/kWh)"]
+    assert [row[3:5] for row in rows[1:]] == [["22.40", "5.60"], ["12.60", "3.15"]]
+
+    group = await services.answers.command("export", Asked(ANNA_NL, FAMILY, ("2026",)))
+    assert plain_text(group.text) == (
+        "📄 Laadsessies, 2026: 4 sessies · 1.307,5 kWh · € 357,80 à € 0,27365 per kWh"
+    )
+    assert group.attachment is not None
+    rows = _csv(group.attachment.content, "nl")
+    assert rows[0][3:5] == ["kWh", "Kosten (EUR à 0,27365/kWh)"]
+    costs = [row[4] for row in rows[1:]]
+    assert costs == ["337,82", "10,40", "6,13", "3,45"]
+    # the caption's total is the column's sum, cent for cent
+    assert sum(float(c.replace(",", ".")) for c in costs) == pytest.approx(357.80)
+
+
+async def test_export_without_a_tariff_has_no_cost_column(
+    services: Services, sim: JouloSimulator
+) -> None:
+    token = await _link(services, sim, ANNA, "Garage")
+    _history(sim, token)
+    reply = await services.answers.command("export", Asked(ANNA, HOME, ("2026-04",)))
+    assert plain_text(reply.text) == "📄 Charging sessions, April 2026: 2 sessions · 35.0 kWh"
+    assert reply.attachment is not None
+    assert "Cost" not in _csv(reply.attachment.content, "en")[0][4]

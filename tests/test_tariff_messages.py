@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.core.events import SessionFinished, SessionStarted
+from bot.core.events import MonthlyDigest, MonthTotals, SessionFinished, SessionStarted
 from bot.core.text.notifications import live_card, render_event
 from tests.fake_telegram import SentMessage
 from tests.story import ANNA, FAMILY, World
@@ -127,3 +127,47 @@ def test_the_live_cards_end_figures_give_the_cost() -> None:
     assert "\n💶 Cost: €3.00 (10.00 kWh × €0.30)\n" in card
     plain = live_card(STARTED, None, FINISHED, tag_names={}, lang="en", tz=UTC, now=START)
     assert "💶" not in plain
+
+
+def _digest(**extra: object) -> MonthlyDigest:
+    values: dict[str, object] = {
+        "month": "2026-03",
+        "previous_month": "2026-02",
+        "kwh": 150.0,
+        "sessions": 6,
+        "credits": 49.5,
+        "previous_kwh": 100.0,
+        "previous_sessions": 4,
+        "previous_credits": 33.0,
+        "owner": "Anna",
+    }
+    return MonthlyDigest.model_validate(values | extra)
+
+
+MONTHS = (
+    MonthTotals(month="2025-12", kwh=500.0, credits=165.0),  # last year: not in 2026's cost
+    MonthTotals(month="2026-01", kwh=120.0, credits=39.6),
+    MonthTotals(month="2026-02", kwh=100.0, credits=33.0),
+    MonthTotals(month="2026-03", kwh=150.0, credits=49.5, kwh_all=164.6),
+)
+
+
+def test_the_digest_gives_the_months_and_the_years_cost_at_the_chats_tariff() -> None:
+    now = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)
+    text = render_event(_digest(months=MONTHS), "en", UTC, now, {}, tariff=0.25)
+    # all charging is paid for: March's 164.6 kWh (ERE part 150.0), and 120 + 100 + 164.6 in 2026
+    assert text.splitlines()[-2] == (
+        "💶 Charging cost €41.15 (164.6 kWh × €0.25) · €96.15 in 2026 so far"
+    )
+    assert text.splitlines()[-1] == "📊 /stats draws the chart"
+    dutch = render_event(_digest(months=MONTHS), "nl", UTC, now, {}, tariff=0.30)
+    assert dutch.splitlines()[-2] == (
+        "💶 Laadkosten € 49,38 (164,6 kWh × € 0,30) · € 115,38 in 2026 tot nu"
+    )
+    assert "💶" not in render_event(_digest(months=MONTHS), "en", UTC, now, {})
+
+
+def test_an_older_digest_without_its_months_gives_the_months_cost_alone() -> None:
+    now = datetime(2026, 4, 1, 7, 0, tzinfo=UTC)
+    text = render_event(_digest(), "en", UTC, now, {}, tariff=0.25)
+    assert text.splitlines()[-2] == "💶 Charging cost €37.50 (150.0 kWh × €0.25)"

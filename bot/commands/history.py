@@ -190,8 +190,10 @@ class History:
         label = period_name(period.label, lang)
         if not rows:
             return Reply(t(lang, "export_empty", period=label))
-        content = sessions_csv(rows, lang, self._deps.tz)
-        caption = replies.render_export_caption(rows, period.label, lang)
+        chat = await self._store.chat(place.id)
+        tariff = chat.tariff if chat is not None else None
+        content = sessions_csv(rows, lang, self._deps.tz, tariff)
+        caption = replies.render_export_caption(rows, period.label, lang, tariff)
         return Reply(caption, attachment=Attachment("document", period.filename, content))
 
     async def _finished_in(

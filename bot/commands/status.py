@@ -95,7 +95,9 @@ class Status:
             return nothing_to_show(place, lang)
         now, tz = self._deps.clock.now(), self._deps.tz
         figures = [await self._account_stats(account) for account in accounts]
-        text = replies.render_stats(figures, lang, now, tz)
+        chat = await self._store.chat(place.id)
+        tariff = chat.tariff if chat is not None else None
+        text = replies.render_stats(figures, lang, now, tz, tariff)
         if all(f.energy is None for f in figures) or not fits_caption(text):
             return Reply(text)
         bars = replies.chart_bars(figures, period, lang, now, tz)

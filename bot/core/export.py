@@ -16,6 +16,7 @@ from datetime import UTC, datetime, tzinfo
 from typing import Final
 
 from bot.core.money import CreditPrice, credits_value
+from bot.core.tariff import cost, tariff_decimals
 from bot.core.text.catalog import plain
 from bot.core.text.format import Language
 from bot.joulo.models import Session
@@ -24,6 +25,8 @@ _MONTH_ARG: Final = re.compile(r"(\d{4})-(\d{1,2})")
 _YEAR_ARG: Final = re.compile(r"\d{4}")
 _FORMULA_START: Final = ("=", "+", "-", "@", "\t", "\r")
 BOM: Final = "\ufeff"
+#: Where the cost column goes, with a tariff: right after kWh.
+_COST_COLUMN: Final = 4
 #: No Joulo session started before this: an earlier period is empty without asking Joulo.
 NO_SESSIONS_BEFORE: Final = datetime(2000, 1, 1, tzinfo=UTC)
 
@@ -98,28 +101,39 @@ def _number(value: float, lang: Language, decimals: int) -> str:
     return text.replace(".", ",") if lang == "nl" else text
 
 
-def sessions_csv(rows: Sequence[SessionView], lang: Language, tz: tzinfo) -> bytes:
-    """The CSV file (bytes, UTF-8 with BOM) of `rows`, oldest first, in the chat's conventions."""
+def sessions_csv(
+    rows: Sequence[SessionView], lang: Language, tz: tzinfo, tariff: float | None = None
+) -> bytes:
+    """The CSV file (bytes, UTF-8 with BOM) of `rows`, oldest first, in the chat's conventions.
+
+    With the chat's `tariff`, a column after kWh gives each session's cost at it (its header
+    names the tariff, so the file explains itself on an employer's desk).
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";" if lang == "nl" else ",", lineterminator="\r\n")
-    writer.writerow(plain(lang, "csv_columns").split("|"))
+    header = plain(lang, "csv_columns").split("|")
+    if tariff is not None:
+        price = _number(tariff, lang, tariff_decimals(tariff))
+        header.insert(_COST_COLUMN, plain(lang, "csv_cost", price=price))
+    writer.writerow(header)
     for row in sorted(rows, key=lambda r: (r.session.started_at, r.session.id)):
         session = row.session
         end = session.ended_at
         minutes = round((end - session.started_at).total_seconds() / 60) if end else None
         counts = session.counts_for_ere
-        writer.writerow(
-            [
-                session.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                end.astimezone(tz).strftime("%Y-%m-%d %H:%M") if end else "",
-                _cell(row.charger),
-                _number(session.kwh, lang, 2),
-                str(minutes) if minutes is not None else "",
-                _number(session.ere_credits, lang, 2) if session.ere_credits is not None else "",
-                _number(row.credits_eur, lang, 2) if row.credits_eur is not None else "",
-                "" if counts is None else plain(lang, "csv_yes" if counts else "csv_no"),
-                _cell(session.id_tag or ""),
-                _cell(row.tag_name or ""),
-            ]
-        )
+        cells = [
+            session.started_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+            end.astimezone(tz).strftime("%Y-%m-%d %H:%M") if end else "",
+            _cell(row.charger),
+            _number(session.kwh, lang, 2),
+            str(minutes) if minutes is not None else "",
+            _number(session.ere_credits, lang, 2) if session.ere_credits is not None else "",
+            _number(row.credits_eur, lang, 2) if row.credits_eur is not None else "",
+            "" if counts is None else plain(lang, "csv_yes" if counts else "csv_no"),
+            _cell(session.id_tag or ""),
+            _cell(row.tag_name or ""),
+        ]
+        if tariff is not None:
+            cells.insert(_COST_COLUMN, _number(cost(session.kwh, tariff), lang, 2))
+        writer.writerow(cells)
     return (BOM + buffer.getvalue()).encode("utf-8")

@@ -422,12 +422,18 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "stats_title": {"en": "📊 <b>Charging</b>", "nl": "📊 <b>Laden</b>"},
     "stats_row": {"en": "<b>{label}</b>: {body}", "nl": "<b>{label}</b>: {body}"},
     "stats_body": {
-        "en": "{kwh} kWh · {sessions} · {credits} ERE credits",
-        "nl": "{kwh} kWh · {sessions} · {credits} ERE-credits",
+        "en": "{kwh} kWh{cost} · {sessions} · {credits} ERE credits",
+        "nl": "{kwh} kWh{cost} · {sessions} · {credits} ERE-credits",
     },
     "stats_body_all": {
-        "en": "{kwh} kWh · {sessions}\n   ERE: {ere_kwh} kWh · {credits} credits",
-        "nl": "{kwh} kWh · {sessions}\n   ERE: {ere_kwh} kWh · {credits} credits",
+        "en": "{kwh} kWh{cost} · {sessions}\n   ERE: {ere_kwh} kWh · {credits} credits",
+        "nl": "{kwh} kWh{cost} · {sessions}\n   ERE: {ere_kwh} kWh · {credits} credits",
+    },
+    "stats_cost": {"en": " · {cost}", "nl": " · {cost}"},
+    "stats_note_tariff": {
+        "en": "<i>€ after kWh: what charging cost at this chat's tariff, {price} per kWh.</i>",
+        "nl": "<i>€ na kWh: wat het laden kostte tegen het tarief van deze chat, {price} per kWh."
+        "</i>",
     },
     "this_month": {"en": "This month ({month})", "nl": "Deze maand ({month})"},
     "last_month": {"en": "Last month ({month})", "nl": "Vorige maand ({month})"},
@@ -517,9 +523,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     },
     # --- /export ---
     "export_caption": {
-        "en": "📄 Charging sessions, {period}: {sessions} · {kwh} kWh",
-        "nl": "📄 Laadsessies, {period}: {sessions} · {kwh} kWh",
+        "en": "📄 Charging sessions, {period}: {sessions} · {kwh} kWh{cost}",
+        "nl": "📄 Laadsessies, {period}: {sessions} · {kwh} kWh{cost}",
     },
+    "export_cost": {"en": " · {cost} at {price} per kWh", "nl": " · {cost} à {price} per kWh"},
     "export_empty": {
         "en": "📄 No charging sessions in {period}, so there is no file to send.",
         "nl": "📄 Geen laadsessies in {period}, dus er is geen bestand om te sturen.",
@@ -530,6 +537,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "nl": "Gebruik /export (vorige maand), /export 2026-10 (een maand) of /export 2026 "
         "(een jaar); geen periode die nog moet beginnen.",
     },
+    "csv_cost": {"en": "Cost (EUR at {price}/kWh)", "nl": "Kosten (EUR à {price}/kWh)"},
     "csv_columns": {
         "en": "Start|End|Charger|kWh|Duration (min)|ERE credits|Est. ERE value (EUR)|"
         "Counts for ERE|Tag|Tag name",
@@ -869,16 +877,21 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE credits{credits_change}{value}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
-        "{previous_credits} ERE credits</i>{money}\n"
+        "{previous_credits} ERE credits</i>{money}{cost}\n"
         "📊 /stats draws the chart",
         "nl": "📅 <b>{month}</b> in het kort{who}\n"
         "{kwh} kWh{kwh_change} · {sessions}{sessions_change} · "
         "{credits} ERE-credits{credits_change}{value}\n"
         "<i>{previous}: {previous_kwh} kWh · {previous_sessions} · "
-        "{previous_credits} ERE-credits</i>{money}\n"
+        "{previous_credits} ERE-credits</i>{money}{cost}\n"
         "📊 /stats tekent de grafiek",
     },
     "digest_change": {"en": " ({change}%)", "nl": " ({change}%)"},
+    "digest_cost": {
+        "en": "\n💶 Charging cost {cost} ({kwh} kWh × {price})",
+        "nl": "\n💶 Laadkosten {cost} ({kwh} kWh × {price})",
+    },
+    "digest_cost_year": {"en": " · {cost} in {year} so far", "nl": " · {cost} in {year} tot nu"},
     # --- money (bot.core.money, bot.jobs.money) ---
     "value_estimate": {"en": " · ≈ {value}", "nl": " · ≈ {value}"},
     "credits_value": {

@@ -105,7 +105,7 @@ def render_event(
         case SessionStalled():
             return stalled(event, lang, tz, now, tag_names)
         case MonthlyDigest():
-            return digest(event, lang, price=price)
+            return digest(event, lang, price=price, tariff=tariff)
         case ChargerOffline():
             return t(
                 lang,
@@ -247,9 +247,16 @@ def _change(now: float, before: float, lang: Language, decimals: int = 1) -> Htm
     return t(lang, "digest_change", change=f"{sign}{fmt_number(abs(percent), lang, 0)}")
 
 
-def digest(event: MonthlyDigest, lang: Language, *, price: CreditPrice | None = None) -> Html:
+def digest(
+    event: MonthlyDigest,
+    lang: Language,
+    *,
+    price: CreditPrice | None = None,
+    tariff: float | None = None,
+) -> Html:
     """Last month's kWh, sessions and credits, each compared with the month before; the
-    credits' estimated value at `price`, the account's price per credit, when one is known."""
+    credits' estimated value at `price`, the account's price per credit, when one is known;
+    what the month and the year so far cost at the chat's `tariff`, when it has one."""
     value = credits_value(event.credits, price) if event.credits > 0 else None
     return t(
         lang,
@@ -268,7 +275,32 @@ def digest(event: MonthlyDigest, lang: Language, *, price: CreditPrice | None = 
         previous_sessions=plural(lang, "sessions", event.previous_sessions),
         previous_credits=fmt_number(event.previous_credits, lang, 2),
         money=Html("\n") + money if (money := render_year_money(event.money, lang)) else "",
+        cost=digest_cost(event, tariff, lang),
     )
+
+
+def digest_cost(event: MonthlyDigest, tariff: float | None, lang: Language) -> Html:
+    """ "💶 Charging cost €41.15 (164.6 kWh × €0.25) · €739.03 in 2026 so far", at `tariff`.
+
+    All charging is paid for, not only the ERE part: a month's `kwh_all` when Joulo gives it.
+    The year is added up from the digest's months (older digests have none: the month alone).
+    """
+    if tariff is None:
+        return Html()
+    paid = {m.month: m.kwh_all if m.kwh_all is not None else m.kwh for m in event.months}
+    month_kwh = paid.get(event.month, event.kwh)
+    text = t(
+        lang,
+        "digest_cost",
+        cost=euros(cost(month_kwh, tariff), lang),
+        kwh=fmt_number(month_kwh, lang),
+        price=per_kwh(tariff, lang),
+    )
+    year = event.month[:4]
+    months = [kwh for month, kwh in paid.items() if month[:4] == year and month <= event.month]
+    if months:
+        text += t(lang, "digest_cost_year", cost=euros(cost(sum(months), tariff), lang), year=year)
+    return text
 
 
 def money_news(

@@ -21,7 +21,8 @@ from bot.core.money import year_money
 from bot.core.reply import Button
 from bot.core.state import ChargerState, estimate_power_kw
 from bot.core.statement import StatementData
-from bot.core.text.catalog import euros, plain, plural, t, who_note
+from bot.core.tariff import cost
+from bot.core.text.catalog import euros, per_kwh, plain, plural, t, who_note
 from bot.core.text.format import (
     Html,
     Language,
@@ -180,12 +181,22 @@ def _month_figures(months: Sequence[MonthEnergy]) -> _Figures:
     )
 
 
-def _figures_text(figures: _Figures, split: bool, lang: Language) -> Html:
+def _cost_note(kwh: float, tariff: float | None, lang: Language) -> Html:
+    """` · €8.75`: what `kwh` cost at the chat's tariff; empty without one."""
+    if tariff is None:
+        return Html()
+    return t(lang, "stats_cost", cost=euros(cost(kwh, tariff), lang))
+
+
+def _figures_text(
+    figures: _Figures, split: bool, lang: Language, tariff: float | None = None
+) -> Html:
     if not split:
         return t(
             lang,
             "stats_body",
             kwh=fmt_number(figures.kwh, lang),
+            cost=_cost_note(figures.kwh, tariff, lang),
             sessions=plural(lang, "sessions", figures.sessions),
             credits=fmt_number(figures.credits, lang, 2),
         )
@@ -195,6 +206,7 @@ def _figures_text(figures: _Figures, split: bool, lang: Language) -> Html:
         lang,
         "stats_body_all",
         kwh=fmt_number(kwh_all, lang),
+        cost=_cost_note(kwh_all, tariff, lang),  # all charging is paid for, not only the ERE part
         sessions=plural(lang, "sessions", sessions_all),
         ere_kwh=fmt_number(figures.kwh, lang),
         credits=fmt_number(figures.credits, lang, 2),
@@ -225,11 +237,18 @@ def render_year_money(money: YearMoney | None, lang: Language) -> Html | None:
 
 
 def render_stats_block(
-    energy: Energy, position: ErePosition | None, lang: Language, now: datetime, tz: tzinfo
+    energy: Energy,
+    position: ErePosition | None,
+    lang: Language,
+    now: datetime,
+    tz: tzinfo,
+    *,
+    tariff: float | None = None,
 ) -> Html:
     """This month, last month, this year and lifetime for one account, and the money side.
 
     The MID/ERE split is claimed only when Joulo sends the `*_all` fields that make it known.
+    With the chat's `tariff`, each period says what its charging cost at that tariff.
     """
     this_key = month_key(now, tz)
     last_key, _ = month_keys(this_key, 2)
@@ -253,21 +272,30 @@ def render_stats_block(
     )
     rows.append((t(lang, "lifetime"), lifetime))
     lines = [
-        t(lang, "stats_row", label=label, body=_figures_text(figures, split, lang))
+        t(lang, "stats_row", label=label, body=_figures_text(figures, split, lang, tariff))
         for label, figures in rows
     ]
     money = render_money(position, lang)
     if money is not None:
         lines.append(money)
+    if tariff is not None:
+        lines.append(t(lang, "stats_note_tariff", price=per_kwh(tariff, lang)))
     if split:
         lines.append(t(lang, "stats_note_ere"))
     return Html("\n").join(lines)
 
 
 def render_stats(
-    accounts: Sequence[AccountStats], lang: Language, now: datetime, tz: tzinfo
+    accounts: Sequence[AccountStats],
+    lang: Language,
+    now: datetime,
+    tz: tzinfo,
+    tariff: float | None = None,
 ) -> Html:
-    """The /stats text (the photo's caption): one block per account this chat may see."""
+    """The /stats text (the photo's caption): one block per account this chat may see.
+
+    `tariff` is the chat's price per kWh: with one, each period says what it cost.
+    """
     blocks = []
     for account in accounts:
         title = t(lang, "stats_title")
@@ -278,7 +306,9 @@ def render_stats(
         elif account.energy is None:
             body = t(lang, "stats_unavailable")
         else:
-            body = render_stats_block(account.energy, account.position, lang, now, tz)
+            body = render_stats_block(
+                account.energy, account.position, lang, now, tz, tariff=tariff
+            )
         blocks.append(title + "\n" + body)
     return Html("\n\n").join(blocks)
 
@@ -397,14 +427,22 @@ def render_sessions(
     return Html("\n").join([title, *(render_session_line(v, lang, tz, now) for v in views)])
 
 
-def render_export_caption(rows: Sequence[SessionView], label: str, lang: Language) -> Html:
-    """The caption of the CSV file: the period, how many sessions and kWh."""
+def render_export_caption(
+    rows: Sequence[SessionView], label: str, lang: Language, tariff: float | None = None
+) -> Html:
+    """The caption of the CSV file: the period, how many sessions and kWh (and their cost)."""
+    kwh = sum(r.session.kwh for r in rows)
+    spent = Html()
+    if tariff is not None:  # the sum of the file's cost column, cent for cent
+        total = sum(round(cost(r.session.kwh, tariff), 2) for r in rows)
+        spent = t(lang, "export_cost", cost=euros(total, lang), price=per_kwh(tariff, lang))
     return t(
         lang,
         "export_caption",
         period=period_name(label, lang),
         sessions=plural(lang, "sessions", len(rows)),
-        kwh=fmt_number(sum(r.session.kwh for r in rows), lang),
+        kwh=fmt_number(kwh, lang),
+        cost=spent,
     )
 
 
