@@ -19,6 +19,7 @@ One connection pool serves every account, so nothing keeps cookies: the session'
 from __future__ import annotations
 
 import asyncio
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
@@ -47,6 +48,12 @@ class Answer:
     #: The `Retry-After` header, as sent (None when absent).
     retry_after: str | None
     body: bytes
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed(url: str) -> httpx.URL:
+    """`url` parsed once: every account's poll asks for the same `/chargers` URL."""
+    return httpx.URL(url)
 
 
 class JouloHttp:
@@ -93,7 +100,7 @@ class JouloHttp:
         """
         request = httpx.Request(
             "GET",
-            url,
+            _parsed(url),
             headers={"User-Agent": self._user_agent, **headers},
             extensions=self._extensions,
         )
