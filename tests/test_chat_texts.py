@@ -68,6 +68,7 @@ def test_the_settings_menu_shows_the_state_and_offers_every_change() -> None:
         "Quiet hours: 22:00–07:00",
         "🔇 Muted until 14:00",
         "Language: Dutch",
+        "Tariff: none (/tariff 0.25 sets one)",
         "<i>Tap to change. Also: /quiet 22:00-07:00, /mute 2h, /live on, /language nl.</i>",
     ]
     buttons = [b for row in reply.buttons for b in row]

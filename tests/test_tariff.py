@@ -327,3 +327,11 @@ async def test_export_without_a_tariff_has_no_cost_column(
     assert plain_text(reply.text) == "📄 Charging sessions, April 2026: 2 sessions · 35.0 kWh"
     assert reply.attachment is not None
     assert "Cost" not in _csv(reply.attachment.content, "en")[0][4]
+
+
+async def test_the_settings_menu_shows_the_chats_tariff(services: Services) -> None:
+    before = plain_text((await services.answers.command("settings", Asked(ANNA, HOME))).text)
+    assert "Tariff: none (/tariff 0.25 sets one)" in before.splitlines()
+    await _tariff(services, ANNA_NL, HOME, "0,25")
+    after = plain_text((await services.answers.command("settings", Asked(ANNA_NL, HOME))).text)
+    assert "Tarief: € 0,25 per kWh (/tariff off wist het)" in after.splitlines()

@@ -101,6 +101,7 @@ class Settings:
             private=place.is_private,
             chat_language=notifications,
             thread=thread,
+            tariff=chat.tariff if chat is not None else None,
         )
 
     async def _change(

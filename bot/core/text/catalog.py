@@ -709,6 +709,14 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "settings_quiet_none": {"en": "none", "nl": "geen"},
     "settings_muted_until": {"en": "🔇 Muted until {time}", "nl": "🔇 Gedempt tot {time}"},
     "settings_language": {"en": "Language: {language}", "nl": "Taal: {language}"},
+    "settings_tariff": {
+        "en": "Tariff: {price} per kWh (/tariff off clears it)",
+        "nl": "Tarief: {price} per kWh (/tariff off wist het)",
+    },
+    "settings_tariff_none": {
+        "en": "Tariff: none (/tariff 0.25 sets one)",
+        "nl": "Tarief: geen (/tariff 0,25 stelt er een in)",
+    },
     "settings_hint": {
         "en": "<i>Tap to change. Also: /quiet 22:00-07:00, /mute 2h, /live on, /language nl.</i>",
         "nl": "<i>Tik om te wijzigen. Of: /quiet 22:00-07:00, /mute 2u, /live aan, "

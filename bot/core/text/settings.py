@@ -13,7 +13,7 @@ from datetime import datetime, tzinfo
 from bot.core import buttons
 from bot.core.policy import TOPICS, ChatSettings
 from bot.core.reply import Button, Reply
-from bot.core.text.catalog import plain, t
+from bot.core.text.catalog import per_kwh, plain, t
 from bot.core.text.format import LANGUAGES, Html, Language, fmt_time
 
 #: Quiet-hour windows offered as buttons; `/quiet HH:MM-HH:MM` sets any other.
@@ -50,6 +50,7 @@ def settings_menu(
     private: bool,
     chat_language: Language,
     thread: ThreadShown | None = None,
+    tariff: float | None = None,
 ) -> Reply:
     """`/settings`: a summary and a keyboard; its buttons' data comes from `bot.core.buttons`.
 
@@ -78,6 +79,10 @@ def settings_menu(
             t(lang, "settings_muted_until", time=fmt_time(settings.muted_until, lang, tz, now))
         )
     lines.append(t(lang, "settings_language", language=t(lang, f"language_{chat_language}")))
+    if tariff is None:
+        lines.append(t(lang, "settings_tariff_none"))
+    else:
+        lines.append(t(lang, "settings_tariff", price=per_kwh(tariff, lang)))
     lines.append(t(lang, "settings_hint"))
 
     rows: list[tuple[Button, ...]] = []
