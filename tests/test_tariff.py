@@ -105,11 +105,12 @@ def test_the_cost_is_kwh_times_the_tariff_and_a_tariff_shows_as_it_was_set() -> 
 async def test_a_private_chat_sets_shows_and_clears_its_tariff(services: Services) -> None:
     assert await _tariff(services, ANNA, HOME) == (
         "💶 This chat has no tariff. Set your price per kWh with /tariff 0.25 (or /tariff 0,25): "
-        "finished sessions, /stats, /export and the monthly digest then say what charging cost."
+        "finished sessions, /stats, /export, /statement and the monthly digest then say what "
+        "charging cost."
     )
     assert await _tariff(services, ANNA, HOME, "0,25") == (
-        "💶 Tariff set: €0.25 per kWh. Finished sessions, /stats, /export and the monthly digest "
-        "now say what charging cost in this chat."
+        "💶 Tariff set: €0.25 per kWh. Finished sessions, /stats, /export, /statement and the "
+        "monthly digest now say what charging cost in this chat."
     )
     assert await _stored(services, HOME) == 0.25
     assert await _tariff(services, ANNA, HOME) == (
@@ -124,8 +125,8 @@ async def test_a_private_chat_sets_shows_and_clears_its_tariff(services: Service
 
 async def test_in_dutch_the_tariff_reads_with_a_comma(services: Services) -> None:
     assert await _tariff(services, ANNA_NL, HOME, "€ 0.27365") == (
-        "💶 Tarief ingesteld: € 0,27365 per kWh. Klaar-meldingen, /stats, /export en het "
-        "maandoverzicht zeggen nu wat het laden in deze chat kostte."
+        "💶 Tarief ingesteld: € 0,27365 per kWh. Klaar-meldingen, /stats, /export, /statement "
+        "en het maandoverzicht zeggen nu wat het laden in deze chat kostte."
     )
     assert await _tariff(services, ANNA_NL, HOME, "uit") == (
         "💶 Tarief gewist: deze chat laat niet meer zien wat het laden kostte."

@@ -137,7 +137,8 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "(default: last month)\n"
         "/help — this list\n\n"
         "<b>What this chat gets</b> (in a group: admins change it)\n"
-        "/settings — which notifications, per-charger mute, live card, quiet hours, language\n"
+        "/settings — which notifications, per-charger mute, live card, quiet hours, language, "
+        "tariff\n"
         "/mute 2h — nothing here for a while (30m, 2h, 1d; /unmute ends it)\n"
         "/quiet 22:00-07:00 — messages arrive silently then (/quiet off)\n"
         "/live on|off — the started message shows the session live\n"
@@ -163,7 +164,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "(standaard: vorige maand)\n"
         "/help — dit overzicht\n\n"
         "<b>Wat deze chat krijgt</b> (in een groep: beheerders wijzigen het)\n"
-        "/settings — welke meldingen, laadpaal dempen, live kaart, stille uren, taal\n"
+        "/settings — welke meldingen, laadpaal dempen, live kaart, stille uren, taal, tarief\n"
         "/mute 2u — hier even niets (30m, 2u, 1d; /unmute stopt het)\n"
         "/quiet 22:00-07:00 — berichten komen dan stil binnen (/quiet off)\n"
         "/live on|off — het startbericht toont de sessie live\n"
@@ -765,10 +766,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "tariff_none": {
         "en": "💶 This chat has no tariff. Set your price per kWh with "
         "<code>/tariff 0.25</code> (or <code>/tariff 0,25</code>): finished sessions, /stats, "
-        "/export and the monthly digest then say what charging cost.",
+        "/export, /statement and the monthly digest then say what charging cost.",
         "nl": "💶 Deze chat heeft geen tarief. Stel je prijs per kWh in met "
         "<code>/tariff 0,25</code> (of <code>/tariff 0.25</code>): klaar-meldingen, /stats, "
-        "/export en het maandoverzicht zeggen dan wat het laden kostte.",
+        "/export, /statement en het maandoverzicht zeggen dan wat het laden kostte.",
     },
     "tariff_current": {
         "en": "💶 This chat's tariff: {price} per kWh. Change it with "
@@ -777,10 +778,10 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
         "<code>/tariff 0,30</code>, wis het met <code>/tariff off</code>.",
     },
     "tariff_set": {
-        "en": "💶 Tariff set: {price} per kWh. Finished sessions, /stats, /export and the "
-        "monthly digest now say what charging cost in this chat.",
-        "nl": "💶 Tarief ingesteld: {price} per kWh. Klaar-meldingen, /stats, /export en het "
-        "maandoverzicht zeggen nu wat het laden in deze chat kostte.",
+        "en": "💶 Tariff set: {price} per kWh. Finished sessions, /stats, /export, /statement "
+        "and the monthly digest now say what charging cost in this chat.",
+        "nl": "💶 Tarief ingesteld: {price} per kWh. Klaar-meldingen, /stats, /export, "
+        "/statement en het maandoverzicht zeggen nu wat het laden in deze chat kostte.",
     },
     "tariff_off": {
         "en": "💶 Tariff cleared: this chat no longer shows what charging cost.",
