@@ -24,10 +24,10 @@ from bot.clock import Clock
 from bot.core.digest import build_digest, digest_due
 from bot.core.outgoing import outgoing
 from bot.crypto import TokenCipher, TokenUndecryptable
+from bot.jobs.runs import OneRunAtATime
 from bot.joulo.client import JouloClient, JouloError
 from bot.poller import RECHECK_REJECTED
 from bot.store import Account, Store
-from bot.tasks import cancel_and_wait, cancelled_from_outside
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,7 @@ class Digests:
         self._tz = tz
         self._interval = interval
         self._on_recorded = on_recorded
-        self._current: asyncio.Task[int] | None = None
-        self._stopped = False
+        self._runs = OneRunAtATime("digest-batch")
 
     async def run(self, *, spread: bool = False) -> int:
         """Record the digests that are due (one batch); returns how many were recorded.
@@ -71,23 +70,11 @@ class Digests:
         interval (the scheduled job); without, every due account is fetched at once (a batch
         run by hand, as tests do). Nothing happens while a batch runs or once stopped.
         """
-        if self._stopped or self._current is not None:
-            return 0
-        self._current = asyncio.create_task(self._batch(spread), name="digest-batch")
-        try:
-            return await self._current
-        except asyncio.CancelledError:
-            if self._current.cancelled() and not cancelled_from_outside():
-                return 0  # stop() abandoned it: each recorded digest is saved, the rest wait
-            raise
-        finally:
-            self._current = None
+        return await self._runs.run(lambda: self._batch(spread))
 
     async def stop(self) -> None:
         """Start no new batch and abandon a running one (what it recorded stays recorded)."""
-        self._stopped = True
-        if self._current is not None:
-            await cancel_and_wait(self._current)
+        await self._runs.stop()
 
     async def _batch(self, spread: bool) -> int:
         now = self._clock.now()

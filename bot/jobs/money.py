@@ -31,10 +31,10 @@ from bot.core.money import CreditPrice, MoneyMark, account_price, choose_price, 
 from bot.core.money import money_news as compare
 from bot.core.outgoing import outgoing_all
 from bot.crypto import TokenCipher, TokenUndecryptable
+from bot.jobs.runs import OneRunAtATime
 from bot.joulo.client import JouloClient, JouloError, JouloScopeMissing, JouloTokenRejected
 from bot.poller import RECHECK_REJECTED
 from bot.store import Account, Store
-from bot.tasks import cancel_and_wait, cancelled_from_outside
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +76,7 @@ class Money:
         self._failing: set[int] = set()
         self._denied: set[int] = set()
         self._feed_failing = False
-        self._current: asyncio.Task[int] | None = None
-        self._stopped = False
+        self._runs = OneRunAtATime("money-run")
 
     async def run(self, *, spread: bool = False) -> int:
         """Look at the feed and the accounts that are due; returns the events recorded.
@@ -86,23 +85,11 @@ class Money:
         job); without, all of them (a run by hand, as tests do). Nothing happens while a run
         is going on or once stopped.
         """
-        if self._stopped or self._current is not None:
-            return 0
-        self._current = asyncio.create_task(self._run(spread), name="money-run")
-        try:
-            return await self._current
-        except asyncio.CancelledError:
-            if self._current.cancelled() and not cancelled_from_outside():
-                return 0  # stop() abandoned it: each recorded look is saved, the rest wait
-            raise
-        finally:
-            self._current = None
+        return await self._runs.run(lambda: self._run(spread))
 
     async def stop(self) -> None:
         """Start no new run and abandon a running one (what it recorded stays recorded)."""
-        self._stopped = True
-        if self._current is not None:
-            await cancel_and_wait(self._current)
+        await self._runs.stop()
 
     async def _run(self, spread: bool) -> int:
         now = self._clock.now()
