@@ -17,6 +17,7 @@ import pytest
 from bot.app import Services, open_services
 from bot.commands import Asked, Person, Place, menu
 from bot.config import Settings
+from bot.core.reply import Reply
 from bot.core.tariff import BadTariff, cost, parse_tariff, tariff_decimals
 from bot.core.text.catalog import COMMAND_MENU, TEXTS
 from bot.core.text.format import plain_text
@@ -336,3 +337,31 @@ async def test_the_settings_menu_shows_the_chats_tariff(services: Services) -> N
     await _tariff(services, ANNA_NL, HOME, "0,25")
     after = plain_text((await services.answers.command("settings", Asked(ANNA_NL, HOME))).text)
     assert "Tarief: € 0,25 per kWh (/tariff off wist het)" in after.splitlines()
+
+
+async def test_the_settings_button_clears_the_tariff_and_only_an_admin_may_press_it(
+    services: Services,
+) -> None:
+    def clear_button(reply: Reply) -> list[str]:
+        return [b.text for row in reply.buttons for b in row if b.data == "set:tariff:off"]
+
+    no_tariff = await services.answers.command("settings", Asked(ANNA, FAMILY))
+    assert clear_button(no_tariff) == []  # nothing to clear
+    await _tariff(services, ANNA, FAMILY, "0.30", admin=True)
+    menu = await services.answers.command("settings", Asked(ANNA, FAMILY))
+    assert clear_button(menu) == ["💶 Clear the tariff"]
+
+    refused = await services.answers.press(Asked(BERT, FAMILY), "set:tariff:off")
+    assert refused is not None
+    assert refused.notice == "Only a group admin can change this chat's settings."
+    assert clear_button(refused) == ["💶 Clear the tariff"]
+    assert await _stored(services, FAMILY) == 0.30
+
+    pressed = await services.answers.press(Asked(ANNA, FAMILY, is_admin=_yes), "set:tariff:off")
+    assert pressed is not None
+    assert await _stored(services, FAMILY) is None
+    assert "Tariff: none (/tariff 0.25 sets one)" in plain_text(pressed.text).splitlines()
+    assert clear_button(pressed) == []
+    await _tariff(services, ANNA_NL, HOME, "0,25")
+    dutch = await services.answers.command("settings", Asked(ANNA_NL, HOME))
+    assert clear_button(dutch) == ["💶 Tarief wissen"]

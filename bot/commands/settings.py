@@ -12,11 +12,13 @@ from typing import Final
 from bot.commands.asked import Asked, Deps, Person, Place, unknown_command, visible_accounts
 from bot.core.buttons import (
     ChargerPress,
+    ChatSettingPress,
     LanguagePress,
     LivePress,
     PinPress,
     QuietPress,
     SettingPress,
+    TariffOffPress,
     TopicPress,
 )
 from bot.core.policy import ChatSettings, chat_language, parse_mute, parse_quiet
@@ -140,6 +142,12 @@ class Settings:
         """
         person, place, lang = asked.person, asked.place, asked.language
         chargers = await self._chargers(person, place)
+        if isinstance(pressed, TariffOffPress):
+            cleared = await self._save_tariff(asked, None)
+            redrawn = await self._menu(
+                person, place, await self._store.chat_settings(place.id), chargers
+            )
+            return replace(redrawn, notice=settings_notice(lang, saved=cleared))
         change = self._button_change(pressed, chargers, private=place.is_private)
         if change is None:
             return None
@@ -154,7 +162,7 @@ class Settings:
 
     @staticmethod
     def _button_change(
-        pressed: SettingPress, chargers: list[tuple[str, str]], *, private: bool
+        pressed: ChatSettingPress, chargers: list[tuple[str, str]], *, private: bool
     ) -> Callable[[ChatSettings], ChatSettings] | None:
         match pressed:
             case TopicPress(topic):
@@ -277,8 +285,17 @@ class Settings:
                     limit=euros(MAX_TARIFF, lang),
                 )
             )
-        if not place.is_private and not await asked.is_admin():
+        if not await self._save_tariff(asked, tariff):
             return Reply(t(lang, "settings_admins_only"))
+        if tariff is None:
+            return Reply(t(lang, "tariff_off"))
+        return Reply(t(lang, "tariff_set", price=per_kwh(tariff, lang)))
+
+    async def _save_tariff(self, asked: Asked, tariff: float | None) -> bool:
+        """Store the chat's tariff (None clears it); False, and nothing saved, for a non-admin."""
+        place = asked.place
+        if not place.is_private and not await asked.is_admin():
+            return False
         await self._store.set_tariff(
             chat_id=place.id,
             kind=place.kind,
@@ -287,6 +304,4 @@ class Settings:
             tariff=tariff,
             now=self._deps.clock.now(),
         )
-        if tariff is None:
-            return Reply(t(lang, "tariff_off"))
-        return Reply(t(lang, "tariff_set", price=per_kwh(tariff, lang)))
+        return True

@@ -12,6 +12,7 @@ and answers None for what it does not know.
     set:pin                         /settings: pinning the live card on or off
     set:q:<HH:MM-HH:MM|off>         /settings: quiet hours
     set:lang:<nl|en>                /settings: the chat's language
+    set:tariff:off                  /settings: clear the chat's tariff
 """
 
 from __future__ import annotations
@@ -81,7 +82,14 @@ class LanguagePress:
     language: Language
 
 
-SettingPress = TopicPress | ChargerPress | LivePress | PinPress | QuietPress | LanguagePress
+@dataclass(frozen=True)
+class TariffOffPress:
+    """Clear the chat's tariff (setting one takes a number: `/tariff 0.25`)."""
+
+
+#: The presses that change the chat's `ChatSettings`.
+ChatSettingPress = TopicPress | ChargerPress | LivePress | PinPress | QuietPress | LanguagePress
+SettingPress = ChatSettingPress | TariffOffPress
 Press = StatsPress | SessionsPress | SettingPress
 
 
@@ -128,6 +136,11 @@ def language(code: Language) -> str:
     return f"set:lang:{code}"
 
 
+def tariff_off() -> str:
+    """The data of the /settings button that clears the tariff."""
+    return "set:tariff:off"
+
+
 def decode(data: str) -> Press | None:
     """What a pressed button asks for; None for data no button of this version makes."""
     kind, _, rest = data.partition(":")
@@ -147,6 +160,8 @@ def decode(data: str) -> Press | None:
         return LivePress()
     if what == "pin" and not value:
         return PinPress()
+    if what == "tariff" and value == "off":
+        return TariffOffPress()
     if what == "lang" and value in LANGUAGES:
         return LanguagePress(as_lang(value))
     if what == "q":

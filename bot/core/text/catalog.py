@@ -728,6 +728,7 @@ TEXTS: Final[dict[str, dict[Language, str]]] = {
     "button_charger": {"en": "{charger}", "nl": "{charger}"},
     "button_live": {"en": "Live card", "nl": "Live kaart"},
     "button_pin": {"en": "Pin it", "nl": "Vastzetten"},
+    "button_tariff_off": {"en": "Clear the tariff", "nl": "Tarief wissen"},
     "button_quiet_off": {"en": "No quiet hours", "nl": "Geen stille uren"},
     "settings_admins_only": {
         "en": "Only a group admin can change this chat's settings.",

@@ -128,6 +128,8 @@ def settings_menu(
             for code in LANGUAGES
         )
     )
+    if tariff is not None:
+        rows.append((Button(f"💶 {plain(lang, 'button_tariff_off')}", buttons.tariff_off()),))
     return Reply(Html("\n").join(lines), tuple(rows))
 
 
