@@ -242,7 +242,7 @@ async def _read_lines(on_line: Callable[[str], Awaitable[bool]], stdin: TextIO |
         transport.close()
 
 
-async def _demo(
+async def play_demo(
     settings: Settings,
     *,
     duration: float | None,
@@ -250,11 +250,38 @@ async def _demo(
     seed: int,
     out_dir: Path,
     signals: EndSignals,
+    stdin: TextIO | None,
+    out: TextIO,
 ) -> int:
+    """The demo from its banner to "Demo ended.", in a throw-away database, in the running loop.
+
+    What `python -m bot demo` runs (`run_demo` gives it the terminal's streams): Anna types on
+    `stdin`, the chats are printed on `out`, and `signals` end it as `/quit` does.
+    """
     stop = asyncio.Event()
-    with signals.setting(stop):
-        await _play(settings, duration=duration, speed=speed, seed=seed, out_dir=out_dir, stop=stop)
-    write(sys.stdout, plain(settings.default_language, "demo_ended"))
+    with (
+        signals.setting(stop),
+        tempfile.TemporaryDirectory(prefix="joulo-demo-") as folder,
+    ):
+        demo_settings = settings.model_copy(
+            update={
+                "database_path": Path(folder) / "demo.sqlite3",
+                "encryption_key": SecretStr(Fernet.generate_key().decode()),
+                "poll_interval": DEMO_POLL_SECONDS,
+                "allowed_users": frozenset(),
+            }
+        )
+        await _play(
+            demo_settings,
+            duration=duration,
+            speed=speed,
+            seed=seed,
+            out_dir=out_dir,
+            stop=stop,
+            stdin=stdin,
+            out=out,
+        )
+    write(out, plain(settings.default_language, "demo_ended"))
     return ExitStatus.OK
 
 
@@ -266,6 +293,8 @@ async def _play(
     seed: int,
     out_dir: Path,
     stop: asyncio.Event,
+    stdin: TextIO | None,
+    out: TextIO,
 ) -> None:
     """Run the demo until `stop` is set, the input ends (without a duration) or time is up."""
     lang = settings.default_language
@@ -279,7 +308,7 @@ async def _play(
     _past(sim, garage, driveway, clock.now(), random.Random(seed))  # noqa: S311  (a simulation)
 
     terminal = Terminal(
-        sys.stdout,
+        out,
         clock,
         settings,
         lang,
@@ -414,7 +443,7 @@ async def _play(
         await say("/settings", group)
 
         async def input_loop() -> None:
-            await _read_lines(on_line, sys.stdin)
+            await _read_lines(on_line, stdin)
             if duration is None:  # end of input ends an open-ended demo
                 stop.set()
 
@@ -527,23 +556,16 @@ def run_demo(
     """
     out = out_dir if out_dir is not None else Path(tempfile.gettempdir()) / "joulo-demo"
     setup_logging("WARNING")
-    with EndSignals() as signals, tempfile.TemporaryDirectory(prefix="joulo-demo-") as folder:
-        demo_settings = settings.model_copy(
-            update={
-                "database_path": Path(folder) / "demo.sqlite3",
-                "encryption_key": SecretStr(Fernet.generate_key().decode()),
-                "poll_interval": DEMO_POLL_SECONDS,
-                "allowed_users": frozenset(),
-            }
-        )
-        chosen_seed = seed if seed is not None else 7
+    with EndSignals() as signals:
         return asyncio.run(
-            _demo(
-                demo_settings,
+            play_demo(
+                settings,
                 duration=duration,
                 speed=speed,
-                seed=chosen_seed,
+                seed=seed if seed is not None else 7,
                 out_dir=out,
                 signals=signals,
+                stdin=sys.stdin,
+                out=sys.stdout,
             )
         )

@@ -1,54 +1,62 @@
 """The offline demo ends every way it can end, and leaves nothing behind.
 
-Pins down, with `python -m bot demo` as a child process (simulated time sped up, its TMPDIR in
-the test's folder): piped commands are answered and `/quit` ends the demo; so do the end of
-input, `--duration`, SIGTERM, Ctrl-C (SIGINT) and a reader that stops reading (`| head -5`),
-each time with exit code 0, "Demo ended." as the last line and no `joulo-demo-*` folder left.
-`/private` and `/group` move between the chats, and what is typed is answered as Telegram
-would: `/status@bot`, a bare token (deleted, warned about), a number with no button. Options
-that cannot work are refused in one line before the demo starts. A Dutch demo says its own
-lines (banner, chat names, file sizes, "Demo ended.") in Dutch too, and a chat switched to
-another language gets the demo's lines about it in that language. Malformed Telegram settings
-in `.env` do not stop the demo: it ignores every setting it does not read.
+What the demo says is checked in this process: `play_demo`, the very coroutine
+`python -m bot demo` runs, gets Anna's input through a real pipe (or /dev/null), as from a shell,
+and prints into a buffer, with simulated time sped up and its throw-away folder in the test's
+folder; the end of input, `/quit` and a malformed `.env` go through `main` as the command line
+does. Only what needs the operating system runs `python -m bot demo` as a child process: SIGTERM,
+Ctrl-C (SIGINT) and a reader that stops reading (`| head -5`).
+
+Pinned down: piped commands are answered and `/quit` ends the demo; so do the end of input,
+`--duration`, SIGTERM, Ctrl-C and a reader that stops reading, each time with exit code 0,
+"Demo ended." as the last line and no `joulo-demo-*` folder left. `/private` and `/group` move
+between the chats, and what is typed is answered as Telegram would: `/status@bot`, a bare token
+(deleted, warned about), a number with no button. Options that cannot work are refused in one
+line before the demo starts. A Dutch demo says its own lines (banner, chat names, file sizes,
+"Demo ended.") in Dutch too, and a chat switched to another language gets the demo's lines about
+it in that language. Malformed Telegram settings in `.env` do not stop the demo: it ignores every
+setting it does not read.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 import signal
 import subprocess
 import sys
-from collections.abc import Iterator
+import tempfile
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
+from bot import logs
 from bot.__main__ import main
+from tests.demo_play import SPEED, TIMEOUT, play, typed
 from tests.processes import CONFIG_VARIABLES, REPO_ROOT
 
-#: Simulated seconds per real second: the demo's script (a session, an outage) plays at once.
-SPEED = "3000"
-#: Generous: a child's start-up (imports) can take a few seconds on a busy machine.
-TIMEOUT = 30.0
 ENDED = "Demo ended."
 
 
 @pytest.fixture
-def tmpdir_of_child(tmp_path: Path) -> Path:
-    """The child's TMPDIR, where the demo keeps its throw-away database."""
+def tmpdir_of_demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The demo's temporary directory (TMPDIR), where it keeps its throw-away database."""
     folder = tmp_path / "tmp"
     folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))  # for a demo in this process
     return folder
 
 
 @pytest.fixture
-def environment(tmpdir_of_child: Path) -> dict[str, str]:
+def environment(tmpdir_of_demo: Path) -> dict[str, str]:
     """The test's environment without bot settings, in English, with TMPDIR in the test."""
     env = {k: v for k, v in os.environ.items() if k.upper() not in CONFIG_VARIABLES}
     env.update(
         PYTHONPATH=str(REPO_ROOT),
-        TMPDIR=str(tmpdir_of_child),
+        TMPDIR=str(tmpdir_of_demo),
         DEFAULT_LANGUAGE="en",
         PTB_TIMEDELTA="1",
     )
@@ -56,10 +64,60 @@ def environment(tmpdir_of_child: Path) -> dict[str, str]:
 
 
 @pytest.fixture
+def logging_kept() -> Iterator[None]:
+    """`main` sets up the demo's logging (to stderr, redacted): put it back as it was after."""
+    root = logging.getLogger()
+    level, handlers, factory = root.level, list(root.handlers), logging.getLogRecordFactory()
+    chatty = {name: logging.getLogger(name).level for name in logs._CHATTY_LOGGERS}
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.setLogRecordFactory(factory)
+    for name, old in chatty.items():
+        logging.getLogger(name).setLevel(old)
+
+
+@pytest.fixture
+def command_line(
+    tmpdir_of_demo: Path,
+    logging_kept: None,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> Callable[..., tuple[int, str, str]]:
+    """`python -m bot demo --speed 3000` run by `main` in this process (the command line's own
+    code, signal handlers and all), Anna typing `stdin`: its exit code, stdout and stderr.
+
+    A demo that does not end by itself gets SIGTERM after TIMEOUT, as an operator would end
+    it, and the test fails."""
+    monkeypatch.setenv("DEFAULT_LANGUAGE", "en")
+
+    def run(stdin: str | None) -> tuple[int, str, str]:
+        overdue: list[bool] = []
+
+        def end_it() -> None:
+            overdue.append(True)
+            os.kill(os.getpid(), signal.SIGTERM)
+
+        timer = threading.Timer(TIMEOUT, end_it)
+        with typed(stdin) as typed_in:
+            monkeypatch.setattr(sys, "stdin", typed_in)
+            timer.start()
+            try:
+                code = main(["demo", "--speed", f"{SPEED:g}"])
+            finally:
+                timer.cancel()
+        shown = capsys.readouterr()
+        assert not overdue, f"the demo was still running {TIMEOUT:g} s later\n{shown.out[-2000:]}"
+        return code, shown.out, shown.err
+
+    return run
+
+
+@pytest.fixture
 def started(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
     """A running demo whose input stays open, once it printed its first line."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot", "demo", "--speed", SPEED],
+        [sys.executable, "-m", "bot", "demo", "--speed", f"{SPEED:g}"],
         env=environment,
         cwd=tmp_path,
         stdin=subprocess.PIPE,
@@ -83,76 +141,44 @@ def started(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.
                 pipe.close()
 
 
-def demo(
-    environment: dict[str, str], cwd: Path, *args: str, stdin: str | None
-) -> subprocess.CompletedProcess[str]:
-    """Run the demo to its end with `stdin` as input (None: no input at all)."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--speed", SPEED, *args],
-        env=environment,
-        cwd=cwd,
-        input=stdin,
-        stdin=subprocess.DEVNULL if stdin is None else None,
-        capture_output=True,
-        text=True,
-        timeout=TIMEOUT,
-        check=False,
-    )
-
-
-def assert_ended_cleanly(code: int, out: str, err: str, tmpdir_of_child: Path) -> None:
+def assert_ended_cleanly(code: int, out: str, err: str, tmpdir_of_demo: Path) -> None:
     """Exit 0, "Demo ended." last, no traceback, and the throw-away folder is gone."""
     assert code == 0, f"exit code {code}\n{out[-2000:]}\n{err[-3000:]}"
     assert out.rstrip().endswith(ENDED), out[-2000:]
     assert "Traceback" not in err, err[-3000:]
     # The throw-away database's folder is gone (`joulo-demo`, the charts and CSV files the
     # demo shows its user, may stay).
-    assert sorted(p.name for p in tmpdir_of_child.glob("joulo-demo-*")) == []
+    assert sorted(p.name for p in tmpdir_of_demo.glob("joulo-demo-*")) == []
 
 
-def test_piped_commands_are_answered_and_quit_ends_the_demo(environment, tmp_path, tmpdir_of_child):
-    result = demo(environment, tmp_path, stdin="/help\n/status\n/quit\n/stats\n")
+def test_piped_commands_are_answered_and_quit_ends_the_demo(command_line, tmpdir_of_demo):
+    code, out, err = command_line(stdin="/help\n/status\n/quit\n/stats\n")
 
-    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
-    assert "What I can do" in result.stdout  # the answer to /help
-    assert "Garage —" in result.stdout  # the answer to /status
-    assert "Family group\n    /stats" not in result.stdout  # nothing is read after /quit
-
-
-def test_the_end_of_input_ends_the_demo(environment, tmp_path, tmpdir_of_child):
-    result = demo(environment, tmp_path, stdin=None)
-
-    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
+    assert_ended_cleanly(code, out, err, tmpdir_of_demo)
+    assert "What I can do" in out  # the answer to /help
+    assert "Garage —" in out  # the answer to /status
+    assert "Family group\n    /stats" not in out  # nothing is read after /quit
 
 
-def test_the_duration_ends_a_demo_whose_input_stays_open(environment, tmp_path, tmpdir_of_child):
-    read_end, write_end = os.pipe()  # the test holds the write end: input never ends
-    try:
-        child = subprocess.Popen(
-            [sys.executable, "-m", "bot", "demo", "--speed", SPEED, "--duration", "0.5"],
-            env=environment,
-            cwd=tmp_path,
-            stdin=read_end,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
+def test_the_end_of_input_ends_the_demo(command_line, tmpdir_of_demo):
+    code, out, err = command_line(stdin=None)
+
+    assert_ended_cleanly(code, out, err, tmpdir_of_demo)
+
+
+async def test_the_duration_ends_a_demo_whose_input_stays_open(tmp_path, tmpdir_of_demo):
+    with typed("", then_end=False) as stdin:  # the test holds the pipe open: input never ends
         try:
-            out, err = child.communicate(timeout=TIMEOUT)
-        except subprocess.TimeoutExpired:
-            child.kill()
-            child.communicate()
-            pytest.fail(f"the demo was still running {TIMEOUT:g} s after a --duration of 0.5 s")
-    finally:
-        os.close(read_end)
-        os.close(write_end)
+            code, out = await play(stdin, out_dir=tmp_path / "out", duration=0.1)
+        except TimeoutError:
+            pytest.fail(f"the demo was still running {TIMEOUT:g} s after a --duration of 0.1 s")
 
-    assert_ended_cleanly(child.returncode, out, err, tmpdir_of_child)
+    assert_ended_cleanly(code, out, "", tmpdir_of_demo)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_after_the_first_line_ends_the_demo_cleanly(
-    started: subprocess.Popen[str], sig: signal.Signals, tmpdir_of_child: Path
+    started: subprocess.Popen[str], sig: signal.Signals, tmpdir_of_demo: Path
 ) -> None:
     started.send_signal(sig)
     try:
@@ -160,21 +186,21 @@ def test_a_signal_after_the_first_line_ends_the_demo_cleanly(
     except subprocess.TimeoutExpired:
         pytest.fail(f"the demo was still running {TIMEOUT:g} s after {sig.name}")
 
-    assert_ended_cleanly(started.returncode, out, err, tmpdir_of_child)
+    assert_ended_cleanly(started.returncode, out, err, tmpdir_of_demo)
 
 
 def test_a_malformed_telegram_token_in_dotenv_does_not_stop_the_demo(
-    environment, tmp_path, tmpdir_of_child
+    command_line, tmp_path, tmpdir_of_demo
 ):
-    (tmp_path / ".env").write_text(
+    (tmp_path / ".env").write_text(  # the test runs in tmp_path, as the demo's user in a folder
         "TELEGRAM_BOT_TOKEN=123:not-a-token\nTELEGRAM_API_URL=not a url\nALLOWED_USERS=anna\n",
         encoding="utf-8",
     )
 
-    result = demo(environment, tmp_path, stdin="/quit\n")
+    code, out, err = command_line(stdin="/quit\n")
 
-    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
-    assert "✅ Linked!" in result.stdout
+    assert_ended_cleanly(code, out, err, tmpdir_of_demo)
+    assert "✅ Linked!" in out
 
 
 @pytest.mark.parametrize(
@@ -222,11 +248,11 @@ def test_a_demo_option_that_cannot_work_is_refused_in_one_line_before_the_demo_s
 
 
 def test_a_reader_that_stops_reading_ends_the_demo_quietly(
-    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+    environment: dict[str, str], tmp_path: Path, tmpdir_of_demo: Path
 ) -> None:
     """`python -m bot demo | head -5`: once `head` has its lines, the demo ends without a word."""
     child = subprocess.Popen(
-        [sys.executable, "-m", "bot", "demo", "--speed", SPEED],
+        [sys.executable, "-m", "bot", "demo", "--speed", f"{SPEED:g}"],
         env=environment,
         cwd=tmp_path,
         stdin=subprocess.PIPE,  # stays open: only the closed output can end the demo
@@ -252,21 +278,18 @@ def test_a_reader_that_stops_reading_ends_the_demo_quietly(
     assert head[0].startswith("Joulo bot demo")
     assert code == 0, err[-3000:]
     assert err == ""  # no BrokenPipeError, no "Exception ignored"
-    assert sorted(p.name for p in tmpdir_of_child.glob("joulo-demo-*")) == []
+    assert sorted(p.name for p in tmpdir_of_demo.glob("joulo-demo-*")) == []
 
 
-def test_the_demo_moves_between_the_group_and_the_private_chat_as_telegram_would(
-    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+async def test_the_demo_moves_between_the_group_and_the_private_chat_as_telegram_would(
+    tmp_path: Path, tmpdir_of_demo: Path
 ) -> None:
     token = "joulo_" + "a" * 32
-    result = demo(
-        environment,
-        tmp_path,
-        stdin=f"/tag\n/private\n/tag\n/group\n/status@JouloBot\n/settings\n99\n{token}\n/quit\n",
-    )
+    typing = f"/tag\n/private\n/tag\n/group\n/status@JouloBot\n/settings\n99\n{token}\n/quit\n"
+    with typed(typing) as stdin:
+        code, out = await play(stdin, out_dir=tmp_path / "out")
 
-    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
-    out = result.stdout
+    assert_ended_cleanly(code, out, "", tmpdir_of_demo)
     # In the group /tag is refused, as in Telegram; in the private chat it lists the cards.
     group_tag, _, rest = out.partition("📱 Anna → bot\n    /tag\n")
     assert "👪 Anna → Family group\n    /tag\n" in group_tag
@@ -284,20 +307,14 @@ def test_the_demo_moves_between_the_group_and_the_private_chat_as_telegram_would
     assert token not in out
 
 
-def test_a_dutch_demo_says_its_own_lines_in_dutch_too(
-    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+async def test_a_dutch_demo_says_its_own_lines_in_dutch_too(
+    tmp_path: Path, tmpdir_of_demo: Path
 ) -> None:
     out_dir = tmp_path / "out"
-    result = demo(
-        {**environment, "DEFAULT_LANGUAGE": "nl"},
-        tmp_path,
-        "--out",
-        str(out_dir),
-        stdin="/stats\n/private\n/quit\n",
-    )
+    with typed("/stats\n/private\n/quit\n") as stdin:
+        code, out = await play(stdin, out_dir=out_dir, language="nl")
 
-    assert result.returncode == 0, result.stderr[-3000:]
-    out = result.stdout
+    assert code == 0
     assert out.startswith("Demo van de Joulo-bot — de gesimuleerde tijd loopt 3000× sneller")
     assert f"Grafieken en CSV-bestanden komen in {out_dir}." in out
     assert "👪 Anna → Gezinsgroep\n    /stats\n" in out
@@ -308,13 +325,13 @@ def test_a_dutch_demo_says_its_own_lines_in_dutch_too(
         assert english not in out
 
 
-def test_a_chat_switched_to_dutch_gets_the_demo_lines_in_dutch_too(
-    environment: dict[str, str], tmp_path: Path, tmpdir_of_child: Path
+async def test_a_chat_switched_to_dutch_gets_the_demo_lines_in_dutch_too(
+    tmp_path: Path, tmpdir_of_demo: Path
 ) -> None:
-    result = demo(environment, tmp_path, stdin="/language nl\n/status\n99\n/private\n/quit\n")
+    with typed("/language nl\n/status\n99\n/private\n/quit\n") as stdin:
+        code, out = await play(stdin, out_dir=tmp_path / "out")
 
-    assert_ended_cleanly(result.returncode, result.stdout, result.stderr, tmpdir_of_child)
-    out = result.stdout
+    assert_ended_cleanly(code, out, "", tmpdir_of_demo)
     before, _, after = out.partition("👪 Anna → Family group\n    /language nl\n")
     assert "🤖 bot → Family group" in before
     assert "🤖 bot → Gezinsgroep" in after  # the answer to /language nl already

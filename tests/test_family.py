@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import subprocess
 import sys
 import textwrap
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tests.demo_play import play, typed
 from tests.fake_telegram import BOT_TOKEN, FakeChat, FakeUser, SentMessage, UploadedFile
 from tests.story import ANNA, FAMILY, World, png_size
 
@@ -392,24 +392,18 @@ def test_an_idle_bot_has_imported_neither_matplotlib_nor_fpdf(tmp_path) -> None:
     assert result.stdout.strip() == "[]"
 
 
-def test_the_demo_writes_the_chart_and_the_csv_and_pages_sessions(tmp_path) -> None:
+async def test_the_demo_writes_the_chart_and_the_csv_and_pages_sessions(tmp_path) -> None:
     out = tmp_path / "out"
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "demo", "--out", str(out)],
-        input="/stats\n/stats all\n/sessions\n/sessions older\n/export\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-        env={**os.environ, "DEFAULT_LANGUAGE": "en"},
-    )
-    assert result.returncode == 0, result.stderr
+    with typed("/stats\n/stats all\n/sessions\n/sessions older\n/export\n") as stdin:
+        code, shown = await play(stdin, out_dir=out, speed=120)  # the demo's own speed
+
+    assert code == 0
     chart, csv_file = out / "joulo-stats.png", out / next(out.glob("*.csv")).name
-    assert f"📎 {chart} (" in result.stdout
-    assert f"📎 {csv_file} (" in result.stdout
+    assert f"📎 {chart} (" in shown
+    assert f"📎 {csv_file} (" in shown
     assert chart.read_bytes().startswith(b"\x89PNG")
     assert csv_file.read_bytes().startswith("\ufeffStart,End,Charger".encode())
-    assert "1. • 12 months •\n    2. All time\n" in result.stdout
-    assert "1. 12 months\n    2. • All time •\n" in result.stdout
-    assert "🕘 Charging sessions 1–10" in result.stdout
-    assert "🕘 Charging sessions 11–20" in result.stdout
+    assert "1. • 12 months •\n    2. All time\n" in shown
+    assert "1. 12 months\n    2. • All time •\n" in shown
+    assert "🕘 Charging sessions 1–10" in shown
+    assert "🕘 Charging sessions 11–20" in shown
