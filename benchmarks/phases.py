@@ -67,6 +67,7 @@ def _settings(base: str, database: Path, interval: float) -> Settings:
         offline_grace=interval,
         default_language="en",
         log_level="WARNING",
+        ere_price_url=None,  # joulo.nl is not reachable from the benchmark
     )
 
 
@@ -420,6 +421,7 @@ def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
             DATABASE_PATH=str(Path(tmp) / "bot.sqlite3"),
             ENCRYPTION_KEY=Fernet.generate_key().decode(),
             LOG_LEVEL="INFO",
+            ERE_PRICE_URL="",  # off: joulo.nl is not the far side, and may be unreachable
         )
         start = time.monotonic()
         child = subprocess.Popen(
