@@ -1,14 +1,16 @@
 """The Joulo client over real loopback HTTP through the aiohttp layer the bot ships with.
 
-Pins down: answers arrive as through the simulator's transport (the tests' layer), every
-network failure (refused connection, a server that hangs up or stalls, a cut-off body) reaches
-the poller as a `JouloUnavailable`, never as an aiohttp error, and no cookie is kept from one
-request to the next.
+Pins down: answers arrive as through the simulator's transport (the tests' layer), a
+compressed answer arrives decoded, every network failure (refused connection, a server that
+hangs up or stalls, a cut-off body) reaches the poller as a `JouloUnavailable`, never as an
+aiohttp error, and no cookie is kept from one request to the next.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gzip
+import json
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 
@@ -51,6 +53,26 @@ async def test_chargers_and_a_rejected_token_arrive_as_over_httpx(
         assert [c.name for c in found.chargers] == ["Garage"]
         with pytest.raises(JouloTokenRejected):
             await client.chargers("joulo_not_a_token")
+
+
+async def test_a_gzip_compressed_answer_is_read_decoded(http: JouloHttp) -> None:
+    charger = {"id": "c1", "nickname": "Garage", "status": "online", "is_charging": False}
+    body = gzip.compress(json.dumps({"chargers": [charger]}).encode())
+
+    async def joulo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+            b"Content-Encoding: gzip\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body)
+        )
+        await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(joulo, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    async with server:
+        found = await JouloClient(http, f"http://127.0.0.1:{port}/api").chargers("joulo_x")
+    assert [c.name for c in found.chargers] == ["Garage"]
 
 
 async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(

@@ -7,7 +7,11 @@ bot's transport is `AiohttpTransport` on an aiohttp session of our own, the test
 `get` hands its `httpx.Request` straight to the transport. httpx's `AsyncClient` in front of
 it cost about as much CPU per request as aiohttp itself (merging URLs, headers and cookies,
 auth and redirect flows, event hooks; see docs/performance-history.md) and does nothing the
-Joulo client needs: it sends one GET with its own headers and follows no redirect.
+Joulo client needs: it sends one GET with its own headers and follows no redirect. For the
+same reason the request is built as a transport gets it from a client (its body a stream, its
+headers ASCII): httpx's `Request(content=...)` builds its headers twice to add a `Host` that
+aiohttp adds anyway, and was the largest part of the httpx layer's cost. An answer that is not
+content-encoded is read straight from the transport's stream, without httpx's decoder chain.
 
 Every failure to get an answer, whichever library raises it (httpx-aiohttp maps most of
 aiohttp's errors to httpx's, not all), becomes `JouloUnavailable` here, once.
@@ -37,6 +41,8 @@ READ_TIMEOUT: Final = 10.0
 KEEPALIVE_SECONDS: Final = 30.0
 
 _AIOHTTP_ERRORS: Final = (aiohttp.ClientError, OSError, asyncio.IncompleteReadError)
+#: A GET's body: none (shared: an empty `ByteStream` can be read any number of times).
+_NO_BODY: Final = httpx.ByteStream(b"")
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,16 +104,21 @@ class JouloHttp:
 
         `label` names the request in the error (e.g. "/chargers").
         """
-        request = httpx.Request(
-            "GET",
-            _parsed(url),
-            headers={"User-Agent": self._user_agent, **headers},
-            extensions=self._extensions,
+        request = httpx.Request("GET", _parsed(url), stream=_NO_BODY, extensions=self._extensions)
+        request.headers = httpx.Headers(
+            {"User-Agent": self._user_agent, **headers}, encoding="ascii"
         )
+        request.read()  # the empty body, so the transport sends none
         try:
             response = await self._transport.handle_async_request(request)
             try:
-                body = await response.aread()
+                stream = response.stream
+                if isinstance(stream, httpx.AsyncByteStream) and (
+                    "content-encoding" not in response.headers
+                ):
+                    body = b"".join([chunk async for chunk in stream])
+                else:
+                    body = await response.aread()  # httpx's decoders (gzip, br, ...)
             finally:
                 await response.aclose()
         except (httpx.TimeoutException, TimeoutError) as err:
