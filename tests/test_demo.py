@@ -266,6 +266,9 @@ def test_a_reader_that_stops_reading_ends_the_demo_quietly(
     try:
         head = [child.stdout.readline() for _ in range(5)]
         child.stdout.close()  # what `head -5` does after its fifth line
+        # Anna types, so the demo writes at once rather than at the simulation's next event.
+        child.stdin.write("/help\n")
+        child.stdin.flush()
         code = child.wait(timeout=TIMEOUT)
         err = child.stderr.read()
     finally:
