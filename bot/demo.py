@@ -26,7 +26,6 @@ from typing import Any, Final, TextIO
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 
-from bot.app import open_services
 from bot.clock import ScaledClock, SystemClock
 from bot.commands import TOKEN_PATTERN, Answers, Asked, Person, Place, find_token
 from bot.config import Settings
@@ -37,6 +36,7 @@ from bot.exits import ExitStatus
 from bot.joulo.simulator import JouloSimulator
 from bot.logs import setup_logging
 from bot.outbox import Sender
+from bot.services import open_services
 from bot.tasks import cancel_and_wait
 
 #: Real seconds between poll cycles in the demo.

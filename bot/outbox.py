@@ -9,8 +9,8 @@ Delivery is at-least-once: a row is marked sent only after the messenger returne
 between the two may repeat that one message, and nothing is ever lost. Messages to one chat go
 out in order: when one has to wait, the later ones for that chat wait behind it.
 
-A `Messenger` fails with the `DeliveryError` tree of `bot.telegram.send`, where Telegram's
-errors are mapped to it.
+A `Messenger` fails with the `DeliveryError` tree of `bot.telegram.delivery` (`bot.telegram.send`
+maps Telegram's errors to it).
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from bot.core.text.notifications import live_card, render_event
 from bot.metrics import UNOBSERVED, Observer
 from bot.poller import ChargerReadings
 from bot.store import Account, Chat, Delivery, LiveCard, Store
-from bot.telegram.send import (
+from bot.telegram.delivery import (
     NETWORK_RETRY_SECONDS,
     ChatMoved,
     ChatUnreachable,

@@ -17,7 +17,7 @@ from datetime import UTC, datetime, timedelta
 from bot.app import Services
 from bot.commands import Person, Place
 from bot.outbox import WAITING_PER_DRAIN, Sender
-from bot.telegram.send import DeliveryDeferred, DeliveryError
+from bot.telegram.delivery import DeliveryDeferred, DeliveryError
 from tests.clock import ManualClock
 from tests.conftest import link_garage
 from tests.joulo_sim import JouloSimulator

@@ -13,9 +13,9 @@ import resource
 
 import pytest
 
-from bot.app import RESERVED_FILES, SPARE_CONNECTIONS, joulo_connections, open_file_limit
 from bot.config import Settings
 from bot.poller import MAX_CONCURRENCY, MIN_CONCURRENCY, derived_concurrency
+from bot.services import RESERVED_FILES, SPARE_CONNECTIONS, joulo_connections, open_file_limit
 
 INFINITY = resource.RLIM_INFINITY
 

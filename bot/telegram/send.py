@@ -6,16 +6,8 @@ flood-limited group never holds up another family's messages. A reply to a comma
 one short 429 itself; that wait holds only the request that got it (and so only that chat's
 updates), never the whole bot as python-telegram-bot's `AIORateLimiter` would.
 
-The error tree a `Messenger` raises, defined here where python-telegram-bot's errors are mapped
-to it (the outbox decides what each means for the message and the chat):
-
-    DeliveryError
-    ├── DeliveryDeferred     try again after `retry_after` seconds (flood control, network)
-    ├── MessageRejected      this message can never be sent (bad request); drop it
-    ├── TopicGone            the forum topic was deleted or closed; the chat itself is fine
-    ├── PinRefused           the bot lacks the right to pin messages in this chat
-    └── ChatUnreachable      the chat is gone for us (blocked, kicked, not found)
-        └── ChatMoved        the group became a supergroup with `new_chat_id`
+python-telegram-bot's errors become the `DeliveryError` tree of `bot.telegram.delivery` here, and
+only here (the outbox decides what each means for the message and the chat).
 """
 
 from __future__ import annotations
@@ -41,10 +33,18 @@ from telegram.error import (
 )
 from telegram.ext import BaseRateLimiter, ExtBot
 
+from bot.telegram.delivery import (
+    NETWORK_RETRY_SECONDS,
+    ChatMoved,
+    ChatUnreachable,
+    DeliveryDeferred,
+    MessageRejected,
+    PinRefused,
+    TopicGone,
+)
+
 log = logging.getLogger(__name__)
 
-#: Retry delay after a network failure or a timeout.
-NETWORK_RETRY_SECONDS = 10.0
 _NOT_MODIFIED = "message is not modified"
 _GONE_MARKERS = ("chat not found", "user is deactivated", "bot was kicked", "not a member")
 #: Telegram's words for a forum topic that was deleted, or closed.
@@ -52,56 +52,6 @@ _TOPIC_MARKERS = ("message thread not found", "topic_closed", "topic_deleted")
 _NO_PIN_RIGHT = "not enough rights to manage pinned messages"
 #: Group limiters kept before idle ones are forgotten.
 _MAX_GROUP_LIMITERS: Final = 512
-
-
-class DeliveryError(Exception):
-    """A message could not be delivered."""
-
-
-class DeliveryDeferred(DeliveryError):
-    """Not now; try again after `retry_after` seconds.
-
-    `maybe_delivered` is set when the request may have reached Telegram (a timeout): such a
-    message is retried only a few times, since every retry may show it once more.
-    """
-
-    def __init__(
-        self,
-        reason: str,
-        retry_after: float,
-        *,
-        maybe_delivered: bool = False,
-        exact: bool = False,
-    ) -> None:
-        super().__init__(reason)
-        self.retry_after = retry_after
-        self.maybe_delivered = maybe_delivered
-        #: Wait exactly `retry_after` (Telegram said so) instead of backing off further.
-        self.exact = exact
-
-
-class MessageRejected(DeliveryError):
-    """The message itself was refused and retrying will not help."""
-
-
-class TopicGone(DeliveryError):
-    """The forum topic (message thread) sent to was deleted or closed."""
-
-
-class PinRefused(DeliveryError):
-    """The bot may not pin messages in this chat (no "Pin messages" right)."""
-
-
-class ChatUnreachable(DeliveryError):
-    """The bot can no longer write to this chat."""
-
-
-class ChatMoved(ChatUnreachable):
-    """The group was upgraded to a supergroup with a new id."""
-
-    def __init__(self, reason: str, new_chat_id: int) -> None:
-        super().__init__(reason)
-        self.new_chat_id = new_chat_id
 
 
 def topic_refused(err: TelegramError) -> bool:
