@@ -77,6 +77,7 @@ really gone: new requests get "connection refused".
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import html
@@ -84,6 +85,7 @@ import json
 import logging
 import math
 import re
+import socket
 import threading
 import time
 import urllib.error
@@ -628,6 +630,34 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeBotAPI, port: int) -> None:
         super().__init__(("127.0.0.1", port), _Handler)
         self.fake = fake
+        self.closing = False  # set by hang_up(): no connection serves another request
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def opened(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.add(connection)
+            closing = self.closing
+        if closing:
+            self._stop_reading(connection)
+
+    def closed(self, connection: socket.socket) -> None:
+        with self._open_lock:
+            self._open.discard(connection)
+
+    def hang_up(self) -> None:
+        """End every kept-alive connection: one waiting for its next request sees the end of
+        the stream now; one serving a request (a long poll) answers it and then hangs up."""
+        with self._open_lock:
+            self.closing = True
+            connections = list(self._open)
+        for connection in connections:
+            self._stop_reading(connection)
+
+    @staticmethod
+    def _stop_reading(connection: socket.socket) -> None:
+        with contextlib.suppress(OSError):
+            connection.shutdown(socket.SHUT_RD)  # wakes a blocked read; writing still works
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # A client that hung up (e.g. a SIGKILLed bot) is not an error of the fake.
@@ -636,7 +666,21 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
-    protocol_version = "HTTP/1.0"  # one request per connection: after stop() nothing answers
+    # Keep-alive, as Telegram's servers do: python-telegram-bot (httpx) sends call after call
+    # on one connection, without a new connection and a new server thread for each. stop()
+    # hangs every connection up (`_Server.hang_up`), so after it nothing answers.
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # an answer's headers and body go out without waiting
+
+    def setup(self) -> None:
+        super().setup()
+        self.server.opened(self.connection)
+
+    def finish(self) -> None:
+        try:
+            super().finish()
+        finally:
+            self.server.closed(self.connection)
 
     def do_POST(self) -> None:
         self._serve()
@@ -670,10 +714,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         data = json.dumps(payload).encode("utf-8")
+        if self.server.closing:
+            self.close_connection = True
         try:
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(data)
         except (BrokenPipeError, ConnectionResetError):
@@ -840,6 +888,7 @@ class FakeBotAPI:
             return
         server.shutdown()
         server.server_close()
+        server.hang_up()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
