@@ -254,6 +254,17 @@ async def test_the_ere_position_gives_what_was_paid_and_what_is_expected(joulo, 
     assert position.ytd_expected_eur == pytest.approx(round(13.2 * 0.35 * 0.85, 2))
 
 
+async def test_a_malformed_charger_is_named_and_the_others_still_arrive(joulo, sim, token):
+    good = {"id": "c-good", "nickname": "Garage", "status": "online"}
+    bad = {"id": "c-bad", "is_charging": "maybe"}
+    sim.inject_fault(SimFault("wrong_shape", path="/chargers", body={"chargers": [good, bad]}))
+
+    found = await joulo.chargers(token)
+
+    assert [c.name for c in found.chargers] == ["Garage"]
+    assert found.malformed_ids == {"c-bad"}
+
+
 @pytest.mark.parametrize(
     "body",
     [

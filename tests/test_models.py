@@ -4,18 +4,29 @@ Pins down: missing optional fields take defaults; a charger is called by its nic
 its `name`, else its id; `current_session` null or absent is no session; an empty RFID tag is
 no tag; unknown statuses and extra fields are tolerated; naive timestamps are UTC and all
 times end up in UTC; `YYYY-MM-01` months become `YYYY-MM`; one malformed charger does not
-hide the others, and a body of the wrong shape is a ValueError.
+hide the others, and a body of the wrong shape is a ValueError. A `/chargers` body read at
+once from its bytes (the poller's common case) parses exactly as its decoded JSON does, and
+any body that is not all well is left to the lenient reading.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from pydantic import ValidationError
 
-from bot.joulo.models import Charger, Energy, MonthEnergy, Session, SessionPage, parse_chargers
+from bot.joulo.models import (
+    Charger,
+    Energy,
+    MonthEnergy,
+    Session,
+    SessionPage,
+    chargers_at_once,
+    parse_chargers,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -250,6 +261,52 @@ def test_an_account_without_chargers_parses_to_an_empty_list() -> None:
 def test_a_body_of_the_wrong_shape_is_a_value_error(body: Any) -> None:
     with pytest.raises(ValueError, match="chargers"):
         parse_chargers(body)
+
+
+ODD_BUT_FINE: list[dict[str, Any]] = [
+    {"id": GARAGE, "status": None, "nickname": "  Garage "},
+    {"id": GARAGE, "status": " Charging ", "is_charging": "true", "name": "Box"},
+    {"id": GARAGE, "latest_meter_wh": "5432100", "meter_updated_at": "2026-04-09T10:30:00"},
+    {"id": GARAGE, "meter_updated_at": "2026-04-09T12:30:00+02:00", "unknown": [1, {"a": 2}]},
+    {
+        "id": GARAGE,
+        "is_charging": True,
+        "current_session": {"id": SESSION, "started_at": "2026-04-09T08:15:00", "id_tag": " "},
+    },
+    {
+        "id": GARAGE,
+        "is_charging": True,
+        "current_session": {"id": SESSION, "started_at": 1775722500, "kwh_so_far": "1.5"},
+    },
+]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        EXAMPLE,
+        {"chargers": []},
+        {"chargers": ODD_BUT_FINE, "next": None},
+        *({"chargers": [charger]} for charger in ODD_BUT_FINE),
+    ],
+)
+def test_a_body_read_at_once_parses_as_its_decoded_json_does(body: dict[str, Any]) -> None:
+    assert chargers_at_once(json.dumps(body).encode()) == parse_chargers(body)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        json.dumps({"chargers": [EXAMPLE["chargers"][0], {"id": "bad", "is_charging": "maybe"}]}),
+        json.dumps({"chargers": [EXAMPLE["chargers"][0], "not even an object"]}),
+        json.dumps({"chargers": "nope"}),
+        json.dumps([EXAMPLE["chargers"][0]]),
+        '{"chargers": [',
+        "",
+    ],
+)
+def test_a_body_that_is_not_all_well_is_left_to_the_lenient_reading(raw: str) -> None:
+    assert chargers_at_once(raw.encode()) is None
 
 
 # --- sessions ---------------------------------------------------------------------------

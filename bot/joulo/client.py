@@ -29,6 +29,7 @@ from bot.joulo.models import (
     ErePrice,
     Session,
     SessionPage,
+    chargers_at_once,
     parse_chargers,
 )
 from bot.joulo.transport import Answer, JouloHttp
@@ -113,10 +114,17 @@ class JouloClient:
         path: str,
         parse: Callable[[Any], _T],
         params: dict[str, str] | None = None,
+        *,
+        at_once: Callable[[bytes], _T | None] | None = None,
     ) -> _T:
-        """GET `path` with `token`; return the JSON as `parse` reads it, or raise a JouloError."""
+        """GET `path` with `token`; return the JSON as `parse` reads it, or raise a JouloError.
+
+        `at_once`, if given, reads a good answer's bytes in one go (None when it cannot).
+        """
         headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-        return await self._get(f"{self._base_url}{path}", path, parse, params, headers)
+        return await self._get(
+            f"{self._base_url}{path}", path, parse, params, headers, at_once=at_once
+        )
 
     async def _get(
         self,
@@ -125,6 +133,8 @@ class JouloClient:
         parse: Callable[[Any], _T],
         params: dict[str, str] | None,
         headers: dict[str, str],
+        *,
+        at_once: Callable[[bytes], _T | None] | None = None,
     ) -> _T:
         """The one choke point: every odd answer becomes a JouloError (no answer already is)."""
         if params:
@@ -141,6 +151,8 @@ class JouloClient:
             raise JouloUnavailable(f"HTTP {status} on {path}")
         if status >= 400:
             raise JouloRejected(status, _error_message(answer))
+        if at_once is not None and (found := at_once(answer.body)) is not None:
+            return found
         try:
             body = json.loads(answer.body)
         except ValueError as err:  # a JSONDecodeError, or bytes that are no text at all
@@ -152,7 +164,7 @@ class JouloClient:
 
     async def chargers(self, token: str) -> ChargerList:
         """Live state of every charger on the account."""
-        return await self._request(token, "/chargers", parse_chargers)
+        return await self._request(token, "/chargers", parse_chargers, at_once=chargers_at_once)
 
     async def session_page(
         self,
