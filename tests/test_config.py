@@ -6,24 +6,26 @@ ALLOWED_USERS parsing, one line per invalid variable without its value, a missin
 mattering only when the bot itself runs, the demo ignoring Telegram's settings, and
 `python -m bot` exiting with code 2, a readable list and no traceback or secret on stderr;
 `--help` names the program as it was started (`joulo-bot` or `python -m bot`).
+
+The command line runs in this process (`bot.__main__.main`, whose result is the exit code):
+these rules are decided before anything starts, and a child process would only add a second
+of imports to each. `python -m bot` as a process ends with these codes in tests/test_startup.py.
 """
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 
 from bot.__main__ import main
-from bot.config import ConfigError, Settings, load_settings
+from bot.config import ConfigError, load_settings
 from bot.demo import ignored_settings
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-CONFIG_VARIABLES = frozenset(name.upper() for name in Settings.model_fields)
 BOT_TOKEN = "123456789:AAFdefaultTokenForConfigTests_abcdefg"
 #: Part of every rejected value below; nobody should ever see it in an error message.
 SECRET_PART = "S3cr3tV4lu3"
@@ -290,28 +292,31 @@ def test_a_bot_token_is_trimmed(monkeypatch):
 # --- the command line ---------------------------------------------------------------------------
 
 
-def run_bot(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `python -m bot` in `cwd` with no configuration in its environment."""
-    env = {key: value for key, value in os.environ.items() if key not in CONFIG_VARIABLES}
-    env["PYTHONPATH"] = str(REPO_ROOT)
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+@dataclass(frozen=True)
+class Ran:
+    """How `python -m bot` ended: its exit code and what it printed."""
+
+    returncode: int
+    stdout: str
+    stderr: str
 
 
-def test_the_bot_refuses_a_bad_dotenv_with_one_line_per_problem(tmp_path):
+def run_bot(capsys: pytest.CaptureFixture[str], *args: str) -> Ran:
+    """`python -m bot <args>` in the test's folder with no configuration in the environment
+    (see tests/conftest.py), run by its `main` in this process."""
+    capsys.readouterr()
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return Ran(code, out, err)
+
+
+def test_the_bot_refuses_a_bad_dotenv_with_one_line_per_problem(tmp_path, capsys):
     (tmp_path / ".env").write_text(
         "POLL_INTERVAL=-1\nTIMEZONE=Nowhere/City\nTELEGRAM_BOT_TOKEN=123:short-secret-value\n",
         encoding="utf-8",
     )
 
-    result = run_bot(tmp_path)
+    result = run_bot(capsys)
 
     assert result.returncode == 2
     problem_lines = [line.strip() for line in result.stderr.splitlines() if line.startswith("  ")]
@@ -326,8 +331,8 @@ def test_the_bot_refuses_a_bad_dotenv_with_one_line_per_problem(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_the_bot_without_a_token_says_the_token_is_required(tmp_path):
-    result = run_bot(tmp_path)
+def test_the_bot_without_a_token_says_the_token_is_required(tmp_path, capsys):
+    result = run_bot(capsys)
 
     assert result.returncode == 2
     assert "TELEGRAM_BOT_TOKEN" in result.stderr
@@ -336,8 +341,8 @@ def test_the_bot_without_a_token_says_the_token_is_required(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
-def test_the_healthcheck_needs_no_bot_token_and_creates_no_database(tmp_path):
-    result = run_bot(tmp_path, "healthcheck")
+def test_the_healthcheck_needs_no_bot_token_and_creates_no_database(tmp_path, capsys):
+    result = run_bot(capsys, "healthcheck")
 
     assert result.returncode == 1
     assert "unhealthy" in result.stderr
