@@ -27,7 +27,6 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from typing import Final, Literal, Protocol
 
-from aiohttp import web
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
 
@@ -205,6 +204,7 @@ async def serving_metrics(
     metrics: Metrics, store: Store, sock: socket.socket
 ) -> AsyncIterator[None]:
     """Serve `GET /metrics` on the bound `sock` until the block ends."""
+    from aiohttp import web  # only when metrics are served: the demo goes without aiohttp
 
     async def scrape(_: web.Request) -> web.Response:
         try:

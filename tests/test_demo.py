@@ -15,11 +15,13 @@ between the chats, and what is typed is answered as Telegram would: `/status@bot
 line before the demo starts. A Dutch demo says its own lines (banner, chat names, file sizes,
 "Demo ended.") in Dutch too, and a chat switched to another language gets the demo's lines about
 it in that language. Malformed Telegram settings in `.env` do not stop the demo: it ignores every
-setting it does not read.
+setting it does not read. And it starts without loading python-telegram-bot or aiohttp.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import logging
 import os
 import re
@@ -342,3 +344,66 @@ async def test_a_chat_switched_to_dutch_gets_the_demo_lines_in_dutch_too(
     assert "(er is geen knop 99: het laatste antwoord heeft geen knoppen)" in after
     assert "(you are now in your private chat with the bot" in after  # that chat kept English
     assert "Family group" not in after
+
+
+def imported_on_load(module: str) -> set[str]:
+    """Every module `import module` loads by the bot's own module-level imports: the `bot`
+    modules followed, the libraries named (not what they import in turn). Imports inside
+    functions (loaded on first use) and under `if TYPE_CHECKING:` do not count."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name.split(".")[0] != "bot":
+            continue
+        spec = importlib.util.find_spec(name)
+        assert spec is not None, name
+        assert spec.origin is not None, name
+        todo.extend(parent for parent in _parents(name) if parent not in seen)
+        for node in _module_level(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                todo.extend(alias.name for alias in node.names)
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                todo.append(node.module)
+                for alias in node.names:  # `from bot.core import chart` imports a module
+                    inner = f"{node.module}.{alias.name}"
+                    if inner.startswith("bot.") and _is_module(inner):
+                        todo.append(inner)
+    return seen
+
+
+def _is_module(name: str) -> bool:
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ModuleNotFoundError:  # a name inside a module, not a module
+        return False
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split(".")
+    return [".".join(parts[:i]) for i in range(1, len(parts))]
+
+
+def _module_level(tree: ast.AST) -> Iterator[ast.AST]:
+    """The nodes run when the module is imported: not function bodies, not TYPE_CHECKING."""
+    for node in ast.iter_child_nodes(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
+            continue
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            yield from (n for child in node.orelse for n in [child, *_module_level(child)])
+            continue
+        yield node
+        yield from _module_level(node)
+
+
+def test_the_demo_starts_without_python_telegram_bot_or_aiohttp() -> None:
+    """The demo never talks to Telegram or over aiohttp: loading them was half its start-up."""
+    loaded = imported_on_load("bot.demo")
+    libraries = {name.split(".")[0] for name in loaded}
+
+    assert "bot.services" in loaded  # the walk follows the bot's own imports ...
+    assert "httpx" in libraries  # ... and names the libraries
+    assert not libraries & {"telegram", "aiohttp", "httpx_aiohttp", "matplotlib", "fpdf"}

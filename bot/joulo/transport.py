@@ -28,9 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final
 
-import aiohttp
 import httpx
-from httpx_aiohttp import AiohttpTransport
 
 from bot.joulo.errors import JouloUnavailable
 
@@ -40,7 +38,8 @@ READ_TIMEOUT: Final = 10.0
 #: How long an idle connection to Joulo is kept for the next poll.
 KEEPALIVE_SECONDS: Final = 30.0
 
-_AIOHTTP_ERRORS: Final = (aiohttp.ClientError, OSError, asyncio.IncompleteReadError)
+#: What any transport raises when there is no answer (over aiohttp, also `aiohttp.ClientError`).
+_NO_ANSWER: Final = (httpx.HTTPError, OSError, asyncio.IncompleteReadError)
 #: A GET's body: none (shared: an empty `ByteStream` can be read any number of times).
 _NO_BODY: Final = httpx.ByteStream(b"")
 
@@ -71,8 +70,11 @@ class JouloHttp:
         *,
         user_agent: str,
         read_timeout: float = READ_TIMEOUT,
+        no_answer: tuple[type[Exception], ...] = (),
     ) -> None:
         self._transport = transport
+        #: The errors that mean no answer: httpx's, the network's, and the transport's own.
+        self._no_answer: tuple[type[Exception], ...] = (*_NO_ANSWER, *no_answer)
         self._user_agent = user_agent
         # httpx's per-request timeouts, which AiohttpTransport turns into aiohttp's.
         self._extensions = {
@@ -88,7 +90,13 @@ class JouloHttp:
     def over_aiohttp(
         cls, *, max_connections: int, user_agent: str, read_timeout: float = READ_TIMEOUT
     ) -> JouloHttp:
-        """The bot's: httpx-aiohttp's transport on one aiohttp session without a cookie jar."""
+        """The bot's: httpx-aiohttp's transport on one aiohttp session without a cookie jar.
+
+        aiohttp is imported here, not with the module: the demo and the tests' transports go
+        without it (a fifth of the demo's start-up)."""
+        import aiohttp
+        from httpx_aiohttp import AiohttpTransport
+
         session = aiohttp.ClientSession(
             connector=aiohttp.TCPConnector(
                 limit=max_connections, keepalive_timeout=KEEPALIVE_SECONDS
@@ -96,7 +104,10 @@ class JouloHttp:
             cookie_jar=aiohttp.DummyCookieJar(),
         )
         return cls(
-            AiohttpTransport(client=session), user_agent=user_agent, read_timeout=read_timeout
+            AiohttpTransport(client=session),
+            user_agent=user_agent,
+            read_timeout=read_timeout,
+            no_answer=(aiohttp.ClientError,),
         )
 
     async def get(self, url: str, headers: Mapping[str, str], *, label: str) -> Answer:
@@ -123,7 +134,7 @@ class JouloHttp:
                 await response.aclose()
         except (httpx.TimeoutException, TimeoutError) as err:
             raise JouloUnavailable(f"timeout on {label}") from err
-        except (httpx.HTTPError, *_AIOHTTP_ERRORS) as err:
+        except self._no_answer as err:
             raise JouloUnavailable(f"{type(err).__name__} on {label}") from err
         return Answer(
             status=response.status_code,
