@@ -149,9 +149,14 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     for warning in settings.warnings():
         logging.getLogger("bot").warning("%s", warning)
+    from bot.startup import claim
+
+    claimed = claim(settings)  # a second bot or a bad path ends here, before the heavy imports
+    if isinstance(claimed, int):
+        return claimed
     from bot.app import run
 
-    return run(settings)
+    return run(settings, claimed)
 
 
 if __name__ == "__main__":

@@ -43,20 +43,17 @@ from bot.commands import TOKEN_PATTERN, menu
 from bot.config import Settings
 from bot.core.text.catalog import COMMAND_MENU
 from bot.core.text.format import LANGUAGES, Language
-from bot.crypto import (
-    KeyFileError,
-    check_key_file,
-)
+from bot.crypto import KeyFileError
 from bot.exits import ExitStatus
 from bot.jobs.housekeeping import PRUNE_CHECK_SECONDS
 from bot.jobs.money import job_period
-from bot.listeners import ListenError, Listeners, listen, open_listeners
-from bot.lock import AlreadyRunning, InstanceLock, LockError
+from bot.listeners import Listeners, listen, open_listeners
 from bot.logs import install_redaction
 from bot.metrics import UNOBSERVED, Metrics, serving_metrics
 from bot.outbox import Sender
 from bot.services import Services, open_services
-from bot.store import StoreError, check_database_path
+from bot.startup import Claimed, claim, file_problem
+from bot.store import StoreError
 from bot.tasks import cancel_and_wait
 from bot.telegram.handlers import TelegramHandlers
 from bot.telegram.send import ChatRateLimiter, TelegramMessenger
@@ -327,26 +324,18 @@ async def serve(
         listeners.close()
 
 
-def claim_database(settings: Settings) -> InstanceLock:
-    """Check DATABASE_PATH and the key file, then take the one-bot-per-database lock beside them.
+def run(settings: Settings, claimed: Claimed | None = None) -> int:
+    """Run the bot in the foreground until SIGINT or SIGTERM; returns the exit code.
 
-    The checks come first, so that an unusable path leaves no lock file (or folder) behind;
-    the lock comes before the database is created or migrated.
+    `claimed`: the ports and the lock, when the caller has claimed them already (the command
+    line does, before it imports this module).
     """
-    check_database_path(settings.database_path)
-    if not settings.encryption_keys():
-        check_key_file(settings.database_path.parent)
-    return InstanceLock.acquire(settings.database_path)
-
-
-def run(settings: Settings) -> int:
-    """Run the bot in the foreground until SIGINT or SIGTERM; returns the exit code."""
-
-    try:
-        listeners = open_listeners(settings)  # before anything is made: a port in use stops it
-    except ListenError as err:
-        log.error("%s", err)
-        return ExitStatus.CANNOT_WORK
+    if claimed is None:
+        outcome = claim(settings)
+        if isinstance(outcome, int):
+            return outcome
+        claimed = outcome
+    listeners, lock = claimed.listeners, claimed.lock
 
     async def main() -> int:
         stop = asyncio.Event()
@@ -354,14 +343,8 @@ def run(settings: Settings) -> int:
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
         try:
-            with claim_database(settings):
+            with lock:
                 await serve(settings, stop, listeners=listeners)
-        except AlreadyRunning as err:
-            log.error("%s", err)
-            return ExitStatus.CANNOT_WORK
-        except LockError as err:
-            log.error("cannot use DATABASE_PATH %s: %s", settings.database_path, err)
-            return ExitStatus.CANNOT_WORK
         except InvalidToken:
             log.error("Telegram rejected TELEGRAM_BOT_TOKEN; check the token from @BotFather")
             return ExitStatus.CANNOT_WORK
@@ -371,18 +354,12 @@ def run(settings: Settings) -> int:
         except TelegramError as err:
             log.error("Telegram error at start-up: %s", err)
             return ExitStatus.FAILED
-        except StoreError as err:
-            log.error("cannot use DATABASE_PATH %s: %s", settings.database_path, err)
-            return ExitStatus.CANNOT_WORK
-        except KeyFileError as err:
-            log.error(
-                "ENCRYPTION_KEY is not set and the key file beside DATABASE_PATH cannot be "
-                "used: %s",
-                err,
-            )
-            return ExitStatus.CANNOT_WORK
+        except (StoreError, KeyFileError) as err:  # found when the database or key is opened
+            status = file_problem(settings, err)
+            assert status is not None  # noqa: S101  (every kind caught is one)
+            return status
         finally:
-            listeners.close()  # serve() closes them too; not when the lock was refused
+            listeners.close()  # serve() closes them too; not when it failed before
         return ExitStatus.OK
 
     log.info("%s starting (database %s)", package_name, settings.database_path)
