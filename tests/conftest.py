@@ -3,6 +3,7 @@ SQLite file in `tmp_path`. Only Telegram and Joulo are faked; everything else is
 
 from __future__ import annotations
 
+import asyncio
 import os
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
@@ -24,6 +25,7 @@ from bot.app import Services, open_services
 from bot.commands import Person
 from bot.config import Settings
 from tests.clock import ManualClock
+from tests.database import fresh_database, migrate
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.joulo_sim import JouloSimulator
 from tests.story import joulo_transport, world  # noqa: F401  (fixtures)
@@ -67,11 +69,25 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty database with every migration applied, made once per test process.
+
+    Migrating a new file is 13 transactions (~15 ms of CPU and ~50 ms of disk); a copy of this
+    one is the same SQLite file in a millisecond. Tests of the store and of start-up still open
+    new files, which migrates them from scratch.
+    """
+    path = tmp_path_factory.mktemp("migrated") / "bot.sqlite3"
+    asyncio.run(migrate(path))
+    return path
+
+
 @pytest.fixture
 async def services(
-    settings: Settings, clock: ManualClock, sim: JouloSimulator
+    settings: Settings, clock: ManualClock, sim: JouloSimulator, migrated_database: Path
 ) -> AsyncIterator[Services]:
     """The bot's real services (store, Joulo client, answers, poller) against the simulator."""
+    fresh_database(settings, migrated_database)
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as built:
         yield built
 

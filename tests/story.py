@@ -12,6 +12,7 @@ import contextlib
 import struct
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
@@ -20,6 +21,7 @@ from bot.app import RunningBot, open_services, running
 from bot.config import Settings
 from bot.tasks import cancel_and_wait
 from tests.clock import ManualClock
+from tests.database import fresh_database
 from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
 from tests.joulo_sim import JouloSimulator
 
@@ -88,13 +90,16 @@ def joulo_transport(sim: JouloSimulator) -> httpx.AsyncBaseTransport:
 
 @pytest.fixture
 async def world(
+    *,
     fake_bot: FakeBotAPI,
     sim: JouloSimulator,
     clock: ManualClock,
     settings: Settings,
     joulo_transport: httpx.AsyncBaseTransport,
+    migrated_database: Path,
 ) -> AsyncIterator[World]:
     """The bot running for real against the fakes, stopped cleanly afterwards."""
+    fresh_database(settings, migrated_database)
     token = sim.add_account()
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)

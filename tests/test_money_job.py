@@ -18,6 +18,7 @@ import logging
 import math
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -30,6 +31,7 @@ from bot.core.money import CreditPrice
 from bot.jobs.money import SLICES
 from tests.clock import ManualClock
 from tests.conftest import START, link_garage
+from tests.database import fresh_database
 from tests.fake_telegram import FakeBotAPI, UploadedFile
 from tests.joulo_sim import JouloSimulator, SimFault
 from tests.story import ANNA, FAMILY, World, bot_running
@@ -66,10 +68,11 @@ async def owner_news(services: Services) -> list[tuple[int, str]]:
 
 @pytest.fixture
 async def services(
-    settings: Settings, clock: ManualClock, sim: JouloSimulator
+    settings: Settings, clock: ManualClock, sim: JouloSimulator, migrated_database: Path
 ) -> AsyncIterator[Services]:
     """The bot's services with the hourly money job (ERE_PRICE_URL as the default)."""
     settings = settings.model_copy(update={"money_check_interval": HOUR})
+    fresh_database(settings, migrated_database)
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as built:
         yield built
 
