@@ -647,7 +647,8 @@ class _Server(ThreadingHTTPServer):
 
     def hang_up(self) -> None:
         """End every kept-alive connection: one waiting for its next request sees the end of
-        the stream now; one serving a request (a long poll) answers it and then hangs up."""
+        the stream now; one serving a request (a long poll) answers it and then hangs up; a
+        request read after this is not answered (`_Handler._serve`)."""
         with self._open_lock:
             self.closing = True
             connections = list(self._open)
@@ -706,6 +707,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         body = self._read_body()
+        if self.server.closing:  # it came on a kept-alive connection after stop(): as if down
+            self.close_connection = True
+            return
         url = urlsplit(self.path)
         status, payload = self.server.fake._handle_http(
             url.path, url.query, self.headers.get("Content-Type", ""), body
