@@ -486,7 +486,8 @@ class Poller:
                 keep=found.malformed_ids,
             )
             stalled = stalled_sessions(result.states, now=now, after=self._stall_after)
-            result = replace(result, events=[*result.events, *stalled])
+            if stalled:
+                result = replace(result, events=[*result.events, *stalled])
         stored_pending = (
             memory.pending if memory is not None else await self._store.pending_ends(account.id)
         )

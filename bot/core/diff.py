@@ -50,31 +50,21 @@ def _next_samples(previous: SessionState | None, kwh: float, at: datetime) -> tu
     return (last, Sample(at=at, kwh=kwh))
 
 
-def _observe(charger: Charger, before: ChargerState | None, now: datetime) -> ChargerState:
-    """The new remembered state of one charger (offline bookkeeping is done by the caller)."""
-    session: SessionState | None = None
+def _session(charger: Charger, before: ChargerState | None, now: datetime) -> SessionState | None:
+    """The charger's running session as the bot remembers it after this poll, if any."""
     live = charger.current_session if charger.is_charging else None
-    if live is None and charger.is_charging and before is not None:
-        session = before.session  # charging, but the session object is missing this time
-    if live is not None:
-        same = before is not None and before.session is not None and before.session.id == live.id
-        previous_session = before.session if same and before is not None else None
-        session = SessionState(
-            id=live.id,
-            started_at=live.started_at,
-            kwh=live.kwh_so_far,
-            id_tag=live.id_tag,
-            samples=_next_samples(previous_session, live.kwh_so_far, now),
-            read_at=now,
-        )
-    return ChargerState(
-        charger_id=charger.id,
-        name=charger.name,
-        status=charger.status,
-        online=is_online(charger),
-        is_charging=charger.is_charging,
-        session=session,
-        observed_at=now,
+    if live is None:
+        # charging, but the session object is missing this time: the one seen before stands
+        return before.session if charger.is_charging and before is not None else None
+    same = before is not None and before.session is not None and before.session.id == live.id
+    previous_session = before.session if same and before is not None else None
+    return SessionState(
+        id=live.id,
+        started_at=live.started_at,
+        kwh=live.kwh_so_far,
+        id_tag=live.id_tag,
+        samples=_next_samples(previous_session, live.kwh_so_far, now),
+        read_at=now,
     )
 
 
@@ -82,10 +72,17 @@ def baseline(current: Iterable[Charger], now: datetime) -> dict[str, ChargerStat
     """The state recorded at the first poll of an account: nothing is announced."""
     states = {}
     for charger in current:
-        state = _observe(charger, None, now)
-        if not state.online:
-            state = state.model_copy(update={"offline_since": now})
-        states[charger.id] = state
+        online = is_online(charger)
+        states[charger.id] = ChargerState(
+            charger_id=charger.id,
+            name=charger.name,
+            status=charger.status,
+            online=online,
+            is_charging=charger.is_charging,
+            session=_session(charger, None, now),
+            observed_at=now,
+            offline_since=None if online else now,
+        )
     return states
 
 
@@ -112,17 +109,17 @@ def diff(
 
     for charger in current:
         before = previous.get(charger.id)
-        state = _observe(charger, before, now)
+        session = _session(charger, before, now)
+        name = charger.name
+        online = is_online(charger)
 
         # Sessions: an id that disappears has ended; a new id has started.
         old_session = before.session if before is not None else None
-        if old_session is not None and (
-            state.session is None or state.session.id != old_session.id
-        ):
+        if old_session is not None and (session is None or session.id != old_session.id):
             ended.append(
                 PendingEnd(
                     charger_id=charger.id,
-                    charger_name=state.name,
+                    charger_name=name,
                     session_id=old_session.id,
                     started_at=old_session.started_at,
                     last_kwh=old_session.kwh,
@@ -130,28 +127,26 @@ def diff(
                     observed_end_at=now,
                 )
             )
-        if state.session is not None and (
-            old_session is None or old_session.id != state.session.id
-        ):
+        if session is not None and (old_session is None or old_session.id != session.id):
             events.append(
                 SessionStarted(
                     charger_id=charger.id,
-                    charger_name=state.name,
-                    session_id=state.session.id,
-                    started_at=state.session.started_at,
-                    id_tag=state.session.id_tag,
+                    charger_name=name,
+                    session_id=session.id,
+                    started_at=session.started_at,
+                    id_tag=session.id_tag,
                 )
             )
 
         # Offline: only after the grace period, once; back online only if offline was announced.
         offline_since = before.offline_since if before is not None else None
         announced = before.offline_announced if before is not None else False
-        if state.online:
+        if online:
             if announced and offline_since is not None:
                 events.append(
                     ChargerOnline(
                         charger_id=charger.id,
-                        charger_name=state.name,
+                        charger_name=name,
                         offline_since=offline_since,
                         back_at=now,
                     )
@@ -163,14 +158,22 @@ def diff(
                 events.append(
                     ChargerOffline(
                         charger_id=charger.id,
-                        charger_name=state.name,
-                        status=state.status,
+                        charger_name=name,
+                        status=charger.status,
                         since=offline_since,
                     )
                 )
                 announced = True
-        states[charger.id] = state.model_copy(
-            update={"offline_since": offline_since, "offline_announced": announced}
+        states[charger.id] = ChargerState(
+            charger_id=charger.id,
+            name=name,
+            status=charger.status,
+            online=online,
+            is_charging=charger.is_charging,
+            session=session,
+            observed_at=now,
+            offline_since=offline_since,
+            offline_announced=announced,
         )
     return DiffResult(states=states, events=events, ended=ended)
 
