@@ -54,6 +54,10 @@ log = logging.getLogger(__name__)
 
 #: Accounts' polls are spread evenly over this share of the interval, leaving room to finish.
 SPREAD_SHARE: Final = 0.75
+#: A poll due at most this far ahead starts at once, with the others due by then: the dispatcher
+#: wakes once per few polls instead of setting a timer for each (at 50,000 households a poll
+#: is due every 0.9 ms). Each account starts at most this much before its moment.
+DISPATCH_SLACK: Final = 0.005
 #: Polls in flight at once: derived from accounts, interval and measured poll time, within these
 #: bounds (the POLL_CONCURRENCY setting overrides it). 1,000 in flight at Joulo's 200 ms are
 #: 5,000 polls a second: 50,000 households at a 60 s interval need 1,111 a second during the
@@ -315,7 +319,9 @@ class Poller:
             start = clock.monotonic()
             step = self._interval * SPREAD_SHARE / max(len(accounts), 1) if spread else 0.0
             for index, account in enumerate(accounts):
-                await clock.sleep(start + index * step - clock.monotonic())
+                ahead = start + index * step - clock.monotonic()
+                if ahead > DISPATCH_SLACK:
+                    await clock.sleep(ahead)
                 while in_flight >= self.concurrency:
                     slot_freed.clear()
                     await slot_freed.wait()
