@@ -20,8 +20,6 @@ setting it does not read. And it starts without loading python-telegram-bot or a
 
 from __future__ import annotations
 
-import ast
-import importlib.util
 import logging
 import os
 import re
@@ -346,10 +344,20 @@ async def test_a_chat_switched_to_dutch_gets_the_demo_lines_in_dutch_too(
     assert "Family group" not in after
 
 
+#: An import at the start of a line: one the module runs when it is loaded (one inside a function
+#: or under `if TYPE_CHECKING:` is indented). `from X import (a, b)` may span lines.
+_IMPORT = re.compile(r"^(?:import\s+([^\n#]+)|from\s+([\w.]+)\s+import\s+(\([^)]*\)|[^\n]*))", re.M)
+
+
 def imported_on_load(module: str) -> set[str]:
     """Every module `import module` loads by the bot's own module-level imports: the `bot`
     modules followed, the libraries named (not what they import in turn). Imports inside
-    functions (loaded on first use) and under `if TYPE_CHECKING:` do not count."""
+    functions, loaded on first use, do not count."""
+    package = REPO_ROOT / "bot"
+    files = {
+        ".".join(path.relative_to(REPO_ROOT).with_suffix("").parts).removesuffix(".__init__"): path
+        for path in package.rglob("*.py")
+    }
     seen: set[str] = set()
     todo = [module]
     while todo:
@@ -357,46 +365,20 @@ def imported_on_load(module: str) -> set[str]:
         if name in seen:
             continue
         seen.add(name)
-        if name.split(".")[0] != "bot":
-            continue
-        spec = importlib.util.find_spec(name)
-        assert spec is not None, name
-        assert spec.origin is not None, name
-        todo.extend(parent for parent in _parents(name) if parent not in seen)
-        for node in _module_level(ast.parse(Path(spec.origin).read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Import):
-                todo.extend(alias.name for alias in node.names)
-            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-                todo.append(node.module)
-                for alias in node.names:  # `from bot.core import chart` imports a module
-                    inner = f"{node.module}.{alias.name}"
-                    if inner.startswith("bot.") and _is_module(inner):
-                        todo.append(inner)
+        if name not in files:
+            continue  # a library
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))  # its packages first
+        for found in _IMPORT.finditer(files[name].read_text(encoding="utf-8")):
+            imported, source, names = found.groups()
+            if imported is not None:
+                todo.extend(item.split()[0] for item in imported.split(","))
+                continue
+            todo.append(source)
+            for word in re.findall(r"\w+", re.sub(r"#.*", "", names)):
+                if f"{source}.{word}" in files:  # `from bot.core import chart`: a module
+                    todo.append(f"{source}.{word}")
     return seen
-
-
-def _is_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:  # a name inside a module, not a module
-        return False
-
-
-def _parents(name: str) -> list[str]:
-    parts = name.split(".")
-    return [".".join(parts[:i]) for i in range(1, len(parts))]
-
-
-def _module_level(tree: ast.AST) -> Iterator[ast.AST]:
-    """The nodes run when the module is imported: not function bodies, not TYPE_CHECKING."""
-    for node in ast.iter_child_nodes(tree):
-        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda):
-            continue
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            yield from (n for child in node.orelse for n in [child, *_module_level(child)])
-            continue
-        yield node
-        yield from _module_level(node)
 
 
 def test_the_demo_starts_without_python_telegram_bot_or_aiohttp() -> None:
