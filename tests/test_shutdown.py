@@ -126,7 +126,7 @@ async def test_stopping_the_bot_abandons_a_hung_poll_after_the_grace_period(
     settings: Settings,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    grace = 0.5
+    grace = 0.2  # real seconds: long enough to tell "waited for it" from "did not"
     settings = settings.model_copy(
         update={"telegram_api_url": fake_bot.base_url, "poll_interval": LONG_INTERVAL}
     )
