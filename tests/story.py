@@ -1,8 +1,9 @@
 """A running bot for handler-level tests: the real Application against the fakes.
 
 The bot runs for real (Telegram polling, handlers, the outbox sender), except that its poll
-cycles are driven by the test harness instead of the job queue's timer: back to back, a few
-milliseconds apart, against the hand-cranked clock. Nothing waits for a real poll interval.
+cycles are driven by the test harness instead of the job queue's timer, against the
+hand-cranked clock: back to back, a few milliseconds apart, while a test waits for polls
+(`next_polls`), else every 50 ms. Nothing waits for a real poll interval.
 """
 
 from __future__ import annotations
@@ -10,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import struct
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Final
 
 import httpx
 import pytest
@@ -75,9 +78,11 @@ def polls(sim: JouloSimulator) -> int:
 async def next_polls(sim: JouloSimulator, count: int = 2) -> None:
     """Wait until the bot has polled `count` more times (so it saw the latest change)."""
     target = polls(sim) + count
+    wanted = _polls_wanted()
     for _ in range(1000):
         if polls(sim) >= target:
             return
+        wanted.set()  # the ticker runs the jobs back to back while a test waits here
         await asyncio.sleep(0.005)
     raise AssertionError(f"the bot did not poll {count} more time(s)")
 
@@ -124,13 +129,35 @@ async def bot_running(
             await cancel_and_wait(ticker)
 
 
+#: Between two runs of the jobs when no test waits in `next_polls`: soon enough for a test that
+#: waits for a notification, and seldom enough that the bot is not kept busy polling while a
+#: test waits for its answer to a command (a run of the jobs costs a few ms of CPU).
+IDLE_TICK: Final = 0.05
+
+_WANTED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _polls_wanted() -> asyncio.Event:
+    """Set while a test (on this event loop) waits for polls."""
+    return _WANTED.setdefault(asyncio.get_running_loop(), asyncio.Event())
+
+
 async def _tick(bot: RunningBot) -> None:
-    """The jobs back to back, instead of each on its schedule of real time."""
+    """The jobs, instead of each on its schedule of real time: back to back while a test waits
+    for polls, else every `IDLE_TICK` seconds."""
     services = bot.services
+    wanted = _polls_wanted()
     while True:
         await services.poller.run_cycle()
         await services.housekeeping.heartbeat()
         await services.digests.run()
+        if not wanted.is_set():
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(IDLE_TICK):
+                    await wanted.wait()
+        wanted.clear()
         await asyncio.sleep(0.005)
 
 
