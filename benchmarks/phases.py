@@ -173,10 +173,12 @@ def _percentile(values: list[float], share: float) -> float | None:
 
 async def bot_phase(args: dict[str, Any]) -> dict[str, Any]:
     """The bot's real poller, diff, store and outbox for `cycles` cycles after one warm-up."""
-    from bot.app import build_application, open_services
+    from bot.app import build_application, open_services, tune_gc
     from bot.outbox import Sender
     from bot.poller import SPREAD_SHARE
     from bot.telegram.send import TelegramMessenger
+
+    tune_gc()  # as `python -m bot` does once started
 
     base, accounts, interval, cycles = (
         args["base"],

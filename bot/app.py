@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import signal
 import socket
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
 import httpx
 from prometheus_client import CollectorRegistry
@@ -68,6 +69,21 @@ SHUTDOWN_GRACE = 5.0
 #: How long shutdown waits for the messages in flight to be sent and acknowledged.
 SENDER_GRACE = 2.0
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
+#: The cyclic garbage collector's first threshold: it runs once this many more objects were
+#: made than freed (Python's default is 700). Nearly all of the bot's garbage is freed by
+#: reference counting; at 700 the collector ran many times a second during a poll cycle and
+#: moved the objects of the polls in flight into its oldest generation, whose collections then
+#: walked every household's state: some 10 % of the bot's CPU at 10,000 households.
+GC_THRESHOLD: Final = 10_000
+
+
+def tune_gc() -> None:
+    """Set the garbage collector up for a long-running bot; call once, when start-up is done.
+
+    What start-up made (modules, classes, schemas) is frozen: no collection looks at it again.
+    """
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, *gc.get_threshold()[1:])
 
 
 def handler_table(h: TelegramHandlers) -> list[BaseHandler[Update, Any, Any]]:
@@ -363,4 +379,5 @@ def run(settings: Settings, claimed: Claimed | None = None) -> int:
         return ExitStatus.OK
 
     log.info("%s starting (database %s)", package_name, settings.database_path)
+    tune_gc()
     return asyncio.run(main())
