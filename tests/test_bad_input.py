@@ -21,6 +21,7 @@ from telegram.ext import Application
 
 from bot.app import Services, build_application
 from bot.config import Settings
+from bot.core import buttons
 from tests.fake_telegram import FakeBotAPI, FakeUser
 
 COMMANDS = ["start", "help", "link", "unlink", "subscribe", "unsubscribe", "status", "stats"]
@@ -136,7 +137,10 @@ async def test_a_button_from_an_old_message_is_answered_gracefully(
     assert [r.getMessage() for r in caplog.records] == []
     answers = [c.params for c in fake_bot.calls_to("answerCallbackQuery")]
     assert answers[-1]["callback_query_id"] == query_id
-    assert answers[-1]["text"] == "Deze knop is verlopen. Stuur het commando opnieuw."
+    # Hypothesis also tries the string constants of the bot's own code, so `data` may be a real
+    # button ("set:live"), whose press does what it says; anything else has expired.
+    if buttons.decode(data) is None:
+        assert answers[-1]["text"] == "Deze knop is verlopen. Stuur het commando opnieuw."
 
 
 async def test_a_button_too_old_for_telegram_to_answer_is_not_an_error(
