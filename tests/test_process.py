@@ -248,19 +248,19 @@ FINISH_LINE = re.compile(r"✅ (?P<charger>.+?): charging finished \(tag (?P<tag
 
 
 def plan_sessions(rng: random.Random) -> list[PlannedSession]:
-    """Four sessions over the two chargers: 0.6-1.4 s of charging, 0.2-0.8 s idle in between.
+    """Four sessions over the two chargers: 0.6-1 s of charging, 0.2-0.5 s idle in between.
 
     A session lasts at least two poll intervals, so a running bot always sees it. The schedule
-    is over in about 3.5 s: every start of the bot costs a second or more of imports, so a
-    longer one adds little but waiting (the kills keep coming until the last run has been up).
+    is over in about 2.5 s (it stands still while the bot starts): long enough for two kills,
+    as every start of the bot costs a second or more of imports.
     """
     drafts: list[tuple[float, float, str]] = []
     for charger, count in zip(CHARGERS, (2, 2), strict=True):
-        at = rng.uniform(0.3, 0.8)
+        at = rng.uniform(0.3, 0.6)
         for _ in range(count):
-            length = rng.uniform(2 * POLL_INTERVAL, 1.4)
+            length = rng.uniform(2 * POLL_INTERVAL, 1.0)
             drafts.append((at, at + length, charger))
-            at += length + rng.uniform(0.2, 0.8)
+            at += length + rng.uniform(0.2, 0.5)
     drafts.sort()
     return [
         PlannedSession(f"TAG{number}", charger, start, finish)
