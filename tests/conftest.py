@@ -14,21 +14,25 @@ os.environ.setdefault("PTB_TIMEDELTA", "1")
 # it).
 os.environ["SSL_CERT_FILE"] = os.path.join(os.path.dirname(__file__), "one_root_ca.pem")
 
-from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from cryptography.fernet import Fernet
 
-from bot.app import Services, open_services
-from bot.commands import Person
-from bot.config import Settings
 from tests.clock import ManualClock
-from tests.database import fresh_database, migrate
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
-from tests.joulo_sim import JouloSimulator
 from tests.story import joulo_transport, world  # noqa: F401  (fixtures)
+
+# The bot is imported inside the fixtures, not here: with `-n`, the pytest process that hands
+# tests to the workers loads this file before it starts them, and it never runs a test.
+if TYPE_CHECKING:
+    from collections.abc import AsyncIterator, Iterator
+
+    from bot.app import Services
+    from bot.commands import Person
+    from bot.config import Settings
+    from tests.joulo_sim import JouloSimulator
 
 #: A Wednesday morning in April, local time 10:00 in Amsterdam.
 START = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
@@ -37,6 +41,8 @@ START = datetime(2026, 4, 15, 8, 0, tzinfo=UTC)
 @pytest.fixture(autouse=True)
 def _no_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Tests never read a developer's `.env` or environment settings."""
+    from bot.config import Settings
+
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
         if name in {field.upper() for field in Settings.model_fields}:
@@ -52,12 +58,18 @@ def clock() -> ManualClock:
 @pytest.fixture
 def sim(clock: ManualClock) -> JouloSimulator:
     """The Joulo simulator on the test clock."""
+    from tests.joulo_sim import JouloSimulator
+
     return JouloSimulator(clock, seed=1)
 
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings as a test deployment would have them."""
+    from cryptography.fernet import Fernet
+
+    from bot.config import Settings
+
     return Settings(
         telegram_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
         database_path=tmp_path / "data" / "bot.sqlite3",
@@ -77,6 +89,8 @@ def migrated_database(tmp_path_factory: pytest.TempPathFactory) -> Path:
     one is the same SQLite file in a millisecond. Tests of the store and of start-up still open
     new files, which migrates them from scratch.
     """
+    from tests.database import migrate
+
     path = tmp_path_factory.mktemp("migrated") / "bot.sqlite3"
     asyncio.run(migrate(path))
     return path
@@ -87,6 +101,9 @@ async def services(
     settings: Settings, clock: ManualClock, sim: JouloSimulator, migrated_database: Path
 ) -> AsyncIterator[Services]:
     """The bot's real services (store, Joulo client, answers, poller) against the simulator."""
+    from bot.app import open_services
+    from tests.database import fresh_database
+
     fresh_database(settings, migrated_database)
     async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as built:
         yield built

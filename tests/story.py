@@ -15,18 +15,21 @@ import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-import httpx
 import pytest
 
-from bot.app import RunningBot, open_services, running
-from bot.config import Settings
 from bot.tasks import cancel_and_wait
 from tests.clock import ManualClock
-from tests.database import fresh_database
 from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
-from tests.joulo_sim import JouloSimulator
+
+# The bot is imported where it is started (see conftest.py for why).
+if TYPE_CHECKING:
+    import httpx
+
+    from bot.app import RunningBot
+    from bot.config import Settings
+    from tests.joulo_sim import JouloSimulator
 
 ANNA = FakeUser(id=5001, first_name="Anna", language_code="en")
 FAMILY = FakeChat(id=-100777, title="Family", type="supergroup")
@@ -104,6 +107,8 @@ async def world(
     migrated_database: Path,
 ) -> AsyncIterator[World]:
     """The bot running for real against the fakes, stopped cleanly afterwards."""
+    from tests.database import fresh_database
+
     fresh_database(settings, migrated_database)
     token = sim.add_account()
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
@@ -117,7 +122,9 @@ async def world(
 async def bot_running(
     settings: Settings, clock: ManualClock, joulo_transport: httpx.AsyncBaseTransport
 ) -> AsyncIterator[RunningBot]:
-    """The whole bot on `settings`, its poll cycles run back to back by a test ticker."""
+    """The whole bot on `settings`, its poll cycles run by a test ticker."""
+    from bot.app import open_services, running
+
     async with (
         open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
         running(services, scheduled=False) as bot,
