@@ -410,12 +410,16 @@ async def burst_phase(args: dict[str, Any]) -> dict[str, Any]:
 
 
 def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
-    """Start the real bot (`python -m bot`) with no accounts: time to running, RSS after."""
+    """Start the real bot (`python -m bot`) with no accounts: time to running, RSS after.
+
+    The bot's setting names come with the arguments (`config_names`): this process only starts
+    the bot, and reading them from `bot.config` here would cost it pydantic's imports.
+    """
     from cryptography.fernet import Fernet
 
-    base = args["base"]
+    base, config_names = args["base"], frozenset(args["config_names"])
     with tempfile.TemporaryDirectory() as tmp:
-        env = {k: v for k, v in os.environ.items() if k.upper() not in _config_names()}
+        env = {k: v for k, v in os.environ.items() if k.upper() not in config_names}
         env.update(
             TELEGRAM_BOT_TOKEN=BOT_TOKEN,
             TELEGRAM_API_URL=f"{base}/bot",
@@ -454,12 +458,6 @@ def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
     rss = int(fields["VmRSS"].split()[0]) / 1024
     hwm = int(fields["VmHWM"].split()[0]) / 1024
     return {"start_seconds": started, "rss_mb": rss, "peak_rss_mb": hwm}
-
-
-def _config_names() -> frozenset[str]:
-    from bot.config import Settings
-
-    return frozenset(name.upper() for name in Settings.model_fields)
 
 
 def main() -> None:

@@ -155,12 +155,18 @@ def measure(args: argparse.Namespace, progress: Progress | None = None) -> dict[
                 "burst", {"base": far.base, "burst": args.burst}, 120 + args.burst / 5, progress
             )
         if not args.skip_idle:
-            results["idle"] = _phase(
-                "idle", {"base": far.base, "settle": args.idle_settle}, 120, progress
-            )
+            idle = {"base": far.base, "settle": args.idle_settle, "config_names": _config_names()}
+            results["idle"] = _phase("idle", idle, 120, progress)
     finally:
         far.close()
     return results
+
+
+def _config_names() -> list[str]:
+    """Every environment variable the bot reads, to keep the idle bot's environment clean."""
+    from bot.config import Settings
+
+    return sorted(name.upper() for name in Settings.model_fields)
 
 
 def _cpu_per_1000(result: dict[str, Any]) -> float:
