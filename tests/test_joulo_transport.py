@@ -9,6 +9,7 @@ aiohttp error, and no cookie is kept from one request to the next.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import json
 import socket
@@ -75,17 +76,18 @@ async def test_a_gzip_compressed_answer_is_read_decoded(http: JouloHttp) -> None
     assert [c.name for c in found.chargers] == ["Garage"]
 
 
-async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(
-    http: JouloHttp, clock: ManualClock
-) -> None:
+async def test_a_stalled_joulo_is_unavailable_not_an_aiohttp_error(clock: ManualClock) -> None:
     sim = JouloSimulator(clock)
     token = sim.add_account()
     sim.inject_fault(SimFault(kind="timeout"))
-    with (
-        SimulatorServer(sim, timeout_delay=3) as server,
-        pytest.raises(JouloUnavailable, match="timeout"),
-    ):
-        await JouloClient(http, server.base_url).chargers(token)
+    # A short read timeout: the server stalls for 3 s, and the test need not wait a second.
+    http = JouloHttp.over_aiohttp(max_connections=1, user_agent="test", read_timeout=0.2)
+    async with contextlib.aclosing(http):
+        with (
+            SimulatorServer(sim, timeout_delay=3) as server,
+            pytest.raises(JouloUnavailable, match="timeout"),
+        ):
+            await JouloClient(http, server.base_url).chargers(token)
 
 
 async def test_a_refused_connection_is_unavailable(http: JouloHttp) -> None:
