@@ -21,7 +21,7 @@ import pytest
 
 from bot.tasks import cancel_and_wait
 from tests.clock import ManualClock
-from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser
+from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser, SentMessage
 
 # The bot is imported where it is started (see conftest.py for why).
 if TYPE_CHECKING:
@@ -66,6 +66,17 @@ class World:
         else:
             self.telegram.private_message(user, text)
         return (await self.messages(chat.id, before + 1))[before]
+
+    async def answer(self, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> SentMessage:
+        """`user` writes `text`; returns the bot's first answer there as sent (a message,
+        photo or document)."""
+        before = len(self.telegram.messages_to(chat.id))
+        if isinstance(chat, FakeChat):
+            self.telegram.group_message(chat, user, text)
+        else:
+            self.telegram.private_message(user, text)
+        await self.messages(chat.id, before + 1)
+        return [m for m in self.telegram.sent() if m.chat_id == chat.id][before]
 
     async def messages(self, chat_id: int, count: int) -> list[str]:
         """Wait until `chat_id` has `count` messages and return them (as a person reads them)."""

@@ -21,17 +21,6 @@ AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 BERT = FakeUser(id=5002, first_name="Bert", language_code="nl")
 
 
-async def _say(world: World, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> SentMessage:
-    """Send `text` and return the bot's answer (a message, photo or document)."""
-    before = len(world.telegram.messages_to(chat.id))
-    if isinstance(chat, FakeChat):
-        world.telegram.group_message(chat, user, text)
-    else:
-        world.telegram.private_message(user, text)
-    await world.messages(chat.id, before + 1)
-    return [m for m in world.telegram.sent() if m.chat_id == chat.id][before]
-
-
 async def _press(
     world: World, chat: FakeChat | FakeUser, user: FakeUser, sent: SentMessage, text: str
 ) -> SentMessage:
@@ -54,7 +43,7 @@ def _buttons(world: World, chat_id: int, message_id: int) -> list[str]:
 
 
 async def _link(world: World) -> None:
-    reply = await _say(world, ANNA, ANNA, f"/link {world.token}")
+    reply = await world.answer(ANNA, ANNA, f"/link {world.token}")
     assert reply.plain_text.startswith("✅ Linked!")
 
 
@@ -80,7 +69,7 @@ async def test_stats_is_a_chart_with_the_month_figures_and_the_money_in_its_capt
 ) -> None:
     await _link(world)
     _history(world, 20)
-    sent = await _say(world, ANNA, ANNA, "/stats")
+    sent = await world.answer(ANNA, ANNA, "/stats")
 
     assert sent.method == "sendPhoto"
     photo = world.telegram.calls_to("sendPhoto")[-1].params["photo"]
@@ -100,7 +89,7 @@ async def test_stats_is_a_chart_with_the_month_figures_and_the_money_in_its_capt
 async def test_the_period_buttons_edit_the_same_photo(world: World) -> None:
     await _link(world)
     _history(world, 5)
-    sent = await _say(world, ANNA, ANNA, "/stats")
+    sent = await world.answer(ANNA, ANNA, "/stats")
 
     edit = await _press(world, ANNA, ANNA, sent, "All time")
     assert edit.method == "editMessageMedia"
@@ -121,8 +110,8 @@ async def test_a_dutch_group_sees_the_subscribed_account_in_dutch(world: World) 
     _history(world, 3)
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    sent = await _say(world, FAMILY, BERT, "/stats")
+    await world.answer(FAMILY, ANNA, "/subscribe")
+    sent = await world.answer(FAMILY, BERT, "/stats")
 
     assert sent.method == "sendPhoto"
     assert sent.plain_text.startswith("📊 Laden\nDeze maand (april 2026): ")
@@ -141,7 +130,7 @@ def _session_lines(text: str) -> list[str]:
 async def test_sessions_page_forward_and_back_without_repeating_or_skipping(world: World) -> None:
     await _link(world)
     _history(world, 23)
-    sent = await _say(world, ANNA, ANNA, "/sessions")
+    sent = await world.answer(ANNA, ANNA, "/sessions")
     assert sent.plain_text.startswith("🕘 Charging sessions 1–10\n")
     first = _session_lines(sent.plain_text)
     assert _buttons(world, ANNA.id, sent.message_id) == ["Older »"]
@@ -167,7 +156,7 @@ async def test_sessions_page_forward_and_back_without_repeating_or_skipping(worl
 async def test_a_session_line_shows_kwh_duration_credits_and_who(world: World) -> None:
     await _link(world)
     _history(world, 1, tag="04A3B2C1")
-    reply = await _say(world, ANNA, ANNA, "/sessions")
+    reply = await world.answer(ANNA, ANNA, "/sessions")
     assert reply.plain_text == (
         "🕘 Charging sessions 1–1\n14 Apr 07:00 · Garage\n"
         "   10.10 kWh · 1 h 30 min · 3.33 ERE credits · 💳 04A3B2C1"
@@ -180,11 +169,11 @@ async def test_sessions_for_one_charger_and_an_unknown_one(world: World) -> None
     _history(world, 2)
     start = world.clock.now() - timedelta(hours=5)
     world.sim.add_past_session(world.driveway, start, start + timedelta(hours=1), 4.0)
-    one = await _say(world, ANNA, ANNA, "/sessions driveway")
+    one = await world.answer(ANNA, ANNA, "/sessions driveway")
     assert one.plain_text.startswith(
         "🕘 Charging sessions at Driveway 1–1\n15 Apr 05:00 · Driveway"
     )
-    unknown = await _say(world, ANNA, ANNA, "/sessions Shed")
+    unknown = await world.answer(ANNA, ANNA, "/sessions Shed")
     assert unknown.plain_text == (
         "I don't know a charger called “Shed”. Chargers here: Driveway, Garage."
     )
@@ -192,7 +181,7 @@ async def test_sessions_for_one_charger_and_an_unknown_one(world: World) -> None
 
 async def test_a_chat_without_an_account_gets_the_same_guidance_as_status(world: World) -> None:
     for command in ("/sessions", "/export", "/stats"):
-        reply = await _say(world, ANNA, ANNA, command)
+        reply = await world.answer(ANNA, ANNA, command)
         assert reply.plain_text == "No Joulo account linked yet. Send /start to see how."
 
 
@@ -219,7 +208,7 @@ def _march_sessions(world: World) -> dict[str, str]:
 async def test_export_sends_a_csv_of_exactly_last_months_sessions(world: World) -> None:
     await _link(world)
     _march_sessions(world)
-    sent = await _say(world, ANNA, ANNA, "/export")
+    sent = await world.answer(ANNA, ANNA, "/export")
 
     assert sent.method == "sendDocument"
     assert sent.plain_text == "📄 Charging sessions, March 2026: 3 sessions · 9.8 kWh"
@@ -241,8 +230,8 @@ async def test_a_dutch_export_of_a_year_opens_as_columns_in_dutch_excel(world: W
     _march_sessions(world)
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    sent = await _say(world, FAMILY, BERT, "/export 2026")
+    await world.answer(FAMILY, ANNA, "/subscribe")
+    sent = await world.answer(FAMILY, BERT, "/export 2026")
 
     document = world.telegram.calls_to("sendDocument")[-1].params["document"]
     assert document.filename == "joulo-sessions-2026.csv"
@@ -256,7 +245,7 @@ async def test_a_dutch_export_of_a_year_opens_as_columns_in_dutch_excel(world: W
 async def test_an_empty_period_sends_a_sentence_and_no_file(world: World) -> None:
     await _link(world)
     _march_sessions(world)
-    reply = await _say(world, ANNA, ANNA, "/export 2025-06")
+    reply = await world.answer(ANNA, ANNA, "/export 2025-06")
     assert reply.method == "sendMessage"
     assert reply.plain_text == "📄 No charging sessions in June 2025, so there is no file to send."
     assert world.telegram.calls_to("sendDocument") == []
@@ -270,26 +259,26 @@ async def test_a_session_still_charging_is_no_row_and_the_count_matches_stats(
     world.sim.start_session(world.garage, power_kw=7.2)
     await world.next_polls()
 
-    sent = await _say(world, ANNA, ANNA, "/export 2026")
+    sent = await world.answer(ANNA, ANNA, "/export 2026")
 
     assert sent.plain_text == "📄 Charging sessions, 2026: 5 sessions · 15.8 kWh"
     document = world.telegram.calls_to("sendDocument")[-1].params["document"]
     rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
     assert len(rows) == 5
     assert all(row["End"] for row in rows)
-    stats = await _say(world, ANNA, ANNA, "/stats")
+    stats = await world.answer(ANNA, ANNA, "/stats")
     assert "This year (2026)</b>: 15.8 kWh · 5 sessions" in stats.text
 
 
 async def test_a_long_past_year_has_no_sessions_in_either_language(world: World) -> None:
     await _link(world)
     _march_sessions(world)
-    reply = await _say(world, ANNA, ANNA, "/export 1999")
+    reply = await world.answer(ANNA, ANNA, "/export 1999")
     assert reply.plain_text == "📄 No charging sessions in 1999, so there is no file to send."
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    reply = await _say(world, FAMILY, BERT, "/export 1999-12")
+    await world.answer(FAMILY, ANNA, "/subscribe")
+    reply = await world.answer(FAMILY, BERT, "/export 1999-12")
     assert reply.plain_text == (
         "📄 Geen laadsessies in december 1999, dus er is geen bestand om te sturen."
     )
@@ -299,7 +288,7 @@ async def test_a_long_past_year_has_no_sessions_in_either_language(world: World)
 async def test_a_future_or_malformed_period_gets_a_usage_hint(world: World) -> None:
     await _link(world)
     for argument in ("2026-05", "next month"):
-        reply = await _say(world, ANNA, ANNA, f"/export {argument}")
+        reply = await world.answer(ANNA, ANNA, f"/export {argument}")
         assert reply.plain_text.startswith("Use /export (last month), /export 2026-10 (a month)")
     assert [r for r in world.sim.requests if r.endpoint == "/sessions"] == []
 
@@ -310,7 +299,7 @@ async def test_a_future_or_malformed_period_gets_a_usage_hint(world: World) -> N
 async def test_a_named_card_shows_in_notifications_sessions_and_export(world: World) -> None:
     await _link(world)
     _march_sessions(world)
-    named = await _say(world, ANNA, ANNA, "/tag 04a3b2c1 Anna <3")
+    named = await world.answer(ANNA, ANNA, "/tag 04a3b2c1 Anna <3")
     assert named.text == (
         "💳 Card <code>04A3B2C1</code> is now called <b>Anna &lt;3</b>. Notifications, "
         "/sessions and /export will say so."
@@ -320,10 +309,10 @@ async def test_a_named_card_shows_in_notifications_sessions_and_export(world: Wo
     notices = await world.messages(ANNA.id, before + 1)
     assert notices[before] == "🔌 Anna <3 started charging at Garage · 10:00"
 
-    history = await _say(world, ANNA, ANNA, "/sessions")
+    history = await world.answer(ANNA, ANNA, "/sessions")
     assert "· 👤 Anna <3" in history.plain_text
     assert "&lt;3" in history.text
-    await _say(world, ANNA, ANNA, "/export")
+    await world.answer(ANNA, ANNA, "/export")
     document = world.telegram.calls_to("sendDocument")[-1].params["document"]
     rows = list(csv.DictReader(io.StringIO(document.data.decode("utf-8-sig"))))
     assert {(r["Tag"], r["Tag name"]) for r in rows} == {("04A3B2C1", "Anna <3")}
@@ -332,15 +321,15 @@ async def test_a_named_card_shows_in_notifications_sessions_and_export(world: Wo
 async def test_tag_lists_recent_cards_and_removes_a_name(world: World) -> None:
     await _link(world)
     _history(world, 2, tag="04F19A7E")
-    await _say(world, ANNA, ANNA, "/tag 04F19A7E Guest")
-    listed = await _say(world, ANNA, ANNA, "/tag")
+    await world.answer(ANNA, ANNA, "/tag 04F19A7E Guest")
+    listed = await world.answer(ANNA, ANNA, "/tag")
     assert listed.plain_text == (
         "💳 Charge cards\n04F19A7E — Guest · last used 14 Apr 07:00\n"
         "Name a card: /tag 04A3B2C1 Anna · remove a name: /tag 04A3B2C1"
     )
-    removed = await _say(world, ANNA, ANNA, "/tag 04f19a7e")
+    removed = await world.answer(ANNA, ANNA, "/tag 04f19a7e")
     assert removed.plain_text == "💳 Card 04F19A7E no longer has a name."
-    again = await _say(world, ANNA, ANNA, "/tag")
+    again = await world.answer(ANNA, ANNA, "/tag")
     assert "04F19A7E — no name · last used" in again.plain_text
 
 
@@ -348,9 +337,9 @@ async def test_tag_is_for_the_owner_in_private(world: World) -> None:
     await _link(world)
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    reply = await _say(world, FAMILY, ANNA, "/tag 04A3B2C1 Anna")
+    reply = await world.answer(FAMILY, ANNA, "/tag 04A3B2C1 Anna")
     assert reply.plain_text == "That command works in a private chat with me."
-    too_long = await _say(world, ANNA, ANNA, "/tag 04A3B2C1 " + "x" * 40)
+    too_long = await world.answer(ANNA, ANNA, "/tag 04A3B2C1 " + "x" * 40)
     assert too_long.plain_text.startswith("A card's name is 1 to 32 characters")
 
 

@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.fake_telegram import FakeChat, FakeUser, SentMessage
+from tests.fake_telegram import FakeChat, FakeUser
 from tests.story import ANNA, FAMILY, World
 
 BERT = FakeUser(id=5002, first_name="Bert", language_code="nl")
@@ -27,21 +27,11 @@ COUSINS = FakeChat(id=-100999, title="Cousins", type="supergroup")
 LINK = re.compile(r"https://t\.me/joulo_test_bot\?startgroup=([A-Za-z0-9_-]{22})")
 
 
-async def _say(world: World, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> SentMessage:
-    before = len(world.telegram.messages_to(chat.id))
-    if isinstance(chat, FakeChat):
-        world.telegram.group_message(chat, user, text)
-    else:
-        world.telegram.private_message(user, text)
-    await world.messages(chat.id, before + 1)
-    return [m for m in world.telegram.sent() if m.chat_id == chat.id][before]
-
-
 async def _invite(world: World) -> str:
     """Anna links her account and asks for an invite link; returns the link."""
-    linked = await _say(world, ANNA, ANNA, f"/link {world.token}")
+    linked = await world.answer(ANNA, ANNA, f"/link {world.token}")
     assert linked.plain_text.startswith("✅ Linked!")
-    reply = await _say(world, ANNA, ANNA, "/invite")
+    reply = await world.answer(ANNA, ANNA, "/invite")
     found = LINK.search(reply.plain_text)
     assert found is not None, reply.plain_text
     return found.group()
@@ -77,7 +67,7 @@ async def test_invite_gives_a_startgroup_link_and_a_button_that_opens_it(world: 
 
 
 async def _say_link(world: World) -> str:
-    reply = await _say(world, ANNA, ANNA, "/invite")
+    reply = await world.answer(ANNA, ANNA, "/invite")
     found = LINK.search(reply.plain_text)
     assert found is not None
     return found.group()
@@ -161,10 +151,10 @@ async def test_a_bad_code_gets_a_clear_answer_in_the_chats_language(
     world: World, argument: str
 ) -> None:
     await _invite(world)
-    await _say(world, FAMILY, ANNA, "/help")  # the bot is in the group
+    await world.answer(FAMILY, ANNA, "/help")  # the bot is in the group
 
-    english = await _say(world, FAMILY, ANNA, f"/start@joulo_test_bot {argument}")
-    dutch = await _say(world, FAMILY, BERT, f"/start {argument}")
+    english = await world.answer(FAMILY, ANNA, f"/start@joulo_test_bot {argument}")
+    dutch = await world.answer(FAMILY, BERT, f"/start {argument}")
 
     assert english.plain_text == (
         "❌ That invite link is not valid. Ask for a fresh one: send /invite to me in a private "
@@ -186,7 +176,7 @@ async def test_the_code_is_stored_only_as_its_hash(world: World) -> None:
 
 
 async def test_start_with_a_code_in_private_opens_the_linking_steps(world: World) -> None:
-    reply = await _say(world, ANNA, ANNA, "/start from_the_website")
+    reply = await world.answer(ANNA, ANNA, "/start from_the_website")
 
     assert reply.plain_text == (
         "Send your Joulo API token like this: /link joulo_…\n"
@@ -195,8 +185,8 @@ async def test_start_with_a_code_in_private_opens_the_linking_steps(world: World
 
 
 async def test_invite_needs_a_linked_account_and_a_private_chat(world: World) -> None:
-    unlinked = await _say(world, BERT, BERT, "/invite")
-    in_group = await _say(world, FAMILY, ANNA, "/invite")
+    unlinked = await world.answer(BERT, BERT, "/invite")
+    in_group = await world.answer(FAMILY, ANNA, "/invite")
 
     assert unlinked.plain_text == (
         "Koppel eerst je Joulo-account met /link; daarna geeft /invite je een link die mij aan "
@@ -225,7 +215,7 @@ async def test_unlinking_forgets_the_invite_links_and_a_link_then_says_so(world:
     link = await _invite(world)
     assert _invites_stored(world) == 1
 
-    assert (await _say(world, ANNA, ANNA, "/unlink")).plain_text.startswith("🗑 Done")
+    assert (await world.answer(ANNA, ANNA, "/unlink")).plain_text.startswith("🗑 Done")
 
     assert _invites_stored(world) == 0
     answer = await _follow(world, link, FAMILY, ANNA)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.core.money import CreditPrice
-from tests.fake_telegram import FakeChat, FakeUser, SentMessage, UploadedFile
+from tests.fake_telegram import FakeUser, UploadedFile
 from tests.pdf_text import pdf_pages, pdf_text
 from tests.story import ANNA, FAMILY, World
 
@@ -16,19 +16,8 @@ BERT = FakeUser(id=5002, first_name="Bert", language_code="nl")
 CARL = FakeUser(id=5003, first_name="Carl", language_code="en")
 
 
-async def _say(world: World, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> SentMessage:
-    """Send `text` and return the bot's first answer (a message or a document)."""
-    before = len(world.telegram.messages_to(chat.id))
-    if isinstance(chat, FakeChat):
-        world.telegram.group_message(chat, user, text)
-    else:
-        world.telegram.private_message(user, text)
-    await world.messages(chat.id, before + 1)
-    return [m for m in world.telegram.sent() if m.chat_id == chat.id][before]
-
-
 async def _link(world: World, user: FakeUser, token: str) -> None:
-    reply = await _say(world, user, user, f"/link {token}")
+    reply = await world.answer(user, user, f"/link {token}")
     assert reply.plain_text.startswith("✅"), reply.plain_text
 
 
@@ -79,7 +68,7 @@ async def test_a_private_statement_is_a_pdf_of_last_months_sessions_with_their_v
 ) -> None:
     await _link(world, ANNA, world.token)
     _march(world)
-    await _say(world, ANNA, ANNA, "/tag 04A3B2C1 Anna's card")
+    await world.answer(ANNA, ANNA, "/tag 04A3B2C1 Anna's card")
     store = world.bot.services.store
     account = await store.account_for_owner(ANNA.id)
     assert account is not None
@@ -88,7 +77,7 @@ async def test_a_private_statement_is_a_pdf_of_last_months_sessions_with_their_v
         account.id, link_seq=account.link_seq, checked_at=world.clock.now(), price=price, mark=None
     )
 
-    sent = await _say(world, ANNA, ANNA, "/statement")
+    sent = await world.answer(ANNA, ANNA, "/statement")
 
     assert sent.method == "sendDocument"
     assert sent.plain_text == "🧾 Charging statement March 2026, Anna: 3 sessions · 42.25 kWh"
@@ -135,10 +124,10 @@ async def test_a_group_gets_one_pdf_per_subscribed_account_and_no_other(world: W
     await _link(world, CARL, carl_token)
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    await _say(world, FAMILY, ANNA, "/subscribe")
-    await _say(world, FAMILY, BERT, "/subscribe")
+    await world.answer(FAMILY, ANNA, "/subscribe")
+    await world.answer(FAMILY, BERT, "/subscribe")
     world.telegram.set_admin(FAMILY, ANNA)
-    assert (await _say(world, FAMILY, ANNA, "/language nl")).plain_text.startswith("🌐")
+    assert (await world.answer(FAMILY, ANNA, "/language nl")).plain_text.startswith("🌐")
 
     before = len(world.telegram.messages_to(FAMILY.id))
     world.telegram.group_message(FAMILY, CARL, "/statement 2026-03")
@@ -168,14 +157,14 @@ async def test_a_group_gets_one_pdf_per_subscribed_account_and_no_other(world: W
 async def test_a_month_without_sessions_is_a_sentence_and_no_pdf(world: World) -> None:
     await _link(world, ANNA, world.token)
     _march(world)
-    reply = await _say(world, ANNA, ANNA, "/statement 2025-06")
+    reply = await world.answer(ANNA, ANNA, "/statement 2025-06")
     assert reply.method == "sendMessage"
     assert reply.plain_text == (
         "🧾 No finished charging sessions of Anna in June 2025, so there is no statement to send."
     )
-    dutch = await _say(world, ANNA, ANNA, "/language nl")
+    dutch = await world.answer(ANNA, ANNA, "/language nl")
     assert dutch.plain_text.startswith("🌐")
-    reply = await _say(world, ANNA, ANNA, "/statement 1999-12")
+    reply = await world.answer(ANNA, ANNA, "/statement 1999-12")
     assert reply.plain_text == (
         "🧾 Geen afgeronde laadsessies van Anna in december 1999, dus er is geen overzicht "
         "om te sturen."
@@ -187,7 +176,7 @@ async def test_a_bad_or_future_month_gets_the_usage_as_export_does(world: World)
     await _link(world, ANNA, world.token)
     _march(world)
     for argument in ("2026-05", "2026-13", "2026", "next month"):
-        reply = await _say(world, ANNA, ANNA, f"/statement {argument}")
+        reply = await world.answer(ANNA, ANNA, f"/statement {argument}")
         assert reply.plain_text == (
             "Use /statement (last month) or /statement 2026-10 (a month); not a month that "
             "has yet to begin."
@@ -219,13 +208,13 @@ async def test_each_chat_gets_the_cost_at_its_own_tariff(world: World) -> None:
     _march(world)
     world.telegram.add_bot_to_group(FAMILY, by=ANNA)
     await world.messages(FAMILY.id, 1)
-    await _say(world, FAMILY, ANNA, "/subscribe")
+    await world.answer(FAMILY, ANNA, "/subscribe")
     world.telegram.set_admin(FAMILY, ANNA)
-    assert (await _say(world, ANNA, ANNA, "/tariff 0,25")).plain_text.startswith("💶")
-    assert (await _say(world, FAMILY, ANNA, "/tariff 0.30")).plain_text.startswith("💶")
+    assert (await world.answer(ANNA, ANNA, "/tariff 0,25")).plain_text.startswith("💶")
+    assert (await world.answer(FAMILY, ANNA, "/tariff 0.30")).plain_text.startswith("💶")
 
-    private = await _say(world, ANNA, ANNA, "/statement 2026-03")
-    group = await _say(world, FAMILY, ANNA, "/statement 2026-03")
+    private = await world.answer(ANNA, ANNA, "/statement 2026-03")
+    group = await world.answer(FAMILY, ANNA, "/statement 2026-03")
 
     assert private.plain_text == (
         "🧾 Charging statement March 2026, Anna: 3 sessions · 42.25 kWh · €10.56"
