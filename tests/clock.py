@@ -9,17 +9,49 @@ real seconds and cannot be made flaky by a busy machine.
 from __future__ import annotations
 
 import asyncio
+import functools
 import heapq
 import itertools
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import aiosqlite.core
 
 T = TypeVar("T")
 
 #: Event-loop turns `run()` lets pass before it decides that everything else is waiting.
 SETTLE_TURNS = 20
+
+
+class _DatabaseWork:
+    """How many coroutines now wait for SQLite's thread (aiosqlite runs each call there).
+
+    The event loop cannot tell a coroutine that waits for another thread from one that waits
+    for time, and 20 turns of an idle loop are a few microseconds, while a query on a busy
+    machine takes milliseconds: `run()` asks this count before it moves time on.
+    """
+
+    in_flight = 0
+
+    @classmethod
+    def count(cls) -> None:
+        """Count aiosqlite's calls from now on (in this process; idempotent)."""
+        execute: Callable[..., Awaitable[Any]] = aiosqlite.core.Connection._execute
+        if getattr(execute, "counted", False):
+            return
+
+        @functools.wraps(execute)
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            cls.in_flight += 1
+            try:
+                return await execute(*args, **kwargs)
+            finally:
+                cls.in_flight -= 1
+
+        counted.counted = True  # type: ignore[attr-defined]
+        aiosqlite.core.Connection._execute = counted  # type: ignore[method-assign]
 
 
 class ManualClock:
@@ -97,10 +129,12 @@ class ManualClock:
         """Await `awaitable`, advancing time to the next wake-up whenever all else waits.
 
         Work off the event loop (the database's thread) is waited for in real time, and time
-        jumps only to the next wake-up, never past it: a time limit expires only while
+        moves on only while no query is in flight, and jumps only to the next wake-up, never
+        past it: a time limit expires only while
         something that sleeps beyond it is still waiting. `real_limit` real seconds bound the
         whole, so a test that would hang fails instead.
         """
+        _DatabaseWork.count()
         task = asyncio.ensure_future(awaitable)
         async with asyncio.timeout(real_limit):
             while not task.done():
@@ -109,7 +143,7 @@ class ManualClock:
                 if task.done():
                     break
                 wakeup = self.next_wakeup()
-                if wakeup is None:
+                if wakeup is None or _DatabaseWork.in_flight:
                     await asyncio.wait({task}, timeout=0.002)
                 else:
                     self.advance(wakeup)
