@@ -7,6 +7,8 @@ or ENCRYPTION_KEY for the key file) and the problem in our words, without a trac
 file is checked before any is made, so an existing file is left byte for byte as it was, no key
 file is made beside a file that is not a database, and no database beside a damaged key file.
 As a process, such a start ends at once instead of hanging on the database connection's thread.
+And a Telegram that fails while the bot sets its command menus (sent side by side) ends the
+start with exit code 1 and one ERROR line that says so, not a traceback of every menu.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import pytest
 from bot.app import run
 from bot.config import Settings
 from bot.crypto import KEY_FILE_NAME
+from bot.exits import ExitStatus
+from tests.fake_telegram import FakeBotAPI
 from tests.processes import bot_environment, run_bot_command
 
 NOT_A_DATABASE = b"These are my notes, not a database.\n" * 200
@@ -171,3 +175,19 @@ def test_the_bot_on_a_file_that_is_not_a_database_exits_at_once_with_one_line(
     assert "not a database" in line
     assert database.read_bytes() == NOT_A_DATABASE
     assert [p.name for p in database.parent.iterdir()] == ["bot.sqlite3"]
+
+
+def test_a_telegram_failing_while_the_menus_are_set_ends_the_start_in_one_line(
+    settings: Settings, fake_bot: FakeBotAPI, caplog: pytest.LogCaptureFixture
+) -> None:
+    fake_bot.fail_next(
+        "setMyCommands", error_code=400, description="Bad Request: too many commands", times=2
+    )
+    settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
+
+    code = run(settings)
+
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert code == ExitStatus.FAILED, caplog.text
+    assert [r.getMessage() for r in errors] == ["Telegram error at start-up: Too many commands"]
+    assert errors[0].exc_info is None
