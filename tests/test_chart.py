@@ -3,6 +3,8 @@ picture is a real PNG of a phone-friendly size. Pure: figures in, bytes out."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core import chart
 from bot.core.chart import (
     Bar,
@@ -13,6 +15,7 @@ from bot.core.chart import (
     last_months,
     month_keys,
 )
+from bot.core.text.catalog import chart_text
 from tests.story import png_size
 
 TEXT = ChartText("Charging per month", "kWh", "ERE credits", "all", "ERE", "kWh", "ERE credits")
@@ -101,3 +104,70 @@ def test_a_chart_asked_again_is_not_drawn_again_but_other_figures_are(monkeypatc
     draw_chart(bars, TEXT, "nl")  # Dutch numbers: drawn anew
 
     assert len(drawn) == 3
+
+
+def _words_as_drawn(bars: list[Bar], text: ChartText, monkeypatch) -> tuple[object, list]:
+    """The figure and every text matplotlib draws on it, each with the box it covers."""
+    figure = chart.chart_figure(bars, text, "nl")
+    renderer = figure.canvas.get_renderer()
+    drawn: list = []
+    real = renderer.draw_text
+
+    def recording(*args, mtext=None, **kwargs):  # one call per line of a text
+        if mtext is not None and mtext not in drawn:
+            drawn.append(mtext)
+        return real(*args, mtext=mtext, **kwargs)
+
+    monkeypatch.setattr(renderer, "draw_text", recording)
+    figure.draw(renderer)
+    return figure, [(t.get_text(), t.get_window_extent(renderer)) for t in drawn]
+
+
+LONG_LEGEND = ChartText(
+    "Laden per maand, alle laadpalen van de familie",
+    "kWh",
+    "ERE-credits",
+    "al het laden, ook wat geen ERE-credits oplevert",
+    "levert ERE-credits op (MID-gemeten laadsessies)",
+    "kWh geladen",
+    "ERE-credits per maand, na de vergoeding van Joulo",
+    "tot nu toe",
+)
+
+
+def _split_months(kwh: float, credits: float, this_month: str) -> list[Bar]:
+    """Twelve months up to `this_month` of `kwh` a month, all of it ERE, and `credits`."""
+    keys = chart.month_keys(this_month, 12)
+    return last_months([MonthFigures(k, kwh, credits, kwh) for k in keys], this_month, "nl")
+
+
+@pytest.mark.parametrize(
+    ("bars", "text"),
+    [
+        # 20.000 kWh months (the widest tick labels) and credits in the thousands, the running
+        # month a January (three lines under it), the Dutch legend with all three entries.
+        (_split_months(20_000.0, 6_600.0, "2026-01"), chart_text("nl")),
+        # Words too long for one row of the legend, or for the title to be short.
+        (_split_months(250.0, 80.0, "2026-04"), LONG_LEGEND),
+    ],
+    ids=["20000-kwh-january", "long-legend"],
+)
+def test_every_word_on_the_chart_is_inside_the_picture_and_none_covers_another(
+    bars: list[Bar], text: ChartText, monkeypatch
+) -> None:
+    figure, words = _words_as_drawn(bars, text, monkeypatch)
+
+    picture = figure.bbox
+    shown = {word for word, _ in words}
+    assert {text.title, text.kwh_axis, text.credits_axis, text.ere_legend} <= shown
+    for word, box in words:
+        assert picture.x0 <= box.x0, f"{word!r} is cut off on the left"
+        assert box.x1 <= picture.x1, f"{word!r} is cut off on the right"
+        assert picture.y0 <= box.y0, f"{word!r} is cut off at the bottom"
+        assert box.y1 <= picture.y1, f"{word!r} is cut off at the top"
+    for i, (word, box) in enumerate(words):
+        for other, other_box in words[i + 1 :]:
+            assert not box.overlaps(other_box), f"{word!r} covers {other!r}"
+    plot = figure.axes[0].bbox  # and the bars still get most of the picture
+    assert plot.width > 0.7 * picture.width
+    assert plot.height > 0.55 * picture.height
