@@ -4,14 +4,14 @@ SQLite file in `tmp_path`. Only Telegram and Joulo are faked; everything else is
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 
 os.environ.setdefault("PTB_TIMEDELTA", "1")
-# Tests speak plain HTTP to loopback servers and MockTransports, never TLS, yet every httpx client
-# (PTB builds two per Application) and every child process loads a CA bundle of some 150 roots into
-# a fresh SSL context: 0.1-0.2 s each, the largest single cost of the suite. One root is as valid a
-# trust store and loads in no time. Set before anything imports httpx or aiohttp (children inherit
-# it).
+# Tests speak plain HTTP to loopback servers and MockTransports, never TLS, yet every process
+# (each test worker, each child `python -m bot`) and every httpx client a test builds loads a CA
+# bundle of some 150 roots into a fresh SSL context: 0.1-0.2 s each. One root is as valid a trust
+# store and loads in no time. Set before anything imports httpx or aiohttp (children inherit it).
 os.environ["SSL_CERT_FILE"] = os.path.join(os.path.dirname(__file__), "one_root_ca.pem")
 
 from datetime import UTC, datetime
@@ -63,14 +63,38 @@ def sim(clock: ManualClock) -> JouloSimulator:
     return JouloSimulator(clock, seed=1)
 
 
+@functools.cache
+def _from_arguments() -> type[Settings]:
+    """`Settings` read from its arguments alone, validated as ever.
+
+    pydantic-settings asks every source (the environment, `.env`, secrets) for every field at
+    each construction, ~4 ms; tests read none of them (see `_no_dotenv`).
+    """
+    from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+
+    from bot.config import Settings
+
+    class FromArguments(Settings):
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            return (init_settings,)
+
+    return FromArguments
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     """Settings as a test deployment would have them."""
     from cryptography.fernet import Fernet
 
-    from bot.config import Settings
-
-    return Settings(
+    return _from_arguments()(
         telegram_bot_token=BOT_TOKEN,  # type: ignore[arg-type]
         database_path=tmp_path / "data" / "bot.sqlite3",
         encryption_key=Fernet.generate_key().decode(),  # type: ignore[arg-type]
