@@ -77,13 +77,15 @@ class _PendingFault:
 
 
 def _locked(
-    method: Callable[Concatenate[Any, _P], _R],
+    method: Callable[Concatenate[Any, _P], _R], *, changes: bool = True
 ) -> Callable[Concatenate[JouloSimulator, _P], _R]:
-    """The base class's `method`, run under the simulator's lock."""
+    """The base class's `method`, run under the simulator's lock (and counted in `changes`)."""
 
     @functools.wraps(method)
     def run(self: JouloSimulator, *args: _P.args, **kwargs: _P.kwargs) -> _R:
         with self.lock:
+            if changes:
+                self.changes += 1
             return method(self, *args, **kwargs)
 
     return run
@@ -104,6 +106,9 @@ class JouloSimulator(simulator.JouloSimulator):
             clock, seed=seed, credits_delay=credits_delay, distinct_history_ids=distinct_history_ids
         )
         self.lock = threading.RLock()
+        #: How many times a test changed what the simulator answers (a running bot's test
+        #: ticker polls at once after a change instead of at its next idle tick).
+        self.changes = 0
         self._faults: list[_PendingFault] = []
         self._requests: list[SimRequest] = []
         self._positions: dict[int, dict[str, Any]] = {}
@@ -117,13 +122,14 @@ class JouloSimulator(simulator.JouloSimulator):
     rename_charger = _locked(simulator.JouloSimulator.rename_charger)
     remove_charger = _locked(simulator.JouloSimulator.remove_charger)
     add_past_session = _locked(simulator.JouloSimulator.add_past_session)
-    chargers = _locked(simulator.JouloSimulator.chargers)
+    chargers = _locked(simulator.JouloSimulator.chargers, changes=False)
 
     # ----------------------------------------------------------------- tokens
 
     def revoke_token(self, token: str) -> None:
         """Make the token invalid: from now on it gets 401."""
         with self.lock:
+            self.changes += 1
             account = self._account_of(token)
             if account.token == token:
                 account.token = None
@@ -131,6 +137,7 @@ class JouloSimulator(simulator.JouloSimulator):
     def rotate_token(self, token: str) -> str:
         """Replace the account's token: the old one gets 401, the new one is returned."""
         with self.lock:
+            self.changes += 1
             account = self._account_of(token)
             if account.token != token:
                 raise SimulatorError("only the current token can be rotated")
@@ -144,6 +151,7 @@ class JouloSimulator(simulator.JouloSimulator):
     def set_ere_position(self, token: str, body: dict[str, Any] | None) -> None:
         """Make `/ere-position` answer `body` for the token's account (None: as computed)."""
         with self.lock:
+            self.changes += 1
             account = self._account_of(token).id
             if body is None:
                 self._positions.pop(account, None)

@@ -25,6 +25,9 @@ from tests.fake_telegram import FakeBotAPI, FakeChat, FakeUser, SentMessage
 
 # The bot is imported where it is started (see conftest.py for why).
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
     import httpx
 
     from bot.app import RunningBot
@@ -125,32 +128,41 @@ async def world(
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
-    async with bot_running(settings, clock, joulo_transport) as bot:
+    async with bot_running(settings, clock, joulo_transport, sim) as bot:
         yield World(fake_bot, sim, clock, settings, token, garage, driveway, bot)
 
 
 @contextlib.asynccontextmanager
 async def bot_running(
-    settings: Settings, clock: ManualClock, joulo_transport: httpx.AsyncBaseTransport
+    settings: Settings,
+    clock: ManualClock,
+    joulo_transport: httpx.AsyncBaseTransport,
+    sim: JouloSimulator | None = None,
 ) -> AsyncIterator[RunningBot]:
-    """The whole bot on `settings`, its poll cycles run by a test ticker."""
+    """The whole bot on `settings`, its poll cycles run by a test ticker (at once when the
+    test moves the clock or changes `sim`)."""
     from bot.app import open_services, running
+
+    def moment() -> tuple[datetime, int]:
+        return clock.now(), sim.changes if sim is not None else 0
 
     async with (
         open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
         running(services, scheduled=False) as bot,
     ):
-        ticker = asyncio.create_task(_tick(bot), name="test-poll-ticker")
+        ticker = asyncio.create_task(_tick(bot, moment), name="test-poll-ticker")
         try:
             yield bot
         finally:
             await cancel_and_wait(ticker)
 
 
-#: Between two runs of the jobs when no test waits in `next_polls`: soon enough for a test that
-#: waits for a notification, and seldom enough that the bot is not kept busy polling while a
-#: test waits for its answer to a command (a run of the jobs costs a few ms of CPU).
+#: Between two runs of the jobs when no test waits in `next_polls` and nothing changed: soon
+#: enough for a retry that fell due, and seldom enough that the bot is not kept busy polling
+#: while a test waits for its answer to a command (a run of the jobs costs a few ms of CPU).
 IDLE_TICK: Final = 0.05
+#: How often an idle ticker looks whether the test moved the clock or changed the simulator.
+WATCH: Final = 0.005
 
 _WANTED: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Event] = (
     weakref.WeakKeyDictionary()
@@ -162,18 +174,22 @@ def _polls_wanted() -> asyncio.Event:
     return _WANTED.setdefault(asyncio.get_running_loop(), asyncio.Event())
 
 
-async def _tick(bot: RunningBot) -> None:
+async def _tick(bot: RunningBot, moment: Callable[[], object]) -> None:
     """The jobs, instead of each on its schedule of real time: back to back while a test waits
-    for polls, else every `IDLE_TICK` seconds."""
+    for polls, at once after the test changed `moment()` (the clock, the simulator), else
+    every `IDLE_TICK` seconds."""
     services = bot.services
     wanted = _polls_wanted()
+    loop = asyncio.get_running_loop()
     while True:
+        seen = moment()  # before the run: a change during it is seen by the next one
         await services.poller.run_cycle()
         await services.housekeeping.heartbeat()
         await services.digests.run()
-        if not wanted.is_set():
+        idle_until = loop.time() + IDLE_TICK
+        while not wanted.is_set() and moment() == seen and loop.time() < idle_until:
             with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(IDLE_TICK):
+                async with asyncio.timeout(WATCH):
                     await wanted.wait()
         wanted.clear()
         await asyncio.sleep(0.005)
