@@ -78,6 +78,7 @@ def test_the_chart_is_a_png_readable_on_a_phone() -> None:
     width, height = png_size(png)
     assert (width, height) == (1200, 780)
     assert 10_000 < len(png) < 500_000
+    assert png[25] == 2  # colour type 2, RGB: no alpha channel, nothing on a chart is see-through
 
 
 def test_an_empty_history_still_draws() -> None:

@@ -368,7 +368,7 @@ def test_an_idle_bot_has_imported_neither_matplotlib_nor_fpdf(tmp_path) -> None:
             async with open_services(settings, clock=clock, joulo_transport=sim.transport()) as s:
                 build_application(s)
                 await s.poller.run_cycle()
-            heavy = ("matplotlib", "numpy", "fpdf")
+            heavy = ("matplotlib", "numpy", "fpdf", "PIL")
             print(sorted(m for m in sys.modules if m.split(".")[0] in heavy))
 
         asyncio.run(main())

@@ -24,6 +24,7 @@ from bot.core.text.format import Language, fmt_number, month_abbreviation
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.legend import Legend
     from matplotlib.text import Text
@@ -193,19 +194,32 @@ def _drawn(bars: tuple[Bar, ...], text: ChartText, lang: Language) -> bytes:
 
 
 def _draw(bars: Sequence[Bar], text: ChartText, lang: Language) -> bytes:
+    from PIL import Image
+
+    canvas = _canvas(bars, text, lang)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    # Saved by Pillow rather than savefig: without the alpha channel (nothing on the chart is
+    # see-through) and at a lighter compression, the PNG takes half the time to encode (~25
+    # instead of ~55 ms here) at about the same size.
+    rgba = canvas.buffer_rgba()  # type: ignore[no-untyped-call]
+    picture = Image.frombuffer("RGBA", canvas.get_width_height(), rgba, "raw", "RGBA", 0, 1)
     buffer = io.BytesIO()
-    chart_figure(bars, text, lang).savefig(buffer, format="png", dpi=DPI)
+    picture.convert("RGB").save(buffer, format="png", compress_level=3, dpi=(DPI, DPI))
     return buffer.getvalue()
 
 
 def chart_figure(bars: Sequence[Bar], text: ChartText, lang: Language) -> Figure:
-    """The chart as a laid-out matplotlib figure on an Agg canvas, ready to save."""
+    """The chart as a laid-out matplotlib figure on an Agg canvas, ready to draw."""
+    return _canvas(bars, text, lang).figure
+
+
+def _canvas(bars: Sequence[Bar], text: ChartText, lang: Language) -> FigureCanvasAgg:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.ticker import FuncFormatter, MaxNLocator
 
     figure = Figure(figsize=FIGURE_INCHES, dpi=DPI)
-    FigureCanvasAgg(figure)
+    canvas = FigureCanvasAgg(figure)
     kwh_axis = figure.add_subplot()
     positions = list(range(len(bars)))
     labels = bar_labels(bars, text)
@@ -284,7 +298,7 @@ def chart_figure(bars: Sequence[Bar], text: ChartText, lang: Language) -> Figure
             frameon=False,
         ),
     )
-    return figure
+    return canvas
 
 
 def _fit(
