@@ -11,6 +11,7 @@ from bot.core.chart import (
     ChartText,
     MonthFigures,
     all_time,
+    bar_labels,
     draw_chart,
     last_months,
     month_keys,
@@ -136,10 +137,11 @@ LONG_LEGEND = ChartText(
 )
 
 
-def _split_months(kwh: float, credits: float, this_month: str) -> list[Bar]:
-    """Twelve months up to `this_month` of `kwh` a month, all of it ERE, and `credits`."""
-    keys = chart.month_keys(this_month, 12)
-    return last_months([MonthFigures(k, kwh, credits, kwh) for k in keys], this_month, "nl")
+def _split_months(kwh: float, credits: float, this_month: str, count: int = 12) -> list[Bar]:
+    """`count` months up to `this_month` of `kwh` a month, all of it ERE, and `credits`: all
+    time's bars when the history is that long."""
+    keys = chart.month_keys(this_month, count)
+    return all_time([MonthFigures(k, kwh, credits, kwh) for k in keys], this_month, "nl")
 
 
 @pytest.mark.parametrize(
@@ -150,8 +152,11 @@ def _split_months(kwh: float, credits: float, this_month: str) -> list[Bar]:
         (_split_months(20_000.0, 6_600.0, "2026-01"), chart_text("nl")),
         # Words too long for one row of the legend, or for the title to be short.
         (_split_months(250.0, 80.0, "2026-04"), LONG_LEGEND),
+        # All time with a longer history: more bars, so less room for each month's name.
+        (_split_months(1_250.0, 400.0, "2026-04", 14), chart_text("nl")),
+        (_split_months(20_000.0, 6_600.0, "2026-01", 24), chart_text("nl")),
     ],
-    ids=["20000-kwh-january", "long-legend"],
+    ids=["20000-kwh-january", "long-legend", "14-months", "24-months"],
 )
 def test_every_word_on_the_chart_is_inside_the_picture_and_none_covers_another(
     bars: list[Bar], text: ChartText, monkeypatch
@@ -172,3 +177,12 @@ def test_every_word_on_the_chart_is_inside_the_picture_and_none_covers_another(
     plot = figure.axes[0].bbox  # and the bars still get most of the picture
     assert plot.width > 0.7 * picture.width
     assert plot.height > 0.55 * picture.height
+
+
+def test_a_long_history_names_every_other_month_and_keeps_each_year() -> None:
+    labels = bar_labels(_split_months(30.0, 9.0, "2026-02", 24), chart_text("nl"))
+
+    assert len(labels) == 24
+    assert labels[:4] == ["", "apr\n2024", "", "jun"]  # March 2024's year moves on to April
+    assert labels[10:12] == ["", "feb\n2025"]  # and January 2025's to February
+    assert labels[-1] == "feb\n2026\ntot nu toe"  # the running month is always named

@@ -36,6 +36,8 @@ DPI: Final = 150
 _PAD_POINTS: Final = 3.0
 #: Above this many months, "all time" draws one bar per year instead of one per month.
 MAX_MONTH_BARS: Final = 24
+#: Above this many bars, every other bar is named (the names are otherwise too close to read).
+MAX_LABELLED_BARS: Final = 14
 
 _KWH_COLOUR: Final = "#2e7d32"
 _ALL_COLOUR: Final = "#a5d6a7"
@@ -126,8 +128,26 @@ def _bar(
 
 
 def bar_labels(bars: Sequence[Bar], text: ChartText) -> list[str]:
-    """The labels under the bars; the running month's says "so far"."""
-    return [f"{bar.label}\n{text.so_far}" if bar.so_far else bar.label for bar in bars]
+    """The labels under the bars; the running month's says "so far".
+
+    Above `MAX_LABELLED_BARS` bars only every other bar is named, counting back from the last,
+    since neighbouring names would run into each other; the year a skipped January carried goes
+    under the next name shown.
+    """
+    labels = [bar.label for bar in bars]
+    if len(bars) > MAX_LABELLED_BARS:
+        carried = ""
+        for index, label in enumerate(labels):
+            name, _, year = label.partition("\n")
+            year = year or carried
+            if (len(labels) - 1 - index) % 2:
+                labels[index], carried = "", year
+            else:
+                labels[index], carried = (f"{name}\n{year}" if year else name), ""
+    return [
+        f"{label}\n{text.so_far}" if bar.so_far else label
+        for label, bar in zip(labels, bars, strict=True)
+    ]
 
 
 def credit_points(bars: Sequence[Bar]) -> list[float]:
@@ -278,7 +298,7 @@ def _canvas(bars: Sequence[Bar], text: ChartText, lang: Language) -> FigureCanva
         axis.tick_params(axis="y", labelsize=13, colors=colour)
         axis.set_ylim(0, max(top * 1.15, 1.0))
         axis.spines["top"].set_visible(False)
-    kwh_axis.set_xticks(positions, labels, fontsize=12 if len(bars) <= 14 else 10)
+    kwh_axis.set_xticks(positions, labels, fontsize=12 if len(bars) <= MAX_LABELLED_BARS else 10)
     kwh_axis.set_xlim(-0.6, len(bars) - 0.4)
     kwh_axis.grid(axis="y", alpha=0.3)
     title = figure.suptitle(text.title, fontsize=18, fontweight="bold", x=0.02, ha="left")
