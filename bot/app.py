@@ -71,6 +71,8 @@ CONCURRENT_UPDATES = 32
 SHUTDOWN_GRACE = 5.0
 #: How long shutdown waits for the messages in flight to be sent and acknowledged.
 SENDER_GRACE = 2.0
+#: Seconds from start-up (Telegram's handshake done) to the first run of every job.
+FIRST_RUN_AFTER: Final = 0.05
 ALLOWED_UPDATES = ("message", "edited_message", "callback_query", "my_chat_member")
 #: The cyclic garbage collector's first threshold: it runs once this many more objects were
 #: made than freed (Python's default is 700). Nearly all of the bot's garbage is freed by
@@ -175,8 +177,10 @@ async def register_commands(
 def schedule_jobs(job_queue: JobQueue[Any], services: Services) -> list[Job[Any]]:
     """Every schedule, each a job of its own: none waits for another (see `bot.jobs`)."""
     interval = services.settings.poll_interval
-    # Soon after start-up, but not before Telegram's handshake has settled.
-    first = min(1.0, interval)
+    # Right away: Telegram's handshake is done by now, and a restarted bot should catch up on
+    # what happened while it was down at once, not a second later. Not 0: APScheduler skips a
+    # first run whose time has passed when the job is added (to one interval later).
+    first = min(FIRST_RUN_AFTER, interval)
 
     async def poll(_: ContextTypes.DEFAULT_TYPE) -> None:
         await services.poller.run_cycle(spread=True)  # wakes the sender when done
