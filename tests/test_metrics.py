@@ -123,6 +123,9 @@ async def test_the_bot_serves_metrics_on_metrics_port(
     settings: Settings, clock: ManualClock, sim: JouloSimulator, fake_bot: FakeBotAPI
 ) -> None:
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
+    # A long poll with no updates is answered (and recorded) after this: the wait below is for
+    # the bot's first getUpdates, not for a second of Telegram's silence.
+    fake_bot.max_poll_wait = 0.05
     sock = listen("127.0.0.1", 0, setting="METRICS_PORT", address_setting="METRICS_LISTEN")
     url = f"http://127.0.0.1:{sock.getsockname()[1]}/metrics"
     stop = asyncio.Event()
