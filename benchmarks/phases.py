@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextvars import ContextVar
 from datetime import UTC, datetime
@@ -439,6 +440,8 @@ def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
             text=True,
         )
         started: float | None = None
+        watchdog = threading.Timer(args.get("timeout", 120.0), child.kill)  # a hung start
+        watchdog.start()
         try:
             assert child.stderr is not None  # noqa: S101
             for line in child.stderr:
@@ -448,6 +451,7 @@ def idle_phase(args: dict[str, Any]) -> dict[str, Any]:
             time.sleep(args.get("settle", 3.0))
             status = Path(f"/proc/{child.pid}/status").read_text()
         finally:
+            watchdog.cancel()
             child.send_signal(signal.SIGTERM)
             try:
                 child.wait(timeout=15)

@@ -15,7 +15,8 @@ runs, each in a fresh interpreter:
   account-polls/s are over ~0.75 of an interval: about 1.33x what the bot needs, by
   construction, not because the loop is faster. Its CPU per 1,000 polls is the yardstick;
 - a burst of `--burst` notifications to distinct chats through the real sender;
-- an idle `python -m bot` with no accounts (start-up time and memory).
+- an idle `python -m bot` with no accounts (start-up time and memory), started from this
+  process.
 
 Prints one table. CPU is each phase's own process (all its threads, SQLite's included).
 """
@@ -36,6 +37,7 @@ from typing import Any
 
 import httpx
 
+from benchmarks.phases import idle_phase
 from benchmarks.progress import PREFIX, Progress
 from bot.poller import SPREAD_SHARE
 
@@ -89,6 +91,16 @@ def _phase(name: str, args: dict[str, Any], timeout: float, progress: Progress) 
         out.seek(0)
         result: dict[str, Any] = json.loads(out.read().strip().splitlines()[-1])
     progress.done(f"{name}: done in {time.monotonic() - began:.0f} s")
+    return result
+
+
+def _idle(args: dict[str, Any], timeout: float, progress: Progress) -> dict[str, Any]:
+    """The idle phase, run from here: it measures the `python -m bot` it starts, not itself, so
+    it needs no interpreter of its own (which cost the run one more start-up)."""
+    began = time.monotonic()
+    progress.show("idle: starting")
+    result = idle_phase({**args, "timeout": timeout})
+    progress.done(f"idle: done in {time.monotonic() - began:.0f} s")
     return result
 
 
@@ -156,7 +168,7 @@ def measure(args: argparse.Namespace, progress: Progress | None = None) -> dict[
             )
         if not args.skip_idle:
             idle = {"base": far.base, "settle": args.idle_settle, "config_names": _config_names()}
-            results["idle"] = _phase("idle", idle, 120, progress)
+            results["idle"] = _idle(idle, 120, progress)
     finally:
         far.close()
     return results
