@@ -245,33 +245,16 @@ def _canvas(bars: Sequence[Bar], text: ChartText, lang: Language) -> FigureCanva
     labels = bar_labels(bars, text)
     split = any(bar.ere_kwh is not None for bar in bars)
     width = 0.7 if len(bars) <= 24 else 0.85
-    drawn = []
-    if split:
-        drawn.append(
-            kwh_axis.bar(
-                positions, [b.kwh for b in bars], width, color=_ALL_COLOUR, label=text.all_legend
-            )
-        )
-        drawn.append(
-            kwh_axis.bar(
-                positions,
-                [b.ere_kwh or 0.0 for b in bars],
-                width * 0.6,
-                color=_KWH_COLOUR,
-                label=text.ere_legend,
-            )
-        )
-    else:
-        drawn.append(
-            kwh_axis.bar(
-                positions, [b.kwh for b in bars], width, color=_KWH_COLOUR, label=text.kwh_legend
-            )
-        )
-    for container in drawn:  # the running month: hatched, what it is so far
-        for patch, bar in zip(container.patches, bars, strict=True):
-            if bar.so_far:
-                patch.set_hatch("//")
-                patch.set_edgecolor("white")
+    series = (
+        [
+            ([b.kwh for b in bars], width, _ALL_COLOUR, text.all_legend),
+            ([b.ere_kwh or 0.0 for b in bars], width * 0.6, _KWH_COLOUR, text.ere_legend),
+        ]
+        if split
+        else [([b.kwh for b in bars], width, _KWH_COLOUR, text.kwh_legend)]
+    )
+    for heights, bar_width, colour, legend in series:
+        _add_bars(kwh_axis, bars, heights, width=bar_width, colour=colour, legend=legend)
     credits_axis = kwh_axis.twinx()
     credits_axis.plot(
         positions,
@@ -319,6 +302,44 @@ def _canvas(bars: Sequence[Bar], text: ChartText, lang: Language) -> FigureCanva
         ),
     )
     return canvas
+
+
+def _add_bars(
+    axis: Axes,
+    bars: Sequence[Bar],
+    heights: Sequence[float],
+    *,
+    width: float,
+    colour: str,
+    legend: str,
+) -> None:
+    """One series of bars, as one artist: the running month's hatched (what it is so far).
+
+    `Axes.bar` makes an artist per bar, each with its own properties and data limits: ~1 ms of
+    CPU a bar, 24 of them on a chart with the ERE part. A `PolyCollection` of rectangles looks
+    the same (and the same in the legend) and costs a fraction of that.
+    """
+    from matplotlib.collections import PolyCollection
+
+    def rectangles(so_far: bool) -> list[list[tuple[float, float]]]:
+        half = width / 2
+        return [
+            [(x - half, 0.0), (x - half, height), (x + half, height), (x + half, 0.0)]
+            for x, (bar, height) in enumerate(zip(bars, heights, strict=True))
+            if bar.so_far == so_far
+        ]
+
+    axis.add_collection(
+        PolyCollection(rectangles(False), facecolors=colour, edgecolors="none", label=legend),
+        autolim=False,
+    )
+    if any(bar.so_far for bar in bars):
+        axis.add_collection(
+            PolyCollection(
+                rectangles(True), facecolors=colour, edgecolors="white", linewidths=1.0, hatch="//"
+            ),
+            autolim=False,
+        )
 
 
 def _fit(
