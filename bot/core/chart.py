@@ -3,10 +3,10 @@
 matplotlib is imported inside `draw_chart`, on first use, with a headless Agg canvas and its
 object-oriented API (no pyplot, no global figure state): a bot that never draws a chart never
 pays for the import. The axes are placed by one measurement of the words around them (`_fit`),
-not by matplotlib's constrained layout, which costs a third of a chart's CPU. The series
+not by matplotlib's constrained layout, which cost a quarter of a chart's CPU. The series
 builders above it are plain arithmetic and need no matplotlib.
-matplotlib is not thread-safe, and charts are drawn in worker threads for /stats and for the
-monthly digest alike: one lock lets one chart be drawn at a time. The last few charts are
+matplotlib is not thread-safe, and /stats draws its charts in worker threads (the monthly digest
+is text only): one lock lets one chart be drawn at a time. The last few charts are
 kept: a family pressing the period buttons back and forth, or asking /stats twice within the
 ten minutes Joulo's figures are cached, gets the same picture without drawing it again.
 """
@@ -351,7 +351,7 @@ def _fit(
     """Place the axes so that every word on the chart is inside the picture, measured once.
 
     matplotlib's constrained layout does the same but measures everything twice and draws the
-    whole figure once more before saving (a third of a chart's CPU). Here the words around the
+    whole figure once more before saving (a quarter of a chart's CPU). Here the words around the
     axes are measured once with the renderer that will draw them: how far tick labels and axis
     labels stick out on each side, the legend above the axes, the title above that. None of
     these depends on the size of the axes (the number of ticks is fixed), so one measure places
