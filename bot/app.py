@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 import httpx
-from prometheus_client import CollectorRegistry
 from telegram import (
     BotCommand,
     BotCommandScopeAllGroupChats,
@@ -347,7 +346,11 @@ async def serve(
     """
     listeners = listeners or open_listeners(settings)
     # The metrics' registry is the bot's own: nothing else registers in it.
-    metrics = Metrics(CollectorRegistry()) if listeners.metrics is not None else None
+    metrics = None
+    if listeners.metrics is not None:
+        from prometheus_client import CollectorRegistry  # only when metrics are on
+
+        metrics = Metrics(CollectorRegistry())
     try:
         async with AsyncExitStack() as stack:
             services = await stack.enter_async_context(

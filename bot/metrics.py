@@ -25,13 +25,15 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
-from typing import Final, Literal, Protocol
-
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
-from prometheus_client.exposition import CONTENT_TYPE_LATEST, generate_latest
+from typing import TYPE_CHECKING, Final, Literal, Protocol
 
 from bot.joulo.client import JouloError, JouloRateLimited, JouloRejected, JouloTokenRejected
 from bot.store import Store, StoreError
+
+# prometheus_client is loaded by `Metrics` only: a bot without METRICS_PORT, and the demo, go
+# without its ~0.1 s of imports (its default registry collects the platform on import).
+if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +119,8 @@ class Metrics:
     def __init__(
         self, registry: CollectorRegistry, *, refresh_every: float = REFRESH_SECONDS
     ) -> None:
+        from prometheus_client import Counter, Gauge, Histogram  # only when metrics are on
+
         self.registry = registry
         self._refresh_every = refresh_every
         polls = Counter(
@@ -196,6 +200,8 @@ class Metrics:
 
     def exposition(self) -> bytes:
         """Every metric in Prometheus' text format."""
+        from prometheus_client.exposition import generate_latest
+
         return generate_latest(self.registry)
 
 
@@ -205,6 +211,7 @@ async def serving_metrics(
 ) -> AsyncIterator[None]:
     """Serve `GET /metrics` on the bound `sock` until the block ends."""
     from aiohttp import web  # only when metrics are served: the demo goes without aiohttp
+    from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
     async def scrape(_: web.Request) -> web.Response:
         try:

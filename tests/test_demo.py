@@ -382,10 +382,12 @@ def imported_on_load(module: str) -> set[str]:
 
 
 def test_the_demo_starts_without_python_telegram_bot_or_aiohttp() -> None:
-    """The demo never talks to Telegram or over aiohttp: loading them was half its start-up."""
+    """The demo never talks to Telegram or over aiohttp, nor serves metrics: loading them was
+    half its start-up."""
     loaded = imported_on_load("bot.demo")
     libraries = {name.split(".")[0] for name in loaded}
 
     assert "bot.services" in loaded  # the walk follows the bot's own imports ...
     assert "httpx" in libraries  # ... and names the libraries
-    assert not libraries & {"telegram", "aiohttp", "httpx_aiohttp", "matplotlib", "fpdf"}
+    unused = {"telegram", "aiohttp", "httpx_aiohttp", "matplotlib", "fpdf", "prometheus_client"}
+    assert not libraries & unused
