@@ -111,6 +111,8 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 BOT_TOKEN = "123456789:AAF-fake-token-for-tests-only-xxxxx"
+#: Seconds between two checks of `await_for` while the bot makes no call.
+RECHECK = 0.05
 """A realistic-looking token (``<bot id>:<35 characters>``); the id matches the default bot."""
 
 JSONDict = dict[str, Any]
@@ -796,6 +798,8 @@ class FakeBotAPI:
 
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
+        # Events of tests waiting in `await_for`, set (on their loops) after each request.
+        self._async_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
         self._server: _Server | None = None
         self._port = 0  # 0 until the first start(); a restart reuses the port
         self._thread: threading.Thread | None = None
@@ -1366,16 +1370,29 @@ class FakeBotAPI:
         predicate: Callable[[FakeBotAPI], bool],
         timeout: float = 10.0,  # noqa: ASYNC109 - mirrors wait_for; polls, no cancellation
     ) -> None:
-        """Like :meth:`wait_for` for async tests: sleeps on the event loop between checks."""
+        """Like :meth:`wait_for` for async tests: checks again as soon as the bot made a call
+        (and every `RECHECK` seconds, for a predicate on the test's own doings)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while True:
+        waiter = (loop, asyncio.Event())
+        changed = waiter[1]
+        with self._lock:
+            self._async_waiters.add(waiter)
+        try:
+            while True:
+                changed.clear()  # before the check: a call after it sets it again
+                with self._lock:
+                    if predicate(self):
+                        return
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise AssertionError(self._timeout_message(timeout))
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(min(RECHECK, left)):
+                        await changed.wait()
+        finally:
             with self._lock:
-                if predicate(self):
-                    return
-            if loop.time() >= deadline:
-                raise AssertionError(self._timeout_message(timeout))
-            await asyncio.sleep(0.01)
+                self._async_waiters.discard(waiter)
 
     def _timeout_message(self, timeout: float) -> str:
         with self._lock:
@@ -1428,6 +1445,10 @@ class FakeBotAPI:
         with self._cond:
             self._calls.append(ApiCall(method, params, status if payload is not None else 0))
             self._cond.notify_all()
+            waiters = list(self._async_waiters)
+        for loop, changed in waiters:
+            with contextlib.suppress(RuntimeError):  # that test's loop is closed
+                loop.call_soon_threadsafe(changed.set)
         return status, payload
 
     def _dispatch(self, method: str, params: JSONDict) -> tuple[int, JSONDict | None]:
