@@ -7,8 +7,8 @@ or ENCRYPTION_KEY for the key file) and the problem in our words, without a trac
 file is checked before any is made, so an existing file is left byte for byte as it was, no key
 file is made beside a file that is not a database, and no database beside a damaged key file.
 As a process, such a start ends at once instead of hanging on the database connection's thread.
-And a Telegram that fails while the bot sets its command menus (sent side by side) ends the
-start with exit code 1 and one ERROR line that says so, not a traceback of every menu.
+And a Telegram that refuses the bot's command menus ends the start with exit code 1 and one
+ERROR line that calls it Telegram's error, not a network failure, without a traceback.
 """
 
 from __future__ import annotations
