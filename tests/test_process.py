@@ -33,7 +33,7 @@ from tests.joulo_sim import JouloSimulator
 from tests.processes import BotProcess, PreparedCommand, bot_environment, run_bot_command
 from tests.story import ANNA, FAMILY
 
-POLL_INTERVAL = 0.2
+POLL_INTERVAL = 0.3
 #: How long one start of the bot may take until its first poll (imports, Bot API handshake).
 START_TIMEOUT = 30.0
 SEED = 20260415
@@ -265,7 +265,7 @@ FINISH_LINE = re.compile(r"✅ (?P<charger>.+?): charging finished \(tag (?P<tag
 
 
 def plan_sessions(rng: random.Random) -> list[PlannedSession]:
-    """Four sessions over the two chargers: 0.4-1 s of charging, 0.2-0.5 s idle in between.
+    """Four sessions over the two chargers: 0.6-1 s of charging, 0.2-0.5 s idle in between.
 
     A session lasts at least two poll intervals, so a running bot always sees it. The schedule
     is over in about 2.5 s (it stands still while the bot starts): long enough for two kills
@@ -414,7 +414,7 @@ def error_lines(bot: BotProcess, limit: int = 15) -> str:
 def test_sigkill_at_random_moments_loses_no_notification(household: Household) -> None:
     """What the kills cover: at least two runs of a linked, polling bot (the first one and
     each restart once it has polled) are SIGKILLed at a random moment 0.3-1.5 s after they came
-    up, that is anywhere in a poll cycle (0.2 s), its store transaction or a send of the outbox;
+    up, that is anywhere in a poll cycle (0.3 s), its store transaction or a send of the outbox;
     sessions start and end while the bot is up, while it is down, and across a kill; and a last
     run after the final kill must deliver what is still owed and repeat nothing (at most one
     message per chat, the one in flight at a kill). The seeds fix the schedule and the pauses,
