@@ -115,18 +115,26 @@ def tls_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def build_application(services: Services) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The python-telegram-bot Application with every handler registered."""
+def build_application(
+    services: Services, *, telegram_transport: httpx.AsyncBaseTransport | None = None
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The python-telegram-bot Application with every handler registered.
+
+    `telegram_transport`: how PTB's HTTP clients reach the Bot API (default: the network), as
+    `joulo_transport` is for Joulo.
+    """
     settings = services.settings
     assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
-    tls = {"verify": tls_context()}
+    http: dict[str, Any] = {"verify": tls_context()}
+    if telegram_transport is not None:
+        http["transport"] = telegram_transport
     application = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         # PTB's own pool sizes (256 for requests, 1 for getUpdates) and timeouts.
-        .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=tls))
-        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=tls))
+        .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=http))
+        .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=http))
         .rate_limiter(ChatRateLimiter())  # a 429 pauses one chat, never the bot
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(
@@ -255,12 +263,14 @@ async def running(
     scheduled: bool = True,
     shutdown_grace: float = SHUTDOWN_GRACE,
     webhook: socket.socket | None = None,
+    telegram_transport: httpx.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[RunningBot]:
     """Telegram updates, the scheduled jobs and the outbox sender, stopped in order on exit.
 
     Without `scheduled` no job is put on the job queue (a test drives them by hand). Updates
     come by webhook on the bound `webhook` socket when WEBHOOK_URL is set (bound here from the
-    settings if not given), else by long polling.
+    settings if not given), else by long polling. `telegram_transport` is how PTB reaches the
+    Bot API (see `build_application`).
     Log records are redacted from here on: no bot token or Joulo token reaches a log line.
 
     Shutdown first stops taking updates and starting jobs, abandons a running digest batch
@@ -279,7 +289,7 @@ async def running(
             setting="WEBHOOK_PORT",
             address_setting="WEBHOOK_LISTEN",
         )
-    application = build_application(services)
+    application = build_application(services, telegram_transport=telegram_transport)
     sender = Sender(
         store=services.store,
         readings=services.poller,

@@ -97,6 +97,8 @@ from types import TracebackType
 from typing import Any, Self
 from urllib.parse import parse_qsl, urlsplit
 
+import httpx
+
 __all__ = [
     "BOT_TOKEN",
     "STRING_PARAMS",
@@ -734,6 +736,46 @@ class _Handler(BaseHTTPRequestHandler):
             _LOGGER.debug("client went away before the answer to %s", url.path)
 
 
+class _InProcess(httpx.AsyncBaseTransport):
+    """An httpx transport to a `FakeBotAPI` in this process (see `FakeBotAPI.transport`)."""
+
+    def __init__(self, fake: FakeBotAPI) -> None:
+        self._fake = fake
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        fake = self._fake
+        if fake._server is None:
+            raise httpx.ConnectError(
+                "connection refused: the fake Bot API is stopped", request=request
+            )
+        body = await request.aread()
+        path, query = request.url.path, request.url.query.decode("ascii")
+        content_type = request.headers.get("Content-Type", "")
+        if path.lower().endswith("/getupdates"):
+            abandoned = threading.Event()
+            try:
+                status, payload = await asyncio.to_thread(
+                    fake._answer_in_process, path, query, content_type, body, abandoned
+                )
+            except asyncio.CancelledError:
+                abandoned.set()
+                with fake._cond:
+                    fake._cond.notify_all()
+                raise
+        else:
+            status, payload = fake._handle_http(path, query, content_type, body)
+        if payload is None:  # a network failure: the connection ends without an answer
+            raise httpx.RemoteProtocolError(
+                "Server disconnected without sending a response.", request=request
+            )
+        return httpx.Response(
+            status,
+            headers={"Content-Type": "application/json"},
+            content=json.dumps(payload).encode("utf-8"),
+            request=request,
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # The fake
 # --------------------------------------------------------------------------------------------
@@ -800,6 +842,8 @@ class FakeBotAPI:
         self._cond = threading.Condition(self._lock)
         # Events of tests waiting in `await_for`, set (on their loops) after each request.
         self._async_waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        # In a thread answering an in-process long poll: set when its caller gave up on it.
+        self._local = threading.local()
         self._server: _Server | None = None
         self._port = 0  # 0 until the first start(); a restart reuses the port
         self._thread: threading.Thread | None = None
@@ -925,6 +969,24 @@ class FakeBotAPI:
     def base_url(self) -> str:
         """The ``base_url`` for python-telegram-bot, which appends the token to it."""
         return f"http://127.0.0.1:{self.port}/bot"
+
+    def transport(self) -> httpx.AsyncBaseTransport:
+        """This Bot API in the caller's process, for an httpx client (python-telegram-bot's):
+        the same requests decoded and answered by the same code as over loopback, without a
+        socket, an HTTP parser or a server thread in between. Between :meth:`stop` and
+        :meth:`start` a request is refused as a connection would be; a long poll waits in a
+        worker thread, so the event loop runs on."""
+        return _InProcess(self)
+
+    def _answer_in_process(
+        self, path: str, query: str, content_type: str, body: bytes, abandoned: threading.Event
+    ) -> tuple[int, JSONDict | None]:
+        """`_handle_http` in a worker thread whose caller may give up (see `_get_updates`)."""
+        self._local.abandoned = abandoned
+        try:
+            return self._handle_http(path, query, content_type, body)
+        finally:
+            self._local.abandoned = None
 
     # ---------------------------------------------------------------- people: updates
 
@@ -1709,8 +1771,11 @@ class FakeBotAPI:
                 self._updates = [u for u in self._updates if self._allowed(u)]
                 batch = self._updates[:limit]
                 remaining = deadline - time.monotonic()
+                abandoned: threading.Event | None = getattr(self._local, "abandoned", None)
                 if batch or self._stopping or remaining <= 0:
                     break
+                if abandoned is not None and abandoned.is_set():
+                    break  # as a connection closed by the client: the answer goes nowhere
                 self._cond.wait(remaining)
             if batch:
                 self._delivered_upto = max(self._delivered_upto, batch[-1]["update_id"])

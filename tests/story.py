@@ -128,7 +128,7 @@ async def world(
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
-    async with bot_running(settings, clock, joulo_transport, sim) as bot:
+    async with bot_running(settings, clock, joulo_transport, sim, telegram=fake_bot) as bot:
         yield World(fake_bot, sim, clock, settings, token, garage, driveway, bot)
 
 
@@ -138,9 +138,12 @@ async def bot_running(
     clock: ManualClock,
     joulo_transport: httpx.AsyncBaseTransport,
     sim: JouloSimulator | None = None,
+    *,
+    telegram: FakeBotAPI | None = None,
 ) -> AsyncIterator[RunningBot]:
     """The whole bot on `settings`, its poll cycles run by a test ticker (at once when the
-    test moves the clock or changes `sim`)."""
+    test moves the clock or changes `sim`); it reaches `telegram` in process if given, else
+    over loopback at `settings.telegram_api_url`."""
     from bot.app import open_services, running
 
     def moment() -> tuple[datetime, int]:
@@ -148,7 +151,11 @@ async def bot_running(
 
     async with (
         open_services(settings, clock=clock, joulo_transport=joulo_transport) as services,
-        running(services, scheduled=False) as bot,
+        running(
+            services,
+            scheduled=False,
+            telegram_transport=telegram.transport() if telegram is not None else None,
+        ) as bot,
     ):
         ticker = asyncio.create_task(_tick(bot, moment), name="test-poll-ticker")
         try:

@@ -1,6 +1,7 @@
 """The fake Bot API is faithful enough for the real python-telegram-bot to be fooled.
 
-Every test drives the fake through python-telegram-bot 22.8 itself (``telegram.Bot`` or a full
+Every test drives the fake through python-telegram-bot 22.8 itself (``telegram.Bot``, over
+loopback HTTP and through the fake's in-process transport alike, or a full
 ``telegram.ext.Application`` polling over loopback HTTP), so the wire format, the error mapping
 (400 BadRequest, 403 Forbidden, 429 RetryAfter, migrate_to_chat_id ChatMigrated, dropped
 connection NetworkError) and Telegram's HTML rules are pinned down where the bot meets them.
@@ -9,9 +10,11 @@ connection NetworkError) and Telegram's HTML rules are pinned down where the bot
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import AsyncIterator, Iterator
 
+import httpx
 import pytest
 from telegram import (
     Bot,
@@ -38,6 +41,7 @@ from telegram.ext import (
     CommandHandler,
     ContextTypes,
 )
+from telegram.request import HTTPXRequest
 
 from tests.fake_telegram import (
     BOT_TOKEN,
@@ -60,9 +64,20 @@ def fake() -> Iterator[FakeBotAPI]:
         assert api.internal_errors == []
 
 
-@pytest.fixture
-async def bot(fake: FakeBotAPI) -> AsyncIterator[Bot]:
-    async with Bot(BOT_TOKEN, base_url=fake.base_url) as real_bot:
+@pytest.fixture(params=["loopback", "in process"])
+async def bot(fake: FakeBotAPI, request: pytest.FixtureRequest) -> AsyncIterator[Bot]:
+    """python-telegram-bot's Bot over loopback HTTP, or through `FakeBotAPI.transport()`: every
+    test below holds for both."""
+    if request.param == "loopback":
+        real_bot = Bot(BOT_TOKEN, base_url=fake.base_url)
+    else:
+        real_bot = Bot(
+            BOT_TOKEN,
+            base_url=fake.base_url,
+            request=HTTPXRequest(httpx_kwargs={"transport": fake.transport()}),
+            get_updates_request=HTTPXRequest(httpx_kwargs={"transport": fake.transport()}),
+        )
+    async with real_bot:
         yield real_bot
 
 
@@ -417,6 +432,23 @@ async def test_long_polling_returns_as_soon_as_an_update_arrives(
     updates = await bot.get_updates(timeout=5)
     assert len(updates) == 1
     assert loop.time() - started < 0.9
+
+
+async def test_a_long_poll_given_up_in_process_ends_at_once(fake: FakeBotAPI) -> None:
+    fake.max_poll_wait = 30.0
+    async with httpx.AsyncClient(transport=fake.transport()) as client:
+        poll = asyncio.create_task(
+            client.post(f"{fake.base_url}{BOT_TOKEN}/getUpdates", data={"timeout": "30"})
+        )
+        await fake.await_for(lambda api: api.pending_updates() == 0)  # nothing to wait for
+        await asyncio.sleep(0.05)  # the poll waits in its thread
+        poll.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await poll
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await loop.shutdown_default_executor()  # waits for the poll's thread, as closing a loop does
+    assert loop.time() - started < 1.0
 
 
 async def test_group_membership_changes_arrive_as_my_chat_member_updates(
