@@ -35,7 +35,7 @@ async def application(
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """The real Application with every handler, against the fake Bot API (no polling)."""
     services.settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
-    app = build_application(services)
+    app = build_application(services, telegram_transport=fake_bot.transport())
     async with app:
         yield app
 
