@@ -116,25 +116,30 @@ def tls_context() -> ssl.SSLContext:
 
 
 def build_application(
-    services: Services, *, telegram_transport: httpx.AsyncBaseTransport | None = None
+    services: Services,
+    *,
+    telegram_transport: httpx.AsyncBaseTransport | None = None,
+    scheduled: bool = True,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The python-telegram-bot Application with every handler registered.
 
     `telegram_transport`: how PTB's HTTP clients reach the Bot API (default: the network), as
-    `joulo_transport` is for Joulo.
+    `joulo_transport` is for Joulo. Without `scheduled` it has no job queue (nothing would be
+    put on it: a test drives the jobs by hand).
     """
     settings = services.settings
     assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
     http: dict[str, Any] = {"verify": tls_context()}
     if telegram_transport is not None:
         http["transport"] = telegram_transport
-    application = (
+    application: Application[Any, Any, Any, Any, Any, Any] = (
         Application.builder()
         .token(settings.telegram_bot_token.get_secret_value())
         .base_url(settings.telegram_base_url)
         # PTB's own pool sizes (256 for requests, 1 for getUpdates) and timeouts.
         .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=http))
         .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=http))
+        .job_queue(JobQueue() if scheduled else None)
         .rate_limiter(ChatRateLimiter())  # a 429 pauses one chat, never the bot
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(
@@ -289,7 +294,9 @@ async def running(
             setting="WEBHOOK_PORT",
             address_setting="WEBHOOK_LISTEN",
         )
-    application = build_application(services, telegram_transport=telegram_transport)
+    application = build_application(
+        services, telegram_transport=telegram_transport, scheduled=scheduled
+    )
     sender = Sender(
         store=services.store,
         readings=services.poller,
@@ -304,12 +311,12 @@ async def running(
         await register_commands(application, settings.default_language)
         await application.start()
         assert application.updater is not None  # noqa: S101
-        assert application.job_queue is not None  # noqa: S101
         sender_task: asyncio.Task[None] | None = None
         jobs: list[Job[Any]] = []
         try:
             await receive_updates(application, settings, webhook)
             if scheduled:
+                assert application.job_queue is not None  # noqa: S101
                 jobs = schedule_jobs(application.job_queue, services)
             sender_task = asyncio.create_task(sender.run(), name="outbox-sender")
             services.wakeup.set()  # send whatever a previous run left in the outbox
