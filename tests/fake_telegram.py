@@ -924,7 +924,7 @@ class FakeBotAPI:
             self._port = int(self._server.server_address[1])
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.01},  # also how long stop() waits
+            kwargs={"poll_interval": 0.002},  # also how long stop() waits (at most)
             name="fake-telegram",
             daemon=True,
         )
