@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import io
 import os
+import select
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TextIO
@@ -37,10 +39,22 @@ def test_on_a_terminal_the_status_line_is_rewritten_in_place(
     progress.show("bot: cycle 2 of 3: accounts polled: 41,000 of 50,000")
     progress.done("bot: done in 312 s")
 
-    shown = os.read(reader, 4096).decode()
+    shown = _read_until(reader, "\rbot: done in 312 s\x1b[K")
     assert wanted(stream)
     assert "\rbot: cycle 2 of 3: accounts polled: 41,000 of 50,000\x1b[K" in shown
     assert "\rbot: done in 312 s\x1b[K" in shown
+
+
+def _read_until(reader: int, end: str, timeout: float = 5.0) -> str:
+    """What the terminal shows, read until `end` arrived (a pseudo-terminal may hand over two
+    writes in two reads) or `timeout` seconds passed."""
+    shown = ""
+    deadline = time.monotonic() + timeout
+    while end not in shown and (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([reader], [], [], left)
+        if ready:
+            shown += os.read(reader, 4096).decode()
+    return shown
 
 
 def test_into_a_file_or_a_pipe_no_progress_is_written(tmp_path: Path) -> None:
