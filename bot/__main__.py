@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import logging
 import math
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import NoReturn
 
@@ -107,16 +109,19 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     # Loading the modules makes some 10^5 objects and frees next to none: the collector would
-    # walk them again and again for nothing (a tenth of the imports' CPU). Back on once each
-    # command has what it needs.
+    # walk them again and again for nothing (a tenth of the imports' CPU). Back on once the
+    # command has what it needs, before it runs.
     gc.disable()
     try:
-        return _main(argv)
+        command = _prepare(argv)
     finally:
         gc.enable()
+    return command if isinstance(command, int) else command()
 
 
-def _main(argv: list[str] | None) -> int:
+def _prepare(argv: list[str] | None) -> int | Callable[[], int]:
+    """The command line's command with its modules loaded, ready to run; or the exit code of
+    a command line that cannot run."""
     args = _parser().parse_args(argv)
     command = args.command or "run"
 
@@ -146,20 +151,22 @@ def _main(argv: list[str] | None) -> int:
     if command == "demo":
         from bot.demo import run_demo
 
-        gc.enable()
-        return run_demo(
-            settings, duration=args.duration, speed=args.speed, seed=args.seed, out_dir=args.out
+        return functools.partial(
+            run_demo,
+            settings,
+            duration=args.duration,
+            speed=args.speed,
+            seed=args.seed,
+            out_dir=args.out,
         )
     if command == "healthcheck":
         from bot.health import check
 
-        gc.enable()
-        return check(settings)
+        return functools.partial(check, settings)
     if command == "backup":
         from bot.backup import backup
 
-        gc.enable()
-        return backup(settings, args.file)
+        return functools.partial(backup, settings, args.file)
 
     setup_logging(settings.log_level, settings.secrets(), settings.log_format)
     for warning in settings.warnings():
@@ -171,8 +178,7 @@ def _main(argv: list[str] | None) -> int:
         return claimed
     from bot.app import run
 
-    gc.enable()
-    return run(settings, claimed)
+    return functools.partial(run, settings, claimed)
 
 
 if __name__ == "__main__":
