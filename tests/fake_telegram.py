@@ -113,9 +113,10 @@ __all__ = [
 _LOGGER = logging.getLogger(__name__)
 
 BOT_TOKEN = "123456789:AAF-fake-token-for-tests-only-xxxxx"
+"""A realistic-looking token (``<bot id>:<35 characters>``); the id matches the default bot."""
+
 #: Seconds between two checks of `await_for` while the bot makes no call.
 RECHECK = 0.05
-"""A realistic-looking token (``<bot id>:<35 characters>``); the id matches the default bot."""
 
 JSONDict = dict[str, Any]
 
@@ -1744,6 +1745,8 @@ class FakeBotAPI:
         timeout = max(0.0, float(params.get("timeout") or 0))
         allowed = params.get("allowed_updates")
         deadline = time.monotonic() + min(timeout, self.max_poll_wait)
+        # Set when an in-process caller gave up on this long poll (see `transport`).
+        abandoned: threading.Event | None = getattr(self._local, "abandoned", None)
         with self._cond:
             if self._webhook is not None:
                 raise _ApiError(
@@ -1771,7 +1774,6 @@ class FakeBotAPI:
                 self._updates = [u for u in self._updates if self._allowed(u)]
                 batch = self._updates[:limit]
                 remaining = deadline - time.monotonic()
-                abandoned: threading.Event | None = getattr(self._local, "abandoned", None)
                 if batch or self._stopping or remaining <= 0:
                     break
                 if abandoned is not None and abandoned.is_set():
