@@ -130,9 +130,9 @@ class ManualClock:
 
         Work off the event loop (the database's thread) is waited for in real time, and time
         moves on only while no query is in flight, and jumps only to the next wake-up, never
-        past it: a time limit expires only while
-        something that sleeps beyond it is still waiting. `real_limit` real seconds bound the
-        whole, so a test that would hang fails instead.
+        past it: a time limit expires only while something that sleeps beyond it is still
+        waiting. `real_limit` real seconds bound the whole, so a test that would hang fails
+        instead.
         """
         _DatabaseWork.count()
         task = asyncio.ensure_future(awaitable)

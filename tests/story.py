@@ -3,7 +3,8 @@
 The bot runs for real (Telegram polling, handlers, the outbox sender), except that its poll
 cycles are driven by the test harness instead of the job queue's timer, against the
 hand-cranked clock: back to back, a few milliseconds apart, while a test waits for polls
-(`next_polls`), else every 50 ms. Nothing waits for a real poll interval.
+(`next_polls`), at once when the test moves the clock or changes the simulator, else every
+50 ms. Nothing waits for a real poll interval.
 """
 
 from __future__ import annotations
@@ -63,23 +64,25 @@ class World:
 
     async def say(self, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> str:
         """`user` writes `text` in a group or in private; returns the bot's answer there."""
-        before = len(self.telegram.messages_to(chat.id))
-        if isinstance(chat, FakeChat):
-            self.telegram.group_message(chat, user, text)
-        else:
-            self.telegram.private_message(user, text)
-        return (await self.messages(chat.id, before + 1))[before]
+        before = await self._write(chat, user, text)
+        return self.telegram.messages_to(chat.id, plain=True)[before]
 
     async def answer(self, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> SentMessage:
         """`user` writes `text`; returns the bot's first answer there as sent (a message,
         photo or document)."""
+        before = await self._write(chat, user, text)
+        return [m for m in self.telegram.sent() if m.chat_id == chat.id][before]
+
+    async def _write(self, chat: FakeChat | FakeUser, user: FakeUser, text: str) -> int:
+        """`user` writes `text` in `chat`; returns, once the bot answered there, how many
+        messages the chat had before (the index of the answer)."""
         before = len(self.telegram.messages_to(chat.id))
         if isinstance(chat, FakeChat):
             self.telegram.group_message(chat, user, text)
         else:
             self.telegram.private_message(user, text)
         await self.messages(chat.id, before + 1)
-        return [m for m in self.telegram.sent() if m.chat_id == chat.id][before]
+        return before
 
     async def messages(self, chat_id: int, count: int) -> list[str]:
         """Wait until `chat_id` has `count` messages and return them (as a person reads them)."""
