@@ -120,12 +120,14 @@ def build_application(
     *,
     telegram_transport: httpx.AsyncBaseTransport | None = None,
     scheduled: bool = True,
+    rate_limiter: ChatRateLimiter | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The python-telegram-bot Application with every handler registered.
 
     `telegram_transport`: how PTB's HTTP clients reach the Bot API (default: the network), as
     `joulo_transport` is for Joulo. Without `scheduled` it has no job queue (nothing would be
-    put on it: a test drives the jobs by hand).
+    put on it: a test drives the jobs by hand). `rate_limiter` paces the requests (default:
+    Telegram's budgets).
     """
     settings = services.settings
     assert settings.telegram_bot_token is not None  # noqa: S101  (checked by load_settings)
@@ -140,7 +142,7 @@ def build_application(
         .request(HTTPXRequest(connection_pool_size=256, httpx_kwargs=http))
         .get_updates_request(HTTPXRequest(connection_pool_size=1, httpx_kwargs=http))
         .job_queue(JobQueue() if scheduled else None)
-        .rate_limiter(ChatRateLimiter())  # a 429 pauses one chat, never the bot
+        .rate_limiter(rate_limiter or ChatRateLimiter())  # a 429 pauses one chat, not all
         .concurrent_updates(PerChatUpdateProcessor(CONCURRENT_UPDATES))
         .defaults(
             Defaults(

@@ -22,6 +22,7 @@ from telegram.ext import Application
 from bot.app import Services, build_application
 from bot.config import Settings
 from bot.core import buttons
+from bot.telegram.send import ChatRateLimiter
 from tests.fake_telegram import FakeBotAPI, FakeUser
 
 COMMANDS = ["start", "help", "link", "unlink", "subscribe", "unsubscribe", "status", "stats"]
@@ -35,7 +36,13 @@ async def application(
 ) -> AsyncIterator[Application[Any, Any, Any, Any, Any, Any]]:
     """The real Application with every handler, against the fake Bot API (no polling)."""
     services.settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
-    app = build_application(services, telegram_transport=fake_bot.transport())
+    # Hypothesis runs every example on this one Application: with Telegram's 30 messages a
+    # second (tests/test_flood_control.py) the fuzz would sit out a second of pacing.
+    app = build_application(
+        services,
+        telegram_transport=fake_bot.transport(),
+        rate_limiter=ChatRateLimiter(per_second=10_000),
+    )
     async with app:
         yield app
 

@@ -118,3 +118,19 @@ async def test_the_outbox_policy_reaches_the_limiter_through_the_real_bot(
     assert deferred.value.retry_after == 3
     assert deferred.value.exact
     assert fake_bot.flood_refusals(7001) == 1
+
+
+async def test_messages_to_chats_keep_within_the_bot_wide_budget_per_second() -> None:
+    """Telegram's 30 messages a second, bot-wide (here 20, to wait less): a burst of that many
+    goes at once, the next one waits its turn, whichever chat it is for."""
+    limiter = ChatRateLimiter(per_second=20)
+    sent: list[float] = []
+
+    async def call() -> Result:
+        sent.append(asyncio.get_running_loop().time())
+        return True
+
+    await asyncio.gather(*(_request(limiter, call, 7000 + n) for n in range(21)))
+
+    assert len(sent) == 21
+    assert sent[-1] - sent[0] >= 0.04  # the 21st waited for 1/20 s of budget to come back

@@ -91,12 +91,17 @@ class ChatRateLimiter(BaseRateLimiter[FloodPolicy]):
     Every request to a chat waits for the bot-wide budget (30 messages a second), and every
     request to a group for that group's (20 a minute), as `AIORateLimiter` does. Unlike it, a
     429 never halts other requests: it is answered by the request's `FloodPolicy` (passed as
-    `rate_limit_args`; `default` when there is none).
+    `rate_limit_args`; `default` when there is none). `per_second` is the bot-wide budget.
     """
 
-    def __init__(self, default: FloodPolicy = REPLIES) -> None:
+    def __init__(
+        self,
+        default: FloodPolicy = REPLIES,
+        *,
+        per_second: float = FloodLimit.MESSAGES_PER_SECOND,
+    ) -> None:
         self._default = default
-        self._overall = AsyncLimiter(FloodLimit.MESSAGES_PER_SECOND, 1)
+        self._overall = AsyncLimiter(per_second, 1)
         self._groups: dict[int | str, AsyncLimiter] = {}
 
     async def initialize(self) -> None:
