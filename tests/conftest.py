@@ -58,9 +58,9 @@ def _no_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from bot.config import Settings
 
     monkeypatch.chdir(tmp_path)
-    for name in list(os.environ):
-        if name in {field.upper() for field in Settings.model_fields}:
-            monkeypatch.delenv(name)
+    names = {field.upper() for field in Settings.model_fields}
+    for name in names.intersection(os.environ):
+        monkeypatch.delenv(name)
 
 
 @pytest.fixture
