@@ -2,18 +2,17 @@
 
 The child gets its whole configuration from the environment (never from a `.env`), runs in a
 test's `tmp_path`, and appends its stdout and stderr to files there, so a failing test can show
-what the bot logged across every restart. A test that restarts the bot can have the next run's
-interpreter started ahead, while the current run works (`BotProcess.prepare`): it loads the
-bot's modules meanwhile, and the restart then costs what the bot's own start costs.
+what the bot logged across every restart. Each run is forked from an interpreter that has
+already loaded the bot's modules (tests/forkserver.py): a start then costs what the bot's own
+start costs, not the second of imports before it.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -22,6 +21,7 @@ from cryptography.fernet import Fernet
 
 from bot.config import Settings
 from tests.fake_telegram import BOT_TOKEN
+from tests.forkserver import ForkedBot, fork_bot
 
 #: The repository root, so the child imports this checkout's `bot` package.
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -55,46 +55,19 @@ def run_bot_command(
     env: Mapping[str, str], workdir: Path, *args: str, timeout: float = 60.0
 ) -> subprocess.CompletedProcess[str]:
     """Run `python -m bot <args>` to completion and capture its output."""
-    return subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        env=dict(env),
-        cwd=workdir,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-class PreparedCommand:
-    """`python -m bot ...` whose interpreter starts now, loads the bot's modules for `loads`
-    (run, claim, healthcheck, backup: see tests/warm_start.py) meanwhile, and runs when `run`
-    gives it the arguments: for a test that waits anyway (for a bot to poll, say) first."""
-
-    def __init__(self, env: Mapping[str, str], workdir: Path, loads: str) -> None:
-        self._process = subprocess.Popen(
-            [sys.executable, "-m", "tests.warm_start", loads],
-            env=dict(env),
-            cwd=workdir,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-
-    def run(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
-        """`python -m bot <args>` to completion, its output captured (as `run_bot_command`)."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        child = fork_bot(list(args), env, workdir, stdout=out, stderr=err)
         try:
-            out, err = self._process.communicate(json.dumps(args) + "\n", timeout=timeout)
+            code = child.wait(timeout=timeout)
         finally:
-            self.close()
-        return subprocess.CompletedProcess(list(args), self._process.returncode, out, err)
-
-    def close(self) -> None:
-        """End it if it is still waiting (or running)."""
-        if self._process.poll() is None:
-            self._process.kill()
-            self._process.communicate()
+            if child.poll() is None:
+                child.kill()
+                child.wait(timeout=30)
+        out.seek(0)
+        err.seek(0)
+        return subprocess.CompletedProcess(
+            list(args), code, out.read().decode(), err.read().decode()
+        )
 
 
 class BotProcess:
@@ -106,8 +79,7 @@ class BotProcess:
         self.stdout_path = workdir / "bot.stdout.log"
         self.stderr_path = workdir / "bot.stderr.log"
         self.runs = 0
-        self._process: subprocess.Popen[bytes] | None = None
-        self._spare: subprocess.Popen[bytes] | None = None
+        self._process: ForkedBot | None = None
         self._run_offset = 0
 
     @property
@@ -125,53 +97,19 @@ class BotProcess:
         """How the last run ended; None while it runs or before the first start."""
         return self._process.poll() if self._process is not None else None
 
-    def prepare(self) -> None:
-        """Start the next run's interpreter now (tests/warm_start.py): it loads the bot's
-        modules while this run works, and waits for `start` to run `python -m bot`'s code."""
-        if self._spare is not None:
-            return
-        with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
-            self._spare = subprocess.Popen(
-                [sys.executable, "-m", "tests.warm_start", "run"],
-                env=self.env,
-                cwd=self.workdir,
-                stdin=subprocess.PIPE,
-                stdout=out,
-                stderr=err,
-            )
-
     def start(self) -> None:
-        """Start a new run (the prepared interpreter, if there is one); its output is appended
-        to the log files after a marker line."""
+        """Start a new run; its output is appended to the log files after a marker line."""
         if self.running:
             raise RuntimeError("the bot is already running")
         self.runs += 1
-        spare, self._spare = self._spare, None
-        warm = " (prepared)" if spare is not None else ""
         with self.stdout_path.open("ab") as out, self.stderr_path.open("ab") as err:
             now = time.time()  # as the bot's log lines show it
             ms = int(now * 1000) % 1000
             at = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now)) + f",{ms:03d}"
-            err.write(f"----- test harness: run {self.runs}{warm} at {at} -----\n".encode())
+            err.write(f"----- test harness: run {self.runs} at {at} -----\n".encode())
             err.flush()
             self._run_offset = err.tell()
-            if spare is None:
-                self._process = subprocess.Popen(
-                    [sys.executable, "-m", "bot"],
-                    env=self.env,
-                    cwd=self.workdir,
-                    stdin=subprocess.DEVNULL,
-                    stdout=out,
-                    stderr=err,
-                )
-                return
-        self._process = spare
-        assert spare.stdin is not None
-        try:
-            spare.stdin.write(json.dumps([]).encode() + b"\n")
-            spare.stdin.close()
-        except BrokenPipeError:
-            pass  # it ended early: `running` says so, and its log says why
+            self._process = fork_bot([], self.env, self.workdir, stdout=out, stderr=err)
 
     def kill(self) -> None:
         """SIGKILL the current run (no chance to clean up) and reap it."""
@@ -196,12 +134,6 @@ class BotProcess:
     def stop(self) -> None:
         """Make sure no child is left behind (for fixture finalizers)."""
         self.kill()
-        spare, self._spare = self._spare, None
-        if spare is not None:
-            spare.kill()
-            spare.wait(timeout=30)
-            if spare.stdin is not None:
-                spare.stdin.close()
 
     def run_stderr(self) -> str:
         """What the current (or last) run wrote to stderr."""

@@ -9,8 +9,8 @@ last (it sits in the `-wal` file, which a file copy would miss), says in one lin
 and where, leaves nothing else behind and does not hold the bot up; with LOG_FORMAT=json
 everything the bot writes to stderr (python-telegram-bot's, httpx's and aiosqlite's lines at
 DEBUG included) is one JSON object per line, with the bot token redacted, and nothing goes to
-stdout. The second bot's and the backup's interpreters are started with the first bot
-(tests/warm_start.py), so the tests do not wait for their imports. That a lock left by a
+stdout. Each `python -m bot` is forked from an interpreter that has loaded the bot
+(tests/forkserver.py), so the tests do not wait for its imports. That a lock left by a
 dead bot (even a SIGKILLed one) is no obstacle is pinned down in tests/test_lock.py, and by
 tests/test_process.py, which kills the bot and starts it again many times; the backup's
 refusals in tests/test_backup.py.
@@ -33,7 +33,7 @@ from bot.store import SCHEMA_VERSION
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator
-from tests.processes import BotProcess, PreparedCommand, bot_environment
+from tests.processes import BotProcess, bot_environment, run_bot_command
 from tests.story import ANNA
 
 POLL_INTERVAL = 0.2
@@ -49,10 +49,6 @@ class RunningBot:
     workdir: Path
     database: Path
     sim: JouloSimulator
-    #: The interpreters of a second `python -m bot` (quiet, in text) and of `python -m bot
-    #: backup`, started with the bot: they loaded the bot's modules while it started.
-    second_bot: PreparedCommand
-    backup: PreparedCommand
 
     def polls(self) -> int:
         """How many times the bot asked Joulo for the chargers."""
@@ -87,15 +83,9 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
         )
         env["LOG_FORMAT"] = "json"
         process = BotProcess(env, workdir)
-        prepared: list[PreparedCommand] = []
         try:
             process.start()
-            quiet = dict(env, LOG_LEVEL="WARNING", LOG_FORMAT="text")
-            prepared += [
-                PreparedCommand(quiet, workdir, "claim"),
-                PreparedCommand(env, workdir, "backup"),
-            ]
-            bot = RunningBot(process, env, workdir, database, sim, *prepared)
+            bot = RunningBot(process, env, workdir, database, sim)
             telegram.private_message(ANNA, f"/link {token}")
             process.eventually(
                 lambda: any(m.startswith("✅ Linked!") for m in telegram.messages_to(ANNA.id)),
@@ -108,8 +98,6 @@ def running_bot(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningBot
             process.eventually(lambda: bot.heartbeat() is not None, "a heartbeat was recorded")
             yield bot
         finally:
-            for command in prepared:
-                command.close()
             process.stop()
         assert telegram.internal_errors == []
 
@@ -120,7 +108,8 @@ def test_a_second_bot_on_the_same_database_exits_2_naming_the_first_ones_process
     folder = running_bot.database.parent
     before = sorted(p.name for p in folder.iterdir())
 
-    second = running_bot.second_bot.run(timeout=30)  # `python -m bot`, LOG_LEVEL=WARNING
+    quiet = dict(running_bot.env, LOG_LEVEL="WARNING", LOG_FORMAT="text")
+    second = run_bot_command(quiet, running_bot.workdir, timeout=30)
 
     assert second.returncode == 2, second.stderr
     (line,) = second.stderr.splitlines()
@@ -137,7 +126,7 @@ def test_a_backup_while_the_bot_polls_is_a_checked_copy_of_what_it_wrote_last(
     target = tmp_path / "backup.sqlite3"
     polls = running_bot.polls()
 
-    result = running_bot.backup.run("backup", str(target))
+    result = run_bot_command(running_bot.env, running_bot.workdir, "backup", str(target))
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""

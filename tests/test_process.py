@@ -8,10 +8,9 @@ arrives once per chat, with at most one message per chat repeated per kill (the 
 to that chat when it landed: a chat's messages go one at a time), and a start is missing only
 for a session that began and ended while the bot was down.
 
-The first start of each test is a cold `python -m bot`. The restarts after a SIGKILL run the
-same `python -m bot` code in an interpreter started ahead, while the run before was up, that
-had loaded the bot's modules by then (tests/warm_start.py): a restart then waits for the bot's
-own start, not for a second or more of imports.
+Every start runs `python -m bot`'s code in a process forked from an interpreter that has
+loaded the bot's modules (tests/forkserver.py): a start, and a restart after a SIGKILL, waits for
+the bot's own start, not for a second of imports.
 """
 
 from __future__ import annotations
@@ -31,7 +30,7 @@ from bot.core.text.catalog import TEXTS
 from tests.fake_telegram import BOT_TOKEN, FakeBotAPI
 from tests.joulo_server import SimulatorServer
 from tests.joulo_sim import JouloSimulator
-from tests.processes import BotProcess, PreparedCommand, bot_environment, run_bot_command
+from tests.processes import BotProcess, bot_environment, run_bot_command
 from tests.story import ANNA, FAMILY
 
 POLL_INTERVAL = 0.3
@@ -146,24 +145,16 @@ def test_a_running_bot_is_healthy_and_sigterm_stops_it_cleanly(
 ) -> None:
     """Docker's view: `healthcheck` passes while cycles run; SIGTERM exits 0 without a trace.
 
-    The first healthcheck's interpreter is started while the bot polls (`PreparedCommand`), so
-    the test does not sit out its imports after that.
-
     When the heartbeat is too old the check fails: that rule runs in-process with an injected
     time (tests/test_health.py), since waiting here for three poll intervals proves nothing more.
     """
     bot, env = household.bot, household.env
     bot.start()
     household.ask_to_link()
-    healthcheck = PreparedCommand(env, tmp_path, "healthcheck")
-    try:
-        household.wait_for_polls(2)  # the second request means the first cycle was recorded
-        first = healthcheck.run("healthcheck")
-    finally:
-        healthcheck.close()
+    household.wait_for_polls(2)  # the second request means the first cycle was recorded
 
     # A loaded machine may delay one cycle, so allow a second look.
-    attempts = [first]
+    attempts = [run_bot_command(env, tmp_path, "healthcheck")]
     while attempts[-1].returncode != 0 and len(attempts) < 3:
         household.wait_for_polls(1)
         attempts.append(run_bot_command(env, tmp_path, "healthcheck"))
@@ -198,7 +189,7 @@ class PlannedSession:
 class ScheduleClock:
     """Seconds of the schedule: real time, except that it stands still while the bot starts.
 
-    A start (the Bot API handshake, and the imports unless the run was prepared) takes a
+    A start (the Bot API handshake, the database, the first poll) takes a
     fraction of a second on a quiet machine and seconds on a busy one. Were the schedule to run
     on meanwhile, a busy machine would play most sessions while the bot is down and kill it
     after they are over, proving far less.
@@ -292,8 +283,7 @@ def run_schedule_under_fire(
     """Play the sessions on time while SIGKILLing and restarting the (running, polled) bot.
 
     A run is killed 0.3-1.5 s after its first poll and restarted at once or after 0.3-1.2 s;
-    the schedule stands still while a run starts. Each restart is a prepared interpreter
-    (`BotProcess.prepare`), started when the run before it came up. After the last session
+    the schedule stands still while a run starts. After the last session
     action the run in progress still dies at its own random moment, and the bot is left dead.
     """
     sim, bot = household.sim, household.bot
@@ -335,7 +325,6 @@ def run_schedule_under_fire(
                 lives[-1].up = now
                 kill_at = now + rng.uniform(0.3, 1.5)
                 phase = "up"
-                bot.prepare()  # the next run's interpreter loads the bot while this one works
             elif time.monotonic() - started_at > START_TIMEOUT:
                 raise AssertionError(
                     f"run {bot.runs} did not poll within {START_TIMEOUT:g} s\n{bot.log_tail()}"
@@ -433,7 +422,6 @@ def test_sigkill_at_random_moments_loses_no_notification(household: Household) -
 
     bot.start()
     household.link()
-    bot.prepare()  # the second run's interpreter loads the bot while the first one works
     household.subscribe_group()
     household.wait_for_polls(2)
     chats = {"private": ANNA.id, "group": FAMILY.id}
