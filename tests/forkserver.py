@@ -17,6 +17,7 @@ imports (tests/test_family.py) and the benchmark's idle phase.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import json
@@ -177,6 +178,18 @@ class _ForkServer:
         self._exited: dict[int, int] = {}
         self._gone = False
         threading.Thread(target=self._read, name="forkserver", daemon=True).start()
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """End the server (it ends when its socket does) and reap it, as the worker exits."""
+        with contextlib.suppress(OSError):
+            self._channel.shutdown(socket.SHUT_RDWR)  # also wakes the reader from its recv
+        self._channel.close()
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
 
     def _read(self) -> None:
         while message := self._channel.recv(_MESSAGE):
