@@ -28,7 +28,9 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import IO, Any
@@ -102,6 +104,9 @@ def _run_child(request: dict[str, Any], fds: list[int]) -> None:
     os.chdir(request["cwd"])
     os.environ.clear()
     os.environ.update(request["env"])
+    # What the standard library read from the server's environment, read from the child's.
+    tempfile.tempdir = None  # TMPDIR
+    time.tzset()  # TZ
     sys.argv = ["-m", *request["args"]]  # run_module puts bot/__main__.py's path in sys.argv[0]
     runpy.run_module("bot", run_name="__main__", alter_sys=True)
 

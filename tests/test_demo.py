@@ -36,6 +36,7 @@ import pytest
 from bot import logs
 from bot.__main__ import main
 from tests.demo_play import SPEED, TIMEOUT, play, typed
+from tests.forkserver import fork_bot
 from tests.processes import CONFIG_VARIABLES, REPO_ROOT
 
 ENDED = "Demo ended."
@@ -113,32 +114,58 @@ def command_line(
     return run
 
 
+class Started:
+    """A demo forked as `python -m bot demo` (tests/forkserver.py), with pipes to and from it."""
+
+    def __init__(self, environment: dict[str, str], cwd: Path) -> None:
+        stdin, self._stdin = os.pipe()
+        self._stdout, stdout = os.pipe()
+        self._stderr, stderr = os.pipe()
+        try:
+            self.child = fork_bot(
+                ["demo", "--speed", f"{SPEED:g}"],
+                environment,
+                cwd,
+                stdin=stdin,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        finally:
+            for fd in (stdin, stdout, stderr):
+                os.close(fd)
+        self.stdout = open(self._stdout, encoding="utf-8")  # noqa: SIM115 - closed in close()
+        self.stderr = open(self._stderr, encoding="utf-8")  # noqa: SIM115
+
+    def communicate(self, timeout: float) -> tuple[str, str]:
+        """Everything it writes until it ends (as `Popen.communicate`); its input stays open."""
+        err: list[str] = []
+        reader = threading.Thread(target=lambda: err.append(self.stderr.read()), daemon=True)
+        reader.start()
+        out = self.stdout.read()  # until it ends (or the kill in `close`)
+        self.child.wait(timeout=timeout)
+        reader.join(timeout)
+        return out, "".join(err)
+
+    def close(self) -> None:
+        """Kill it if it still runs; close the pipes."""
+        if self.child.poll() is None:
+            self.child.kill()
+        self.child.wait(timeout=30)
+        os.close(self._stdin)
+        self.stdout.close()
+        self.stderr.close()
+
+
 @pytest.fixture
-def started(environment: dict[str, str], tmp_path: Path) -> Iterator[subprocess.Popen[str]]:
+def started(environment: dict[str, str], tmp_path: Path) -> Iterator[Started]:
     """A running demo whose input stays open, once it printed its first line."""
-    child = subprocess.Popen(
-        [sys.executable, "-m", "bot", "demo", "--speed", f"{SPEED:g}"],
-        env=environment,
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    demo = Started(environment, tmp_path)
     try:
-        assert child.stdout is not None
-        first = child.stdout.readline()
-        assert first.startswith("Joulo bot demo"), first + (
-            child.stderr.read() if child.stderr else ""
-        )
-        yield child
+        first = demo.stdout.readline()
+        assert first.startswith("Joulo bot demo"), first
+        yield demo
     finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for pipe in (child.stdin, child.stdout, child.stderr):
-            if pipe is not None:
-                pipe.close()
+        demo.close()
 
 
 def assert_ended_cleanly(code: int, out: str, err: str, tmpdir_of_demo: Path) -> None:
@@ -178,15 +205,20 @@ async def test_the_duration_ends_a_demo_whose_input_stays_open(tmp_path, tmpdir_
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "Ctrl-C"])
 def test_a_signal_after_the_first_line_ends_the_demo_cleanly(
-    started: subprocess.Popen[str], sig: signal.Signals, tmpdir_of_demo: Path
+    started: Started, sig: signal.Signals, tmpdir_of_demo: Path
 ) -> None:
-    started.send_signal(sig)
+    started.child.send_signal(sig)
+    watchdog = threading.Timer(TIMEOUT, started.child.kill)
+    watchdog.start()
     try:
         out, err = started.communicate(timeout=TIMEOUT)
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"the demo was still running {TIMEOUT:g} s after {sig.name}")
+    finally:
+        watchdog.cancel()
+    code = started.child.returncode
+    assert code != -signal.SIGKILL, f"the demo was still running {TIMEOUT:g} s after {sig.name}"
 
-    assert_ended_cleanly(started.returncode, out, err, tmpdir_of_demo)
+    assert code is not None
+    assert_ended_cleanly(code, out, err, tmpdir_of_demo)
 
 
 def test_a_malformed_telegram_token_in_dotenv_does_not_stop_the_demo(
