@@ -10,9 +10,10 @@ from the request and runs `bot/__main__.py` as `python -m bot` does (`runpy`), t
 that interpreter would: its exit status, its signals and its stderr are the bot's own.
 
 The fork server is single-threaded (forking is safe), reaps its children and reports how each
-ended; `ForkedBot` offers what the tests use of `subprocess.Popen`. That the real interpreter
-start works is shown by the tests that still start a fresh one: the demo's, the idle bot's
-imports (tests/test_family.py) and the benchmark's idle phase.
+ended; `ForkedBot` offers what the tests use of `subprocess.Popen`. That a fresh interpreter's
+start works is shown by the tests that still start one: the demo whose reader stops reading
+(tests/test_demo.py), the idle bot's imports (tests/test_family.py) and the benchmark, whose
+idle phase is a cold `python -m bot`.
 """
 
 from __future__ import annotations
@@ -202,6 +203,7 @@ class _ForkServer:
             with self._news:
                 if word == "started":
                     self._started.append(int(numbers[0]))
+                    self._exited.pop(int(numbers[0]), None)  # an earlier child's, if pids wrapped
                 else:
                     self._exited[int(numbers[0])] = int(numbers[1])
                 self._news.notify_all()

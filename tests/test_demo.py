@@ -141,7 +141,7 @@ class Started:
         err: list[str] = []
         reader = threading.Thread(target=lambda: err.append(self.stderr.read()), daemon=True)
         reader.start()
-        out = self.stdout.read()  # until it ends (or the kill in `close`)
+        out = self.stdout.read()  # until it ends (or a watchdog kills it)
         self.child.wait(timeout=timeout)
         reader.join(timeout)
         return out, "".join(err)
