@@ -271,10 +271,12 @@ async def running(
     shutdown_grace: float = SHUTDOWN_GRACE,
     webhook: socket.socket | None = None,
     telegram_transport: httpx.AsyncBaseTransport | None = None,
+    menus: bool = True,
 ) -> AsyncIterator[RunningBot]:
     """Telegram updates, the scheduled jobs and the outbox sender, stopped in order on exit.
 
-    Without `scheduled` no job is put on the job queue (a test drives them by hand). Updates
+    Without `scheduled` no job is put on the job queue (a test drives them by hand); without
+    `menus` the command menus are not published (seven requests, for a test not about them). Updates
     come by webhook on the bound `webhook` socket when WEBHOOK_URL is set (bound here from the
     settings if not given), else by long polling. `telegram_transport` is how PTB reaches the
     Bot API (see `build_application`).
@@ -310,7 +312,8 @@ async def running(
     )
 
     async with application:
-        await register_commands(application, settings.default_language)
+        if menus:
+            await register_commands(application, settings.default_language)
         await application.start()
         assert application.updater is not None  # noqa: S101
         sender_task: asyncio.Task[None] | None = None

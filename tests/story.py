@@ -122,8 +122,10 @@ async def world(
     settings: Settings,
     joulo_transport: httpx.AsyncBaseTransport,
     migrated_database: Path,
+    request: pytest.FixtureRequest,
 ) -> AsyncIterator[World]:
-    """The bot running for real against the fakes, stopped cleanly afterwards."""
+    """The bot running for real against the fakes, stopped cleanly afterwards; it publishes its
+    command menus for a test marked `menus`."""
     from tests.database import fresh_database
 
     fresh_database(settings, migrated_database)
@@ -131,7 +133,10 @@ async def world(
     garage = sim.add_charger(token, "Garage", connection_type="easee", mid_certified=True)
     driveway = sim.add_charger(token, "Driveway", connection_type="ocpp", mid_certified=False)
     settings = settings.model_copy(update={"telegram_api_url": fake_bot.base_url})
-    async with bot_running(settings, clock, joulo_transport, sim, telegram=fake_bot) as bot:
+    menus = request.node.get_closest_marker("menus") is not None
+    async with bot_running(
+        settings, clock, joulo_transport, sim, telegram=fake_bot, menus=menus
+    ) as bot:
         yield World(fake_bot, sim, clock, settings, token, garage, driveway, bot)
 
 
@@ -143,10 +148,12 @@ async def bot_running(
     sim: JouloSimulator | None = None,
     *,
     telegram: FakeBotAPI | None = None,
+    menus: bool = False,
 ) -> AsyncIterator[RunningBot]:
     """The whole bot on `settings`, its poll cycles run by a test ticker (at once when the
     test moves the clock or changes `sim`); it reaches `telegram` in process if given, else
-    over loopback at `settings.telegram_api_url`."""
+    over loopback at `settings.telegram_api_url`. It publishes the command menus only if asked
+    (`menus`): seven requests at every start, for the few tests about them."""
     from bot.app import open_services, running
 
     def moment() -> tuple[datetime, int]:
@@ -158,6 +165,7 @@ async def bot_running(
             services,
             scheduled=False,
             telegram_transport=telegram.transport() if telegram is not None else None,
+            menus=menus,
         ) as bot,
     ):
         ticker = asyncio.create_task(_tick(bot, moment), name="test-poll-ticker")

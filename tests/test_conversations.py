@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import sqlite3
 
+import pytest
+
 from tests.fake_telegram import FakeChat, FakeUser
 from tests.story import ANNA, FAMILY, World
 
@@ -34,6 +36,7 @@ def _rows(world: World, table: str) -> int:
         return int(db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])  # noqa: S608
 
 
+@pytest.mark.menus
 async def test_the_command_menu_is_registered_in_english_and_dutch(world: World) -> None:
     menus = world.telegram.commands
     private_nl = [c["command"] for c in menus[("all_private_chats", "nl")]]

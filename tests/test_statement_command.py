@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from bot.core.money import CreditPrice
 from tests.fake_telegram import FakeUser, UploadedFile
 from tests.pdf_text import pdf_pages, pdf_text
@@ -184,6 +186,7 @@ async def test_a_bad_or_future_month_gets_the_usage_as_export_does(world: World)
     assert world.telegram.calls_to("sendDocument") == []
 
 
+@pytest.mark.menus
 async def test_help_and_the_menus_name_statement_in_both_languages(world: World) -> None:
     english = await world.say(ANNA, ANNA, "/help")
     assert (
