@@ -41,9 +41,9 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
     Collection imports every test module and, through them, the bot, python-telegram-bot,
     pydantic, hypothesis: some hundred thousand objects that live until the worker exits. Each
-    full collection during the tests would walk them all again (about 1.3 s a worker), and pytest
-    collects five times more at the end. Frozen, they are left alone; what a test makes is not
-    frozen, so a cycle it leaves (an unraisable exception in a `__del__`, say) is still found.
+    full collection during the tests would walk them all again (together about 0.6 s a worker).
+    Frozen, they are left alone; what a test makes is not frozen, so a cycle it leaves (an
+    unraisable exception in a `__del__`, say) is still found.
     """
     gc.freeze()
 
