@@ -89,17 +89,13 @@ class Household:
 
     def link(self) -> None:
         """Anna links her account in private; returns once a poll cycle completed after it."""
-        self.ask_to_link()
-        self.wait_for_polls(2)  # the second request means the first cycle was recorded
-
-    def ask_to_link(self) -> None:
-        """Anna sends `/link <token>` in private; returns once the bot answered '✅ Linked!'."""
         self.telegram.private_message(ANNA, f"/link {self.token}")
         self.bot.eventually(
             lambda: any(m.startswith("✅ Linked!") for m in self.messages(ANNA.id)),
             "the bot answered /link with '✅ Linked!'",
             timeout=START_TIMEOUT,
         )
+        self.wait_for_polls(2)  # the second request means the first cycle was recorded
 
     def subscribe_group(self) -> None:
         """Anna adds the bot to the family group and subscribes it."""
@@ -150,8 +146,7 @@ def test_a_running_bot_is_healthy_and_sigterm_stops_it_cleanly(
     """
     bot, env = household.bot, household.env
     bot.start()
-    household.ask_to_link()
-    household.wait_for_polls(2)  # the second request means the first cycle was recorded
+    household.link()
 
     # A loaded machine may delay one cycle, so allow a second look.
     attempts = [run_bot_command(env, tmp_path, "healthcheck")]
@@ -189,10 +184,10 @@ class PlannedSession:
 class ScheduleClock:
     """Seconds of the schedule: real time, except that it stands still while the bot starts.
 
-    A start (the Bot API handshake, the database, the first poll) takes a
-    fraction of a second on a quiet machine and seconds on a busy one. Were the schedule to run
-    on meanwhile, a busy machine would play most sessions while the bot is down and kill it
-    after they are over, proving far less.
+    A start (the Bot API handshake, the database, the first poll) takes a fraction of a second
+    on a quiet machine and seconds on a busy one. Were the schedule to run on meanwhile, a busy
+    machine would play most sessions while the bot is down and kill it after they are over,
+    proving far less.
     """
 
     def __init__(self) -> None:
