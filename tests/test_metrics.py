@@ -24,8 +24,8 @@ from bot.metrics import Metrics, serving_metrics
 from tests.clock import ManualClock
 from tests.conftest import link_garage
 from tests.fake_telegram import FakeBotAPI
+from tests.imports import imported_on_load
 from tests.joulo_sim import JouloSimulator, SimFault
-from tests.test_demo import imported_on_load
 
 ANNA = Person(id=5001, name="Anna Jansen", language="en")
 NAMES = (
